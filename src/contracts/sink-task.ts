@@ -1,0 +1,41 @@
+import type { Logger } from 'pino';
+import type { SinkRecord, TopicPartitionOffsets } from '../events.js';
+
+/**
+ * A sink task: writes records to an external system. The same task runs in both modes; only the
+ * transport that feeds it differs (an in-process channel standalone, a consumer group in Kafka mode).
+ *
+ * Lifecycle: start(context) -> open(partitions) -> put(batch)* interleaved with preCommit()* ->
+ * close(partitions) -> stop(). Methods are never called concurrently with each other.
+ *
+ * - `put` takes ownership of the batch (records of the open partitions, in order per partition). It
+ *   may buffer and return before anything is written; it may block to push back on the transport
+ *   (the worker stops reading meanwhile). It throws RetriableError when the batch may be offered again.
+ * - `preCommit(current)` receives the offsets after the last record put per partition and returns
+ *   the offsets that are truly durable in the external system (the next offset to read, as Kafka
+ *   commits them). It may flush first. Only the returned offsets are committed; a sink that uploads
+ *   files returns only what is uploaded. Returning fewer partitions than given means "none yet" for
+ *   the missing ones.
+ * - `close` is called when partitions are taken away (rebalance, shutdown): drop their buffers;
+ *   what was not committed is delivered again to whoever opens them next.
+ * - `stop` releases connections.
+ */
+export interface SinkTask {
+  start(context: SinkTaskContext): Promise<void>;
+  open(partitions: TopicPartition[]): Promise<void>;
+  put(records: SinkRecord[]): Promise<void>;
+  preCommit(current: TopicPartitionOffsets): Promise<TopicPartitionOffsets>;
+  close(partitions: TopicPartition[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface SinkTaskContext {
+  connector: string;
+  taskId: number;
+  logger: Logger;
+}

