@@ -7,8 +7,8 @@ import type { OffsetMap, SourceRecord } from '../events.js';
  * Lifecycle, always in this order, on one task object:
  *   start(context) -> poll()* interleaved with commit()* -> stop()
  *
- * - `start` resolves once the task can produce records; it receives the last committed offset of
- *   its partition (null on a first start). A start that fails must leave nothing half-created
+ * - `start` resolves once the task can produce records; it reads the last committed offset of its
+ *   partitions through the context (null on a first start). A start that fails must leave nothing half-created
  *   behind (e.g. a replication slot or publication it made during the attempt).
  * - `poll` resolves with the next records, in source order, or an empty array after waiting a short
  *   while (at most `pollTimeoutMs`) with nothing to hand over. It may block on the source; it must
@@ -31,8 +31,8 @@ export interface SourceTaskContext {
   /** The connector's name. */
   connector: string;
   taskId: number;
-  /** The offset last committed for this task's partition, or null. */
-  offset: OffsetMap | null;
+  /** Reads the offset last committed for a source partition (null when none), like Connect's OffsetStorageReader. */
+  offsetOf(partition: OffsetMap): Promise<OffsetMap | null>;
   logger: Logger;
   /** Reports progress of long work (snapshots) for logs, status and metrics. */
   progress: ProgressReporter;

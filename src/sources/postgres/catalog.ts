@@ -1,0 +1,119 @@
+/**
+ * What the source database holds: the captured tables with their columns, keys and replica
+ * identity, and the server settings capture depends on. Read at start and whenever the stream
+ * announces a changed relation. All queries run on an ordinary (non-replication) connection.
+ */
+import type pg from 'pg';
+import { ConfigError } from '../../errors.js';
+
+export type ReplicaIdentity = 'default' | 'nothing' | 'full' | 'index';
+
+export interface CatalogColumn {
+  name: string;
+  typeOid: number;
+  typeMod: number;
+  notNull: boolean;
+}
+
+export interface CatalogTable {
+  oid: number;
+  schema: string;
+  name: string;
+  /** Columns in attribute order, without dropped and generated columns (as pgoutput sends them). */
+  columns: CatalogColumn[];
+  /** The event key: primary-key columns, else the REPLICA IDENTITY index's columns, else empty (null key). */
+  keyColumns: string[];
+  hasPrimaryKey: boolean;
+  replicaIdentity: ReplicaIdentity;
+  /** The planner's row estimate (pg_class.reltuples), or null when never analysed. */
+  estimatedRows: number | null;
+}
+
+const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
+
+const TABLES_SQL = `
+SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relreplident AS ident,
+       c.reltuples::float8 AS reltuples,
+       (SELECT json_agg(json_build_object('name', a.attname, 'type', a.atttypid::int8, 'mod', a.atttypmod, 'notnull', a.attnotnull) ORDER BY a.attnum)
+          FROM pg_attribute a
+         WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
+       (SELECT json_agg(a.attname ORDER BY array_position(i.indkey::int2[], a.attnum))
+          FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+         WHERE i.indrelid = c.oid AND i.indisprimary) AS pk,
+       (SELECT json_agg(a.attname ORDER BY array_position(i.indkey::int2[], a.attnum))
+          FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+         WHERE i.indrelid = c.oid AND i.indisreplident) AS ri
+  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+ WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
+   AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%' AND n.nspname NOT LIKE 'pg_temp%'
+   AND ($1::int8 IS NULL OR c.oid = $1::int8)
+ ORDER BY n.nspname, c.relname`;
+
+interface TableRow {
+  oid: string;
+  schema: string;
+  name: string;
+  ident: string;
+  reltuples: string;
+  columns: string | null;
+  pk: string | null;
+  ri: string | null;
+}
+
+function toTable(row: TableRow): CatalogTable {
+  const columns = (JSON.parse(row.columns ?? '[]') as Array<{ name: string; type: number; mod: number; notnull: boolean }>).map((c) => ({
+    name: c.name,
+    typeOid: c.type,
+    typeMod: c.mod,
+    notNull: c.notnull,
+  }));
+  const pk = JSON.parse(row.pk ?? '[]') as string[];
+  const ri = JSON.parse(row.ri ?? '[]') as string[];
+  const reltuples = Number(row.reltuples);
+  return {
+    oid: Number(row.oid),
+    schema: row.schema,
+    name: row.name,
+    columns,
+    keyColumns: pk.length > 0 ? pk : ri,
+    hasPrimaryKey: pk.length > 0,
+    replicaIdentity: IDENTITY[row.ident] ?? 'default',
+    estimatedRows: reltuples >= 0 ? reltuples : null,
+  };
+}
+
+/** Every user table (partitioned tables as their root) accepted by the filter, sorted by name. */
+export async function listTables(client: pg.Client, accept: (schema: string, table: string) => boolean): Promise<CatalogTable[]> {
+  const { rows } = await client.query<TableRow>(TABLES_SQL, [null]);
+  return rows.filter((r) => accept(r.schema, r.name)).map(toTable);
+}
+
+/** One table by relation OID, or null when it no longer exists. */
+export async function tableByOid(client: pg.Client, oid: number): Promise<CatalogTable | null> {
+  const { rows } = await client.query<TableRow>(TABLES_SQL, [oid]);
+  return rows[0] ? toTable(rows[0]) : null;
+}
+
+/**
+ * Checks the server can serve logical replication to this user, with one message per problem
+ * naming the fix. Run before anything is created.
+ */
+export async function checkReplicationPrerequisites(client: pg.Client, user: string): Promise<void> {
+  const { rows } = await client.query<{ wal_level: string; replication: string; superuser: string; version: string }>(
+    `SELECT current_setting('wal_level') AS wal_level, r.rolreplication::text AS replication, r.rolsuper::text AS superuser,
+            current_setting('server_version_num') AS version
+       FROM pg_roles r WHERE r.rolname = current_user`,
+  );
+  const row = rows[0]!;
+  if (row.wal_level !== 'logical') {
+    throw new ConfigError(
+      `The PostgreSQL server has wal_level=${row.wal_level}; change data capture needs wal_level=logical. Set it in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart the server.`,
+    );
+  }
+  if (Number(row.version) < 100000) {
+    throw new ConfigError(`PostgreSQL ${row.version} is too old: the pgoutput plugin needs PostgreSQL 10 or later.`);
+  }
+  if (row.replication !== 'true' && row.superuser !== 'true') {
+    throw new ConfigError(`User "${user}" lacks the REPLICATION privilege. Grant it with: ALTER ROLE "${user}" WITH REPLICATION;`);
+  }
+}

@@ -1,0 +1,280 @@
+/**
+ * The Postgres source task: the initial snapshot, then the logical replication stream of one slot.
+ *
+ * States (one task object runs through them once):
+ *
+ *   start() ──► snapshot ──► streaming ──► stopped
+ *      │           │  (initial_only: ends here)   ▲
+ *      └───────────┴─────────── failed ───────────┘
+ *
+ * - `start` checks the server and the config, creates what is missing (publication, slot) and
+ *   decides the plan (./start-plan.ts). A start that fails drops what it created, so nothing is
+ *   left half-made. Snapshot and stream then run in the background, filling a bounded queue.
+ * - `poll` takes from that queue; it throws the background's error, if any.
+ * - `commit` confirms streaming offsets to the slot (never snapshot offsets: the slot already sits
+ *   at the snapshot's hand-over point).
+ */
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { SourceTask, SourceTaskContext } from '../../contracts/source-task.js';
+import type { OffsetMap, SourceRecord } from '../../events.js';
+import { ConfigError } from '../../errors.js';
+import { BoundedQueue } from '../../util/bounded-queue.js';
+import { checkReplicationPrerequisites, listTables, tableByOid, type CatalogTable } from './catalog.js';
+import { clientConfig, connect, describePostgresError, type ConnectionSettings } from './connection.js';
+import { EventBuilder } from './event-builder.js';
+import { parsePostgresSourceConfig, type PostgresSourceConfig } from './postgres-source-config.js';
+import { dropPublication, ensurePublication } from './publication.js';
+import { ChangeHandler, HEARTBEAT_PREFIX } from './replication/change-handler.js';
+import type { RelationMessage } from './replication/pgoutput-decoder.js';
+import { ReplicationStream } from './replication/replication-stream.js';
+import { checkSlotUsable, createSlot, createSlotWithSnapshot, dropSlot, slotInfo } from './slot.js';
+import { qualified, runSnapshot } from './snapshot/snapshotter.js';
+import { readSnapshotProgress, readStreamResumeLsn, streamOffset, type SnapshotProgress } from './source-offset.js';
+import { planStart, type StartPlan } from './start-plan.js';
+import { buildTableSchema, type TableSchema, type TableSchemaOptions } from './table-schema.js';
+import { changeHandlerOptions, connectionSettings, tableSchemaOptions } from './task-settings.js';
+import { loadTypes, type PgType } from './types/type-catalog.js';
+
+const QUEUE_CAPACITY = 8192;
+const POLL_MAX = 2048;
+const POLL_WAIT_MS = 200;
+
+export class PostgresSourceTask implements SourceTask {
+  private config!: PostgresSourceConfig;
+  private tableSchemaOptions!: TableSchemaOptions;
+  private settings!: ConnectionSettings;
+  private logger!: Logger;
+  private context!: SourceTaskContext;
+  private partition!: OffsetMap;
+  private builder!: EventBuilder;
+  private metadata: pg.Client | undefined;
+  private snapshotClient: pg.Client | undefined;
+  private stream: ReplicationStream | undefined;
+  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly queue = new BoundedQueue<SourceRecord>(QUEUE_CAPACITY);
+  private readonly types = new Map<number, PgType>();
+  private failure: unknown;
+  private stopped = false;
+  private background: Promise<void> = Promise.resolve();
+
+  constructor(private readonly rawConfig: Record<string, string>) {}
+
+  async start(context: SourceTaskContext): Promise<void> {
+    this.context = context;
+    this.logger = context.logger;
+    this.config = parsePostgresSourceConfig(this.rawConfig);
+    this.settings = connectionSettings(this.config);
+    this.tableSchemaOptions = tableSchemaOptions(this.config);
+    for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
+    this.partition = { server: this.config.topicPrefix };
+    this.builder = new EventBuilder(this.config.topicPrefix, this.settings.database);
+    const created = { publication: false, slot: false };
+    let replicationClient: pg.Client | undefined;
+    try {
+      this.metadata = await connect(this.settings);
+      await checkReplicationPrerequisites(this.metadata, this.settings.user);
+      const tables = await this.capturedTables(this.metadata);
+      await this.loadTypesOf(tables.flatMap((t) => t.columns.map((c) => c.typeOid)));
+      created.publication = await ensurePublication(this.metadata, this.config.publicationName, this.config.publicationAutocreateMode, tables);
+      const offset = await context.offsetOf(this.partition);
+      const slot = await slotInfo(this.metadata, this.config.slotName);
+      if (slot) checkSlotUsable(slot, this.settings.database);
+      const plan = planStart({
+        mode: this.config.snapshotMode,
+        slotName: this.config.slotName,
+        slotLsn: slot?.confirmedFlushLsn ?? null,
+        progress: readSnapshotProgress(offset),
+        resumeLsn: readStreamResumeLsn(offset),
+      });
+      this.logger.info({ plan: { createSlot: plan.createSlot, snapshot: plan.snapshot !== null, stream: plan.stream !== null } }, plan.reason);
+
+      let snapshot: SnapshotProgress | null = null;
+      if (plan.createSlot) {
+        replicationClient = await connect(this.settings, true);
+        if (plan.createSlot === 'export') {
+          const exported = await createSlotWithSnapshot(replicationClient, this.config.slotName);
+          created.slot = true;
+          this.snapshotClient = await this.openSnapshotTransaction(exported.snapshotName);
+          snapshot = { ...plan.snapshot!.progress, lsn: exported.consistentPoint };
+        } else {
+          await createSlot(replicationClient, this.config.slotName);
+          created.slot = true;
+        }
+      } else if (plan.snapshot) {
+        this.snapshotClient = await this.openSnapshotTransaction(null);
+        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn ?? 0 };
+      }
+      await replicationClient?.end();
+      replicationClient = undefined;
+      this.background = this.run(tables, snapshot, plan).catch((error: unknown) => {
+        this.failure ??= error;
+        this.queue.close();
+      });
+    } catch (error) {
+      await replicationClient?.end().catch(() => {});
+      await this.cleanUpFailedStart(created);
+      throw describePostgresError(error, this.settings);
+    }
+  }
+
+  async poll(): Promise<SourceRecord[]> {
+    const records = await this.queue.take(POLL_MAX, POLL_WAIT_MS);
+    if (records.length === 0 && this.failure !== undefined) throw describePostgresError(this.failure, this.settings);
+    return records;
+  }
+
+  async commit(offset: OffsetMap): Promise<void> {
+    const lsn = readStreamResumeLsn(offset);
+    if (lsn !== null) this.stream?.confirm(lsn);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeatTimer);
+    this.queue.close();
+    await this.stream?.stop();
+    await this.snapshotClient?.end().catch(() => {});
+    await this.background;
+    if (this.config?.slotDropOnStop && this.metadata) {
+      await dropSlot(this.metadata, this.config.slotName).catch((error: unknown) => this.logger.warn({ err: error }, 'could not drop the replication slot'));
+    }
+    await this.metadata?.end().catch(() => {});
+  }
+
+  private async run(tables: CatalogTable[], snapshot: SnapshotProgress | null, plan: StartPlan): Promise<void> {
+    if (snapshot && this.snapshotClient) {
+      const client = this.snapshotClient;
+      const schemas = new Map(tables.map((t) => [qualified(t), buildTableSchema(t, this.types, this.tableSchemaOptions)]));
+      await runSnapshot({
+        client,
+        tables,
+        schemaOf: (t) => schemas.get(qualified(t))!,
+        builder: this.builder,
+        partition: this.partition,
+        progress: snapshot,
+        chunkSize: this.config.snapshotFetchSize,
+        emit: (records) => this.queue.put(records),
+        reporter: this.context.progress,
+        stopped: () => this.stopped,
+      });
+      await client.query('COMMIT');
+      await client.end();
+      this.snapshotClient = undefined;
+      if (this.stopped) return;
+      // The hand-over record: once it is committed, a restart streams instead of snapshotting.
+      const handOver = streamOffset({ lsnCommit: snapshot.lsn, lsn: snapshot.lsn, txId: null, tsUsec: null });
+      await this.queue.put([{ partition: this.partition, offset: { ...handOver, last_snapshot_record: true }, event: null }]);
+      this.logger.info({ tables: tables.length }, 'snapshot complete');
+    }
+    if (!plan.stream || this.stopped) return;
+    const from = plan.stream.from ?? snapshot?.lsn ?? 0;
+    await this.startStream(from);
+  }
+
+  private async startStream(from: number): Promise<void> {
+    const handler = new ChangeHandler(
+      {
+        builder: this.builder,
+        partition: this.partition,
+        options: changeHandlerOptions(this.config),
+        resolveTable: (relation) => this.resolveTable(relation),
+        emit: (records) => this.queue.put(records),
+        logger: this.logger,
+      },
+      from,
+    );
+    const stream = new ReplicationStream({
+      clientConfig: clientConfig(this.settings, true),
+      slotName: this.config.slotName,
+      publicationName: this.config.publicationName,
+      statusIntervalMs: this.config.statusUpdateIntervalMs,
+      onMessage: (message, lsn) => handler.handle(message, lsn),
+    });
+    this.stream = stream;
+    await stream.start(from);
+    this.logger.info({ slot: this.config.slotName, from }, 'streaming changes');
+    if (this.config.heartbeatIntervalMs > 0) {
+      this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
+      this.heartbeatTimer.unref();
+    }
+    await stream.failed;
+  }
+
+  /** Writes a tiny non-transactional message into the WAL, so a quiet database still moves the slot. */
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.metadata?.query(`SELECT pg_logical_emit_message(false, $1, '')`, [HEARTBEAT_PREFIX]);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'heartbeat failed');
+    }
+  }
+
+  private async resolveTable(relation: RelationMessage): Promise<TableSchema | null> {
+    if (!this.config.tableFilter(relation.schema, relation.name)) return null;
+    const catalog = this.metadata ? await tableByOid(this.metadata, relation.oid) : null;
+    await this.loadTypesOf(relation.columns.map((c) => c.typeOid));
+    const notNull = new Set(catalog?.columns.filter((c) => c.notNull).map((c) => c.name));
+    const names = new Set(relation.columns.map((c) => c.name));
+    const keyColumns = (catalog?.keyColumns ?? relation.columns.filter((c) => c.isKey).map((c) => c.name)).filter((k) => names.has(k));
+    if (keyColumns.length === 0) this.warnKeyless(`${relation.schema}.${relation.name}`);
+    return buildTableSchema(
+      {
+        schema: relation.schema,
+        name: relation.name,
+        columns: relation.columns.map((c) => ({ name: c.name, typeOid: c.typeOid, typeMod: c.typeMod, notNull: notNull.has(c.name) })),
+        keyColumns,
+        replicaIdentity: relation.replicaIdentity,
+      },
+      this.types,
+      this.tableSchemaOptions,
+    );
+  }
+
+  private async capturedTables(client: pg.Client): Promise<CatalogTable[]> {
+    const tables = await listTables(client, this.config.tableFilter);
+    const includeList = (this.rawConfig['table.include.list'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+    for (const entry of includeList) {
+      const pattern = new RegExp(`^(?:${entry})$`, 'i');
+      if (!tables.some((t) => pattern.test(qualified(t)))) {
+        throw new ConfigError(
+          `table.include.list names "${entry}", but no table in database "${this.settings.database}" matches it. Check the schema and table name (schema.table), or create the table first.`,
+        );
+      }
+    }
+    for (const table of tables) if (table.keyColumns.length === 0) this.warnKeyless(qualified(table));
+    return tables;
+  }
+
+  private warnKeyless(table: string): void {
+    this.logger.warn(
+      { table },
+      `Table ${table} has neither a primary key nor a REPLICA IDENTITY index: its events get a null key, and PostgreSQL rejects its UPDATE and DELETE statements once it is published. Add a primary key, or run ALTER TABLE ${table} REPLICA IDENTITY FULL.`,
+    );
+  }
+
+  private async loadTypesOf(oids: number[]): Promise<void> {
+    const missing = [...new Set(oids)].filter((oid) => !this.types.has(oid));
+    if (missing.length === 0 || !this.metadata) return;
+    for (const [oid, type] of await loadTypes(this.metadata, missing)) this.types.set(oid, type);
+  }
+
+  /** A connection inside a REPEATABLE READ transaction: on the exported snapshot, or a fresh one. */
+  private async openSnapshotTransaction(snapshotName: string | null): Promise<pg.Client> {
+    const client = await connect(this.settings);
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    if (snapshotName) await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
+    return client;
+  }
+
+  private async cleanUpFailedStart(created: { publication: boolean; slot: boolean }): Promise<void> {
+    await this.snapshotClient?.end().catch(() => {});
+    this.snapshotClient = undefined;
+    if (this.metadata) {
+      if (created.slot) await dropSlot(this.metadata, this.config.slotName).catch(() => {});
+      if (created.publication) await dropPublication(this.metadata, this.config.publicationName).catch(() => {});
+      await this.metadata.end().catch(() => {});
+      this.metadata = undefined;
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * The logical replication stream of one slot, behind an interface of our own so the transport or
+ * the decoder can be replaced.
+ *
+ * Contract:
+ * - `start(startLsn)` opens a replication connection and issues START_REPLICATION; it resolves once
+ *   the server streams, and rejects with a described error (slot in use, no privilege...).
+ * - Decoded messages reach `onMessage` one at a time, in WAL order, with their WAL position. When it returns a promise, the
+ *   next message waits for it and the socket is paused meanwhile: that is the backpressure path.
+ * - The position confirmed to the server moves only through `confirm(lsn)`, which the source calls
+ *   once everything up to `lsn` is durable downstream. Keepalive requests are answered with that
+ *   confirmed position and nothing later. The library's own acknowledgement is switched off: its
+ *   timer confirms what was received rather than what was processed, which loses data on restart.
+ * - `failed` resolves with the error that ended the stream (connection lost, server shutdown);
+ *   after `stop()` it never resolves.
+ */
+import { LogicalReplicationService } from 'pg-logical-replication';
+import type pg from 'pg';
+import { formatLsn, parseLsn, type Lsn } from '../lsn.js';
+import { PgoutputDecoder, type PgoutputMessage } from './pgoutput-decoder.js';
+
+export interface ReplicationStreamOptions {
+  clientConfig: pg.ClientConfig;
+  slotName: string;
+  publicationName: string;
+  /** How often to report the confirmed position even when the server does not ask. */
+  statusIntervalMs: number;
+  /** `lsn` is where the message's WAL data starts (the XLogData header's position). */
+  onMessage(message: PgoutputMessage, lsn: Lsn): void | Promise<void>;
+}
+
+export class ReplicationStream {
+  private readonly service: LogicalReplicationService;
+  private readonly decoder: PgoutputDecoder;
+  private confirmed: Lsn = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private rejectFailed: ((error: Error) => void) | undefined;
+  readonly failed: Promise<never>;
+
+  constructor(private readonly options: ReplicationStreamOptions) {
+    this.service = new LogicalReplicationService(options.clientConfig, {
+      acknowledge: { auto: false, timeoutSeconds: 0 },
+      flowControl: { enabled: true },
+    });
+    this.decoder = new PgoutputDecoder({ publicationNames: [options.publicationName], messages: true });
+    this.failed = new Promise<never>((_, reject) => {
+      this.rejectFailed = reject;
+    });
+    this.failed.catch(() => {});
+  }
+
+  async start(startLsn: Lsn): Promise<void> {
+    this.confirmed = startLsn;
+    this.service.on('data', (lsn: string, message: PgoutputMessage) => this.options.onMessage(message, parseLsn(lsn)));
+    this.service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
+      if (shouldRespond) this.sendStatus();
+    });
+    this.service.on('error', (error: Error) => this.fail(error));
+    const started = new Promise<void>((resolve) => this.service.once('start', () => resolve()));
+    const streaming = this.service.subscribe(this.decoder, this.options.slotName, formatLsn(startLsn));
+    streaming.then(
+      () => this.fail(new Error('The replication stream ended: the server closed it.')),
+      (error: Error) => this.fail(error),
+    );
+    await Promise.race([started, this.failed]);
+    this.statusTimer = setInterval(() => this.sendStatus(), this.options.statusIntervalMs);
+    this.statusTimer.unref();
+  }
+
+  /** Confirms to the server that everything up to `lsn` is durable downstream. Never moves back. */
+  confirm(lsn: Lsn): void {
+    if (lsn <= this.confirmed) return;
+    this.confirmed = lsn;
+    this.sendStatus();
+  }
+
+  get confirmedLsn(): Lsn {
+    return this.confirmed;
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.sendStatus();
+    this.stopped = true;
+    clearInterval(this.statusTimer);
+    await this.service.destroy().catch(() => {});
+  }
+
+  private sendStatus(): void {
+    if (this.stopped || this.confirmed === 0) return;
+    // The library reports `lsn + 1` as written, flushed and applied. Postgres skips on restart every
+    // transaction whose commit record starts before the confirmed position, and the next commit
+    // record may start exactly at the end of the last one confirmed: so we hand it `lsn - 1`.
+    void this.service.acknowledge(formatLsn(this.confirmed - 1)).catch((error: Error) => this.fail(error));
+  }
+
+  private fail(error: Error): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.statusTimer);
+    void this.service.destroy().catch(() => {});
+    this.rejectFailed?.(error);
+  }
+}

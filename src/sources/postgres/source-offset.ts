@@ -1,0 +1,74 @@
+/**
+ * The Postgres source's offset format: what is stored after each committed record and read back at
+ * start. Debezium-compatible field names where they exist (`lsn`, `lsn_proc`, `lsn_commit`, `txId`,
+ * `ts_usec`, `snapshot`, `last_snapshot_record`); Connect offsets hold primitive values only, so the
+ * snapshot's resume point travels as one JSON string field.
+ *
+ * Two phases:
+ * - snapshot: `snapshot: "true"` plus progress, so a restart resumes from the last chunk that
+ *   reached the sinks instead of from the start;
+ * - streaming: `lsn_commit` is the end of the last transaction whose every event is durable
+ *   downstream; streaming resumes there and the slot is confirmed up to it.
+ */
+import type { OffsetMap } from '../../events.js';
+import type { Lsn } from './lsn.js';
+import type { ResumePoint } from './snapshot/table-chunks.js';
+
+export interface SnapshotProgress {
+  /** The slot position the snapshot hands over to: streaming starts there. */
+  lsn: Lsn;
+  /** Tables ("schema.table") read completely. */
+  done: string[];
+  /** The table being read and where to continue it. */
+  table: string | null;
+  after: ResumePoint | null;
+  /** Rows read so far in `table`, for progress reporting. */
+  rows: number;
+}
+
+export interface StreamPosition {
+  /** End of the last fully delivered transaction (or heartbeat): where streaming resumes. */
+  lsnCommit: Lsn;
+  /** WAL position of the record itself. */
+  lsn: Lsn;
+  txId: number | null;
+  tsUsec: number | null;
+}
+
+const PROGRESS_KEY = 'sluice.snapshot.progress';
+
+export function snapshotOffset(progress: SnapshotProgress): OffsetMap {
+  return {
+    snapshot: 'true',
+    last_snapshot_record: false,
+    lsn: progress.lsn,
+    [PROGRESS_KEY]: JSON.stringify({ done: progress.done, table: progress.table, after: progress.after, rows: progress.rows }),
+  };
+}
+
+export function streamOffset(position: StreamPosition): OffsetMap {
+  return {
+    lsn: position.lsn,
+    lsn_proc: position.lsn,
+    lsn_commit: position.lsnCommit,
+    txId: position.txId,
+    ts_usec: position.tsUsec,
+  };
+}
+
+/** The progress in an offset, or null when the offset is not from an unfinished snapshot. */
+export function readSnapshotProgress(offset: OffsetMap | null): SnapshotProgress | null {
+  if (!offset || offset.snapshot !== 'true' || typeof offset[PROGRESS_KEY] !== 'string') return null;
+  const parsed = JSON.parse(offset[PROGRESS_KEY]) as Omit<SnapshotProgress, 'lsn'>;
+  return { lsn: Number(offset.lsn), done: parsed.done, table: parsed.table, after: parsed.after, rows: parsed.rows };
+}
+
+/**
+ * Where streaming resumes according to an offset, or null for a snapshot offset or none. A Debezium
+ * offset without `lsn_commit` resumes from `lsn`.
+ */
+export function readStreamResumeLsn(offset: OffsetMap | null): Lsn | null {
+  if (!offset || offset.snapshot === 'true') return null;
+  const value = offset.lsn_commit ?? offset.lsn;
+  return typeof value === 'number' && value > 0 ? value : null;
+}

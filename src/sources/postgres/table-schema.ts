@@ -1,0 +1,174 @@
+/**
+ * A captured table as events see it: its topic, the Connect schemas of key, row and envelope, and
+ * the converters that turn the text values of a snapshot row or a pgoutput tuple into the row and
+ * key objects of an event. Built once per table and again whenever its columns change.
+ */
+import type { ConnectField, ConnectSchema, Row } from '../../events.js';
+import type { CatalogTable, ReplicaIdentity } from './catalog.js';
+import { UNCHANGED_TOAST, type TupleValue } from './replication/pgoutput-decoder.js';
+import { mapColumn, type TypeMappingOptions } from './types/column-mapping.js';
+import type { PgType } from './types/type-catalog.js';
+
+export interface TableSchemaOptions {
+  topicPrefix: string;
+  typeMapping: TypeMappingOptions;
+  unavailableValuePlaceholder: string;
+  /** column.exclude.list as a predicate; key columns are always kept. */
+  excludeColumn: (schema: string, table: string, column: string) => boolean;
+}
+
+export interface TableSchema {
+  readonly schema: string;
+  readonly table: string;
+  readonly topic: string;
+  readonly replicaIdentity: ReplicaIdentity;
+  readonly keySchema: ConnectSchema | null;
+  readonly rowSchema: ConnectSchema;
+  readonly valueSchema: ConnectSchema;
+  /** Names of the key columns; empty when the table has no key (events then have a null key). */
+  readonly keyColumns: readonly string[];
+  /** Column names in tuple order, to detect a relation that changed shape. */
+  readonly columnNames: readonly string[];
+  /** Builds a row from values in tuple order. `fallback` supplies unchanged TOAST values (REPLICA IDENTITY FULL). */
+  row(values: readonly TupleValue[], fallback?: readonly TupleValue[] | null): Row;
+  /** Builds a row holding only the key columns, the others null (a DEFAULT replica identity's old image). */
+  keyOnlyRow(values: readonly TupleValue[]): Row;
+  /** The event key from values in tuple order, or null for a keyless table. */
+  key(values: readonly TupleValue[]): Record<string, unknown> | null;
+  /** Whether two tuples hold the same key (compared as text, before conversion). */
+  sameKey(a: readonly TupleValue[], b: readonly TupleValue[]): boolean;
+}
+
+interface ColumnCodec {
+  index: number;
+  name: string;
+  convert: (text: string) => unknown;
+}
+
+/** What a table schema is built from: a catalog table, or a stream relation joined with the catalog. */
+export type TableShape = Pick<CatalogTable, 'schema' | 'name' | 'columns' | 'keyColumns' | 'replicaIdentity'>;
+
+export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, PgType>, options: TableSchemaOptions): TableSchema {
+  const { schema, name: table, columns, keyColumns } = shape;
+  const name = `${options.topicPrefix}.${schema}.${table}`;
+  const codecs: ColumnCodec[] = [];
+  const fields: ConnectField[] = [];
+  const keyFields: ConnectField[] = [];
+  const keyCodecs: ColumnCodec[] = [];
+  columns.forEach((column, index) => {
+    const type = types.get(column.typeOid);
+    if (!type) throw new Error(`Type ${column.typeOid} of column ${schema}.${table}.${column.name} was not loaded`);
+    const isKey = keyColumns.includes(column.name);
+    const mapped = mapColumn({ name: column.name, type, typeMod: column.typeMod, optional: !column.notNull && !isKey }, options.typeMapping);
+    const codec = { index, name: column.name, convert: mapped.convert };
+    if (isKey) {
+      keyCodecs.push(codec);
+      keyFields.push(mapped.field);
+    }
+    if (!options.excludeColumn(schema, table, column.name) || isKey) {
+      codecs.push(codec);
+      fields.push(mapped.field);
+    }
+  });
+  // Key fields in the key's own order (a composite primary key's column order).
+  keyCodecs.sort((a, b) => keyColumns.indexOf(a.name) - keyColumns.indexOf(b.name));
+  keyFields.sort((a, b) => keyColumns.indexOf(a.field) - keyColumns.indexOf(b.field));
+
+  const rowSchema: ConnectSchema = { type: 'struct', optional: true, name: `${name}.Value`, fields };
+  const keySchema: ConnectSchema | null = keyCodecs.length > 0 ? { type: 'struct', optional: false, name: `${name}.Key`, fields: keyFields } : null;
+  const placeholder = options.unavailableValuePlaceholder;
+
+  const convert = (codec: ColumnCodec, value: TupleValue | undefined, fallback: TupleValue | undefined): unknown => {
+    if (value === null || value === undefined) return null;
+    if (value === UNCHANGED_TOAST) {
+      if (typeof fallback === 'string') return codec.convert(fallback);
+      return placeholder;
+    }
+    return codec.convert(value);
+  };
+
+  return {
+    schema,
+    table,
+    topic: name,
+    replicaIdentity: shape.replicaIdentity,
+    keySchema,
+    rowSchema,
+    valueSchema: envelopeSchema(name, rowSchema),
+    keyColumns: keyCodecs.map((c) => c.name),
+    columnNames: columns.map((c) => c.name),
+    row(values, fallback) {
+      const row: Row = {};
+      for (const codec of codecs) row[codec.name] = convert(codec, values[codec.index], fallback?.[codec.index]);
+      return row;
+    },
+    keyOnlyRow(values) {
+      const row: Row = {};
+      for (const codec of codecs) row[codec.name] = null;
+      for (const codec of keyCodecs) row[codec.name] = convert(codec, values[codec.index], undefined);
+      return row;
+    },
+    sameKey(a, b) {
+      return keyCodecs.every((codec) => a[codec.index] === b[codec.index]);
+    },
+    key(values) {
+      if (keyCodecs.length === 0) return null;
+      const key: Record<string, unknown> = {};
+      for (const codec of keyCodecs) key[codec.name] = convert(codec, values[codec.index], undefined);
+      return key;
+    },
+  };
+}
+
+const SOURCE_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.postgresql.Source',
+  fields: [
+    { field: 'version', type: 'string', optional: false },
+    { field: 'connector', type: 'string', optional: false },
+    { field: 'name', type: 'string', optional: false },
+    { field: 'ts_ms', type: 'int64', optional: false },
+    { field: 'snapshot', type: 'string', optional: true, name: 'io.debezium.data.Enum', version: 1, default: 'false', parameters: { allowed: 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental' } },
+    { field: 'db', type: 'string', optional: false },
+    { field: 'sequence', type: 'string', optional: true },
+    { field: 'ts_us', type: 'int64', optional: true },
+    { field: 'ts_ns', type: 'int64', optional: true },
+    { field: 'schema', type: 'string', optional: false },
+    { field: 'table', type: 'string', optional: false },
+    { field: 'txId', type: 'int64', optional: true },
+    { field: 'lsn', type: 'int64', optional: true },
+    { field: 'xmin', type: 'int64', optional: true },
+  ],
+};
+
+const TRANSACTION_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: true,
+  name: 'event.block',
+  version: 1,
+  fields: [
+    { field: 'id', type: 'string', optional: false },
+    { field: 'total_order', type: 'int64', optional: false },
+    { field: 'data_collection_order', type: 'int64', optional: false },
+  ],
+};
+
+function envelopeSchema(name: string, rowSchema: ConnectSchema): ConnectSchema {
+  return {
+    type: 'struct',
+    optional: false,
+    name: `${name}.Envelope`,
+    version: 2,
+    fields: [
+      { ...rowSchema, field: 'before' },
+      { ...rowSchema, field: 'after' },
+      { ...SOURCE_SCHEMA, field: 'source' },
+      { ...TRANSACTION_SCHEMA, field: 'transaction' },
+      { field: 'op', type: 'string', optional: false },
+      { field: 'ts_ms', type: 'int64', optional: true },
+      { field: 'ts_us', type: 'int64', optional: true },
+      { field: 'ts_ns', type: 'int64', optional: true },
+    ],
+  };
+}

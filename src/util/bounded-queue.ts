@@ -1,0 +1,78 @@
+/**
+ * A bounded FIFO between one producer and one consumer, the unit of backpressure in the worker.
+ *
+ * - `put(items)` appends and resolves at once while the queue holds fewer than `capacity` items;
+ *   otherwise it resolves when the consumer has taken enough to fall below it. One batch is never
+ *   split, so a queue can briefly hold capacity + one batch: memory stays bounded.
+ * - `take(max, waitMs)` resolves with up to `max` items, waiting up to `waitMs` for the first one;
+ *   an empty array means nothing arrived in time, or the queue was closed.
+ * - `close()` wakes every waiter; later puts are dropped and takes return what is left.
+ */
+export class BoundedQueue<T> {
+  private items: T[] = [];
+  private head = 0;
+  private spaceWaiters: Array<() => void> = [];
+  private dataWaiter: (() => void) | undefined;
+  private closed = false;
+
+  constructor(readonly capacity: number) {}
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  async put(batch: readonly T[]): Promise<void> {
+    while (!this.closed && this.size >= this.capacity) {
+      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+    }
+    if (this.closed) return;
+    for (const item of batch) this.items.push(item);
+    this.wakeConsumer();
+  }
+
+  async take(max: number, waitMs: number): Promise<T[]> {
+    if (this.size === 0 && !this.closed && waitMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.dataWaiter = undefined;
+          resolve();
+        }, waitMs);
+        this.dataWaiter = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    const count = Math.min(max, this.size);
+    const out = this.items.slice(this.head, this.head + count);
+    this.head += count;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    if (count > 0 && this.size < this.capacity) this.wakeProducers();
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wakeConsumer();
+    this.wakeProducers();
+  }
+
+  private wakeConsumer(): void {
+    const waiter = this.dataWaiter;
+    this.dataWaiter = undefined;
+    waiter?.();
+  }
+
+  private wakeProducers(): void {
+    const waiters = this.spaceWaiters;
+    this.spaceWaiters = [];
+    for (const w of waiters) w();
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * In-order commit of out-of-order acknowledgements (Kafka Connect's SubmittedRecords, Confluent's
+ * AsyncOffsetTracker).
+ *
+ * A source runner calls `submit(offset, pendingAcks)` for each record, in source order, and gets a
+ * handle; whoever makes the record durable (one or several sinks) calls `handle.ack()`, in any
+ * order. `committable()` returns the offset of the last record of the longest fully acknowledged
+ * prefix of everything submitted, or null when that prefix has not grown since the previous
+ * non-null answer. Offsets are opaque: the tracker returns exactly the object it was given.
+ *
+ * Guarantees: the committable offset never passes a record with acks outstanding, only moves
+ * forward, and reaches the last record once all are acknowledged. Acknowledged records at the front
+ * are dropped as soon as they are acknowledged, so memory holds only the records from the oldest
+ * unacknowledged one on. submit, ack and committable are O(1) amortised. Nothing here blocks except
+ * `awaitEmpty`, which waits for the outstanding acks (the worker's flush at shutdown).
+ *
+ * Single-threaded by construction (one event loop); not meant to be shared between tasks.
+ */
+import type { OffsetMap } from '../events.js';
+
+/** One submitted record's acknowledgement. */
+export interface AckHandle {
+  /** Counts one of the record's expected acks. Throws if called more often than `pendingAcks`. */
+  ack(): void;
+}
+
+interface Entry {
+  readonly offset: OffsetMap;
+  remaining: number;
+}
+
+export class AckTracker {
+  private readonly entries = new RingQueue<Entry>();
+  private outstanding = 0;
+  private latest: OffsetMap | null = null;
+  private emptyWaiters: Array<() => void> = [];
+
+  /**
+   * Registers the next record in source order. `pendingAcks` is how many acks make it durable
+   * (one per sink that receives it); 0 means it is durable already (a position-only record).
+   */
+  submit(offset: OffsetMap, pendingAcks = 1): AckHandle {
+    if (!Number.isInteger(pendingAcks) || pendingAcks < 0) {
+      throw new RangeError(`pendingAcks must be a non-negative integer, got ${pendingAcks}`);
+    }
+    const entry: Entry = { offset, remaining: pendingAcks };
+    this.entries.push(entry);
+    if (pendingAcks > 0) this.outstanding++;
+    else this.advance();
+    return { ack: () => this.ack(entry) };
+  }
+
+  /**
+   * The offset to commit now: the last record of the fully acknowledged prefix, or null when it
+   * has not advanced since the last non-null answer.
+   */
+  committable(): OffsetMap | null {
+    const offset = this.latest;
+    this.latest = null;
+    return offset;
+  }
+
+  /** How many submitted records still wait for at least one ack. */
+  pending(): number {
+    return this.outstanding;
+  }
+
+  /** How many records are held in memory: from the oldest unacknowledged one to the newest. */
+  retained(): number {
+    return this.entries.length;
+  }
+
+  /** Resolves true once no acks are outstanding, or false when `timeoutMs` passes first. */
+  awaitEmpty(timeoutMs: number): Promise<boolean> {
+    if (this.outstanding === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const onEmpty = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.emptyWaiters = this.emptyWaiters.filter((waiter) => waiter !== onEmpty);
+        resolve(false);
+      }, timeoutMs);
+      this.emptyWaiters.push(onEmpty);
+    });
+  }
+
+  private ack(entry: Entry): void {
+    if (entry.remaining === 0) {
+      throw new Error('A record was acknowledged more times than its pendingAcks');
+    }
+    entry.remaining--;
+    if (entry.remaining > 0) return;
+    this.outstanding--;
+    if (entry === this.entries.peek()) this.advance();
+    if (this.outstanding === 0) this.notifyEmpty();
+  }
+
+  /** Drops the acknowledged records at the front, remembering the last one's offset. */
+  private advance(): void {
+    for (let head = this.entries.peek(); head !== undefined && head.remaining === 0; head = this.entries.peek()) {
+      this.latest = head.offset;
+      this.entries.shift();
+    }
+  }
+
+  private notifyEmpty(): void {
+    const waiters = this.emptyWaiters;
+    this.emptyWaiters = [];
+    for (const waiter of waiters) waiter();
+  }
+}
+
+const MIN_CAPACITY = 16;
+
+/**
+ * A FIFO queue on a power-of-two ring buffer: O(1) push and shift without the O(n) of
+ * Array.prototype.shift, and it shrinks again after a burst so a peak of in-flight records does
+ * not stay allocated.
+ */
+class RingQueue<T> {
+  private slots: Array<T | undefined> = new Array<T | undefined>(MIN_CAPACITY);
+  private head = 0;
+  private count = 0;
+
+  get length(): number {
+    return this.count;
+  }
+
+  push(item: T): void {
+    if (this.count === this.slots.length) this.resize(this.slots.length * 2);
+    this.slots[(this.head + this.count) & (this.slots.length - 1)] = item;
+    this.count++;
+  }
+
+  peek(): T | undefined {
+    return this.count === 0 ? undefined : this.slots[this.head];
+  }
+
+  shift(): T | undefined {
+    if (this.count === 0) return undefined;
+    const item = this.slots[this.head];
+    this.slots[this.head] = undefined;
+    this.head = (this.head + 1) & (this.slots.length - 1);
+    this.count--;
+    if (this.slots.length > MIN_CAPACITY && this.count <= this.slots.length / 4) this.resize(this.slots.length / 2);
+    return item;
+  }
+
+  private resize(capacity: number): void {
+    const slots = new Array<T | undefined>(capacity);
+    for (let i = 0; i < this.count; i++) slots[i] = this.slots[(this.head + i) & (this.slots.length - 1)];
+    this.slots = slots;
+    this.head = 0;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * The connector plugins this worker knows, by `connector.class`: our short names and the class
+ * names users already write in Debezium and Kafka Connect configs. One entry per plugin holds its
+ * config declaration (for validation and the REST API) and how to make its task.
+ */
+import type { ConfigDefinition } from '../config/config-definition.js';
+import { parseOrThrow, type RawConfig } from '../config/validate-config.js';
+import type { SinkTask } from '../contracts/sink-task.js';
+import type { SourceTask } from '../contracts/source-task.js';
+import { ConfigError } from '../errors.js';
+import { FILE_SINK_ALIASES, FILE_SINK_CLASS, FILE_SINK_CONFIG, parseFileSinkConfig } from '../sinks/file/file-sink-config.js';
+import { FileSinkTask } from '../sinks/file/file-sink-task.js';
+import { NULL_SINK_CLASS, NULL_SINK_CONFIG, NullSinkTask } from '../sinks/null/null-sink.js';
+import { createTopicSelector, type TopicSelector } from '../sinks/topic-selector.js';
+import { POSTGRES_SOURCE_CLASS, POSTGRES_SOURCE_CONFIG } from '../sources/postgres/postgres-source-config.js';
+import { PostgresSourceTask } from '../sources/postgres/postgres-source-task.js';
+
+interface PluginBase {
+  className: string;
+  aliases: readonly string[];
+  definition: ConfigDefinition;
+}
+
+export interface SourcePlugin extends PluginBase {
+  type: 'source';
+  createSource(config: RawConfig): SourceTask;
+}
+
+export interface SinkPlugin extends PluginBase {
+  type: 'sink';
+  createSink(config: RawConfig): { task: SinkTask; accepts: TopicSelector };
+}
+
+export type ConnectorPlugin = SourcePlugin | SinkPlugin;
+
+function sinkSelector(definition: ConfigDefinition, config: RawConfig): TopicSelector {
+  return createTopicSelector(parseOrThrow(definition, config).values);
+}
+
+export const PLUGINS: readonly ConnectorPlugin[] = [
+  {
+    type: 'source',
+    className: POSTGRES_SOURCE_CLASS,
+    aliases: ['postgres', 'PostgresConnector', 'PostgresSource'],
+    definition: POSTGRES_SOURCE_CONFIG,
+    createSource: (config) => new PostgresSourceTask({ ...config }),
+  },
+  {
+    type: 'sink',
+    className: FILE_SINK_CLASS,
+    aliases: FILE_SINK_ALIASES,
+    definition: FILE_SINK_CONFIG,
+    createSink: (config) => ({ task: new FileSinkTask(parseFileSinkConfig(config)), accepts: sinkSelector(FILE_SINK_CONFIG, config) }),
+  },
+  {
+    type: 'sink',
+    className: NULL_SINK_CLASS,
+    aliases: ['null'],
+    definition: NULL_SINK_CONFIG,
+    createSink: (config) => ({ task: new NullSinkTask(), accepts: sinkSelector(NULL_SINK_CONFIG, config) }),
+  },
+];
+
+/** The plugin for a `connector.class`; an unknown or missing class is a ConfigError listing the known ones. */
+export function findPlugin(connectorClass: string | undefined): ConnectorPlugin {
+  if (!connectorClass) throw new ConfigError('Missing required configuration "connector.class" which has no default value.');
+  const plugin = PLUGINS.find((p) => p.className === connectorClass || p.aliases.includes(connectorClass));
+  if (!plugin) {
+    const known = PLUGINS.flatMap((p) => [p.className, ...p.aliases]).join(', ');
+    throw new ConfigError(`Failed to find any class that implements Connector and which name matches ${connectorClass}. Known connector classes: ${known}.`);
+  }
+  return plugin;
+}

@@ -1,0 +1,173 @@
+/**
+ * Runs one sink task in the standalone worker: takes deliveries from its bounded channel, hands
+ * them to the task, and acknowledges them once the task reports them durable.
+ *
+ * Contract:
+ * - Sources `deliver` events with an ack handle; `deliver` blocks while the channel is full, which
+ *   is how a slow sink slows reading from the source.
+ * - Every topic is one partition (0) whose offsets count the events delivered in this process. The
+ *   runner calls `preCommit` every `commitIntervalMs` and whenever its channel runs dry, and acks
+ *   exactly the deliveries below the offsets the task returns.
+ * - Deliveries stay in `unacked` until acknowledged, so a put that fails with a retriable error is
+ *   offered again after a backoff; a permanent failure marks the runner FAILED (its records are then
+ *   never acknowledged, so their source positions are never confirmed).
+ * - `drain()` resolves once everything delivered so far is durable (or the runner failed).
+ */
+import type { Logger } from 'pino';
+import type { SinkTask, TopicPartition } from '../contracts/sink-task.js';
+import type { ChangeEvent, SinkRecord } from '../events.js';
+import { isRetriable } from '../errors.js';
+import { BoundedQueue } from '../util/bounded-queue.js';
+import type { AckHandle } from './ack-tracker.js';
+
+export interface Delivery {
+  event: ChangeEvent;
+  handle: AckHandle;
+}
+
+export type RunnerState = 'UNASSIGNED' | 'RUNNING' | 'FAILED' | 'STOPPED';
+
+export interface SinkRunnerOptions {
+  connector: string;
+  task: SinkTask;
+  logger: Logger;
+  commitIntervalMs: number;
+  channelCapacity: number;
+  /** Chooses the topics this sink takes (Connect's `topics` / `topics.regex`). */
+  accepts(topic: string): boolean;
+}
+
+interface Unacked {
+  offset: number;
+  handle: AckHandle;
+}
+
+const TAKE_MAX = 2048;
+const IDLE_WAIT_MS = 50;
+const RETRY_MAX_MS = 10_000;
+
+export class SinkRunner {
+  readonly channel: BoundedQueue<Delivery>;
+  state: RunnerState = 'UNASSIGNED';
+  failure: unknown;
+  private readonly nextOffset = new Map<string, number>();
+  private readonly unacked = new Map<string, Unacked[]>();
+  private lastCommit = Date.now();
+  private loop: Promise<void> = Promise.resolve();
+  private drainWaiters: Array<() => void> = [];
+
+  constructor(private readonly options: SinkRunnerOptions) {
+    this.channel = new BoundedQueue<Delivery>(options.channelCapacity);
+  }
+
+  accepts(topic: string): boolean {
+    return this.options.accepts(topic);
+  }
+
+  async start(): Promise<void> {
+    await this.options.task.start({ connector: this.options.connector, taskId: 0, logger: this.options.logger });
+    this.state = 'RUNNING';
+    this.loop = this.run().catch((error: unknown) => this.fail(error));
+  }
+
+  deliver(deliveries: Delivery[]): Promise<void> {
+    return this.channel.put(deliveries);
+  }
+
+  /** Resolves when every delivery so far is acknowledged, or the runner has failed. */
+  drain(): Promise<void> {
+    if (this.state !== 'RUNNING' || (this.channel.size === 0 && this.unackedCount() === 0)) return Promise.resolve();
+    return new Promise((resolve) => this.drainWaiters.push(resolve));
+  }
+
+  async stop(): Promise<void> {
+    this.channel.close();
+    await this.loop;
+    const partitions = [...this.nextOffset.keys()].map((topic) => ({ topic, partition: 0 }));
+    try {
+      if (this.state === 'RUNNING') await this.commit();
+      await this.options.task.close(partitions);
+      await this.options.task.stop();
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'sink task did not stop cleanly');
+    }
+    if (this.state === 'RUNNING') this.state = 'STOPPED';
+    this.releaseDrainWaiters();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.channel.isClosed || this.channel.size > 0) {
+      const deliveries = await this.channel.take(TAKE_MAX, IDLE_WAIT_MS);
+      if (deliveries.length > 0) await this.put(deliveries);
+      const idle = this.channel.size === 0;
+      if (this.unackedCount() > 0 && (idle || Date.now() - this.lastCommit >= this.options.commitIntervalMs)) await this.commit();
+      if (idle && this.unackedCount() === 0) this.releaseDrainWaiters();
+    }
+  }
+
+  private async put(deliveries: Delivery[]): Promise<void> {
+    const records: SinkRecord[] = new Array(deliveries.length);
+    const opened: TopicPartition[] = [];
+    for (let i = 0; i < deliveries.length; i++) {
+      const { event, handle } = deliveries[i]!;
+      let offset = this.nextOffset.get(event.topic);
+      if (offset === undefined) {
+        offset = 0;
+        opened.push({ topic: event.topic, partition: 0 });
+        this.unacked.set(event.topic, []);
+      }
+      this.nextOffset.set(event.topic, offset + 1);
+      this.unacked.get(event.topic)!.push({ offset, handle });
+      records[i] = { ...event, kafkaPartition: 0, kafkaOffset: offset };
+    }
+    if (opened.length > 0) await this.options.task.open(opened);
+    await this.withRetries('put', () => this.options.task.put(records));
+  }
+
+  private async commit(): Promise<void> {
+    this.lastCommit = Date.now();
+    const current = new Map<string, number>();
+    for (const [topic, next] of this.nextOffset) if (this.unacked.get(topic)!.length > 0) current.set(`${topic}:0`, next);
+    const durable = await this.withRetries('preCommit', () => this.options.task.preCommit(current));
+    for (const [key, offset] of durable) {
+      const pending = this.unacked.get(key.slice(0, key.lastIndexOf(':')));
+      if (!pending) continue;
+      let acked = 0;
+      while (acked < pending.length && pending[acked]!.offset < offset) pending[acked++]!.handle.ack();
+      pending.splice(0, acked);
+    }
+  }
+
+  private async withRetries<T>(stage: string, attempt: () => Promise<T>): Promise<T> {
+    for (let delay = 100; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!isRetriable(error) || this.channel.isClosed) throw error;
+        this.options.logger.warn({ err: error, stage, retryInMs: delay }, 'sink failed with a retriable error; retrying');
+        await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
+      }
+    }
+  }
+
+  private unackedCount(): number {
+    let count = 0;
+    for (const pending of this.unacked.values()) count += pending.length;
+    return count;
+  }
+
+  private fail(error: unknown): void {
+    this.state = 'FAILED';
+    this.failure = error;
+    // Unblocks sources waiting for room; what they hand over is never acknowledged, so replayed later.
+    this.channel.close();
+    this.options.logger.error({ err: error }, 'sink task failed');
+    this.releaseDrainWaiters();
+  }
+
+  private releaseDrainWaiters(): void {
+    const waiters = this.drainWaiters;
+    this.drainWaiters = [];
+    for (const w of waiters) w();
+  }
+}
