@@ -14,6 +14,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
+import { SluiceError, type ErrorStage } from '../../errors.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
 import { toJson } from '../../json.js';
 import type { FileSinkConfig } from './file-sink-config.js';
@@ -38,7 +39,15 @@ export class FileSinkTask implements SinkTask {
   ) {}
 
   async start(context: SinkTaskContext): Promise<void> {
-    this.output = this.config.file === null ? streamOutput(this.stdout, 'standard output') : await openFileOutput(this.config.file);
+    const file = this.config.file;
+    if (file === null) {
+      this.output = streamOutput(this.stdout, 'standard output');
+    } else {
+      this.output = await openFileOutput(file).catch((error: unknown) => {
+        const fix = 'Check that its directory exists and that the worker may write there, or change "file".';
+        throw new SluiceError('FILE_SINK_OPEN_FAILED', `Could not open ${file} for appending: ${messageOf(error)}. ${fix}`, { stage: 'start', cause: error });
+      });
+    }
     context.logger.info({ output: this.output.description }, 'file sink writing JSON lines');
   }
 
@@ -50,12 +59,15 @@ export class FileSinkTask implements SinkTask {
       this.buffer.push({ partition: topicPartitionKey(record.topic, record.kafkaPartition), line });
       this.bufferedChars += line.length;
     }
-    if (this.bufferedChars >= FLUSH_CHARS) await this.writeBuffer();
+    if (this.bufferedChars >= FLUSH_CHARS) await this.writeBuffer('put');
   }
 
   async preCommit(current: TopicPartitionOffsets): Promise<TopicPartitionOffsets> {
-    await this.writeBuffer();
-    await this.started().sync();
+    await this.writeBuffer('commit');
+    const output = this.started();
+    await output.sync().catch((error: unknown) => {
+      throw writeFailed(output, 'commit', error);
+    });
     return new Map(current);
   }
 
@@ -73,10 +85,13 @@ export class FileSinkTask implements SinkTask {
     await output?.close();
   }
 
-  private async writeBuffer(): Promise<void> {
+  private async writeBuffer(stage: ErrorStage): Promise<void> {
     if (this.buffer.length === 0) return;
     const chunk = this.buffer.map((entry) => entry.line).join('');
-    await this.started().write(chunk);
+    const output = this.started();
+    await output.write(chunk).catch((error: unknown) => {
+      throw writeFailed(output, stage, error);
+    });
     this.buffer = [];
     this.bufferedChars = 0;
   }
@@ -85,4 +100,12 @@ export class FileSinkTask implements SinkTask {
     if (this.output === null) throw new Error('file sink used before start()');
     return this.output;
   }
+}
+
+function writeFailed(output: LineOutput, stage: ErrorStage, error: unknown): SluiceError {
+  return new SluiceError('FILE_SINK_WRITE_FAILED', `Could not write to ${output.description}: ${messageOf(error)}`, { stage, cause: error });
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

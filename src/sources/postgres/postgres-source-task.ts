@@ -198,7 +198,7 @@ export class PostgresSourceTask implements SourceTask {
       this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.config.heartbeatIntervalMs);
       this.heartbeatTimer.unref();
     }
-    await stream.failed;
+    await stream.ended;
   }
 
   /** Writes a tiny non-transactional message into the WAL, so a quiet database still moves the slot. */

@@ -11,8 +11,8 @@
  *   once everything up to `lsn` is durable downstream. Keepalive requests are answered with that
  *   confirmed position and nothing later. The library's own acknowledgement is switched off: its
  *   timer confirms what was received rather than what was processed, which loses data on restart.
- * - `failed` resolves with the error that ended the stream (connection lost, server shutdown);
- *   after `stop()` it never resolves.
+ * - `ended` resolves when `stop()` ends the stream and rejects with the error that ended it
+ *   otherwise (connection lost, server shutdown).
  */
 import { LogicalReplicationService } from 'pg-logical-replication';
 import type pg from 'pg';
@@ -35,8 +35,8 @@ export class ReplicationStream {
   private confirmed: Lsn = 0;
   private statusTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private rejectFailed: ((error: Error) => void) | undefined;
-  readonly failed: Promise<never>;
+  private settle: { resolve(): void; reject(error: Error): void } | undefined;
+  readonly ended: Promise<void>;
 
   constructor(private readonly options: ReplicationStreamOptions) {
     this.service = new LogicalReplicationService(options.clientConfig, {
@@ -44,10 +44,10 @@ export class ReplicationStream {
       flowControl: { enabled: true },
     });
     this.decoder = new PgoutputDecoder({ publicationNames: [options.publicationName], messages: true });
-    this.failed = new Promise<never>((_, reject) => {
-      this.rejectFailed = reject;
+    this.ended = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
     });
-    this.failed.catch(() => {});
+    this.ended.catch(() => {});
   }
 
   async start(startLsn: Lsn): Promise<void> {
@@ -63,7 +63,7 @@ export class ReplicationStream {
       () => this.fail(new Error('The replication stream ended: the server closed it.')),
       (error: Error) => this.fail(error),
     );
-    await Promise.race([started, this.failed]);
+    await Promise.race([started, this.ended]);
     this.statusTimer = setInterval(() => this.sendStatus(), this.options.statusIntervalMs);
     this.statusTimer.unref();
   }
@@ -85,6 +85,7 @@ export class ReplicationStream {
     this.stopped = true;
     clearInterval(this.statusTimer);
     await this.service.destroy().catch(() => {});
+    this.settle?.resolve();
   }
 
   private sendStatus(): void {
@@ -100,6 +101,6 @@ export class ReplicationStream {
     this.stopped = true;
     clearInterval(this.statusTimer);
     void this.service.destroy().catch(() => {});
-    this.rejectFailed?.(error);
+    this.settle?.reject(error);
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * Runs one Sluice measurement in a child process (bench/capture.ts), so its CPU time and peak RSS
+ * are Sluice's alone and every run starts from a cold process, as a real worker would.
+ *
+ * Contract: `runCapture` spawns `node --import tsx bench/capture.ts <request as JSON>` and resolves
+ * with the one JSON line the child prints; it rejects when the child fails or prints no result.
+ * The child's standard error (the worker's warnings) passes through. With `cpuProfileDir` set, the
+ * child writes a V8 CPU profile there (`node --cpu-prof`).
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface CaptureRequest {
+  /** snapshot: snapshot.mode=initial_only until the table is read; stream: no_data from `slot` until it is confirmed at `endLsn`. */
+  mode: 'snapshot' | 'stream';
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+  table: string;
+  publication: string;
+  slot: string;
+  /** snapshot: rows in the table. */
+  rows: number;
+  /** stream: end LSN of the backlog's last transaction. */
+  endLsn: string | null;
+  timeoutMs: number;
+}
+
+export interface CaptureResult {
+  /** Change events handed to the sink (a delete makes two: the event and its tombstone). */
+  events: number;
+  /** Records the source produced, position-only ones included. */
+  records: number;
+  seconds: number;
+  /** User plus system CPU time of the child, from worker start to the end of the measurement. */
+  cpuMicros: number;
+  /** Peak resident set size of the child, in KiB. */
+  maxRssKb: number;
+  /** RSS before the worker started (Node, tsx and the loaded modules), in KiB. */
+  baselineRssKb: number;
+}
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+
+export function runCapture(request: CaptureRequest, cpuProfileDir?: string): Promise<CaptureResult> {
+  const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=sluice-${request.mode}-${Date.now()}.cpuprofile`] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', ...profile, path.join(BENCH_DIR, 'capture.ts'), JSON.stringify(request)], {
+      cwd: path.dirname(BENCH_DIR),
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      const line = stdout.trim().split('\n').pop();
+      if (code !== 0 || !line) {
+        reject(new Error(`the ${request.mode} capture process exited with ${signal ?? `code ${code}`}${line ? `: ${line}` : ''}`));
+        return;
+      }
+      try {
+        resolve(JSON.parse(line) as CaptureResult);
+      } catch {
+        reject(new Error(`the ${request.mode} capture process printed no result: ${line}`));
+      }
+    });
+  });
+}

@@ -1,0 +1,126 @@
+/**
+ * The Sluice side of one measurement, run as its own process by capture-process.ts: starts the
+ * standalone worker in-process with the Postgres source and a NullSink, waits until the work is
+ * done, and prints one JSON line (a CaptureResult) on standard output.
+ *
+ * Done means: for a snapshot (snapshot.mode=initial_only), the table is reported finished and the
+ * source has handed every row and the snapshot's end record to the sink; for a stream
+ * (snapshot.mode=no_data on an existing slot), the slot's confirmed_flush_lsn has reached the end
+ * of the backlog, i.e. the worker has delivered everything and confirmed it to the server. Timing
+ * and CPU time run from just before the worker opens to that moment. Exits non-zero on failure,
+ * on a FAILED connector or after `timeoutMs`.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createLogger } from '../src/logger.js';
+import { StandaloneWorker } from '../src/worker/standalone-worker.js';
+import { loadWorkerConfig } from '../src/worker/worker-config.js';
+import type { CaptureRequest, CaptureResult } from './capture-process.js';
+
+const SOURCE = 'bench-source';
+const SNAPSHOT_POLL_MS = 10;
+const SLOT_POLL_MS = 100;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function connectors(request: CaptureRequest): Array<{ name: string; config: Record<string, string> }> {
+  return [
+    { name: 'bench-sink', config: { 'connector.class': 'NullSink', 'topics.regex': '.*' } },
+    {
+      name: SOURCE,
+      config: {
+        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+        'database.hostname': request.host,
+        'database.port': String(request.port),
+        'database.user': request.user,
+        'database.password': request.password,
+        'database.dbname': request.database,
+        'database.sslmode': 'disable',
+        'topic.prefix': 'bench',
+        'table.include.list': request.table,
+        'publication.name': request.publication,
+        'publication.autocreate.mode': 'disabled',
+        'slot.name': request.slot,
+        'snapshot.mode': request.mode === 'snapshot' ? 'initial_only' : 'no_data',
+        // Heartbeats would write WAL into the database being measured.
+        'heartbeat.interval.ms': '0',
+      },
+    },
+  ];
+}
+
+/** Resolves once `done()` is true; rejects when a connector fails or time runs out. */
+async function waitFor(worker: StandaloneWorker, done: () => Promise<boolean> | boolean, pollMs: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const failed = worker.status().filter((s) => s.state === 'FAILED');
+    if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+    if (await done()) return;
+    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms`);
+    await sleep(pollMs);
+  }
+}
+
+async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Client): Promise<CaptureResult> {
+  const config = await loadWorkerConfig({ env: { SLUICE_SLUICE_DATA_DIR: dataDir, SLUICE_OFFSET_FLUSH_INTERVAL_MS: '100' } });
+  const logger = createLogger(process.env.SLUICE_LOG_LEVEL ?? 'warn');
+  const baselineRssKb = Math.round(process.memoryUsage().rss / 1024);
+  const cpuBefore = process.cpuUsage();
+  const started = process.hrtime.bigint();
+  const worker = await StandaloneWorker.open(config, logger);
+  try {
+    await worker.start(connectors(request));
+    const source = worker.sourceRunner(SOURCE);
+    if (request.mode === 'snapshot') {
+      const tableDone = () => worker.progress.snapshot().some((t) => t.connector === SOURCE && t.table === request.table && t.finished);
+      // +1: the snapshot's end record, which carries no event.
+      await waitFor(worker, () => tableDone() && (source?.counts.records ?? 0) >= request.rows + 1, SNAPSHOT_POLL_MS, request.timeoutMs);
+    } else {
+      const confirmed = async () => {
+        const { rows } = await monitor.query<{ done: boolean }>(
+          'SELECT confirmed_flush_lsn >= $2::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $1',
+          [request.slot, request.endLsn],
+        );
+        return rows[0]?.done === true;
+      };
+      await waitFor(worker, confirmed, SLOT_POLL_MS, request.timeoutMs);
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpu = process.cpuUsage(cpuBefore);
+    const counts = source?.counts ?? { records: 0, events: 0 };
+    return {
+      events: counts.events,
+      records: counts.records,
+      seconds,
+      cpuMicros: cpu.user + cpu.system,
+      maxRssKb: process.resourceUsage().maxRSS,
+      baselineRssKb,
+    };
+  } finally {
+    await worker.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const request = JSON.parse(process.argv[2] ?? '') as CaptureRequest;
+  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-worker-'));
+  const monitor = new pg.Client({ host: request.host, port: request.port, user: request.user, password: request.password, database: request.database });
+  try {
+    await monitor.connect();
+    const result = await measure(request, dataDir, monitor);
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+  } finally {
+    await monitor.end().catch(() => {});
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`capture failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,75 @@
+/**
+ * The benchmark's output: one line per measurement comparing Sluice with its reference tool on the
+ * same data, against the targets of a 2-core machine, and the same figures as JSON.
+ *
+ * Contract: pure formatting, plus `writeResults` which writes the JSON file. A missed target is
+ * reported as "below target" in the text; nothing here fails the run.
+ */
+import { writeFile } from 'node:fs/promises';
+import type { CaptureResult } from './capture-process.js';
+
+export interface Comparison {
+  name: 'snapshot' | 'stream';
+  /** Rows read (snapshot) or row changes in the backlog (stream): the same work for both sides. */
+  rows: number;
+  unit: 'rows' | 'changes';
+  reference: { tool: string; seconds: number };
+  /** The fastest of the runs; `maxRssKb` is the highest peak of them all. */
+  sluice: CaptureResult;
+  targets: { minRatio: number; maxRssMb: number };
+}
+
+export interface ComparisonFigures {
+  sluiceRowsPerSecond: number;
+  referenceRowsPerSecond: number;
+  ratio: number;
+  cpuMicrosPerRow: number;
+  peakRssMb: number;
+  baselineRssMb: number;
+  meetsRatio: boolean;
+  meetsRss: boolean;
+}
+
+export function figuresOf(c: Comparison): ComparisonFigures {
+  const sluiceRowsPerSecond = c.rows / c.sluice.seconds;
+  const referenceRowsPerSecond = c.rows / c.reference.seconds;
+  const ratio = sluiceRowsPerSecond / referenceRowsPerSecond;
+  const peakRssMb = c.sluice.maxRssKb / 1024;
+  return {
+    sluiceRowsPerSecond,
+    referenceRowsPerSecond,
+    ratio,
+    cpuMicrosPerRow: c.sluice.cpuMicros / c.rows,
+    peakRssMb,
+    baselineRssMb: c.sluice.baselineRssKb / 1024,
+    meetsRatio: ratio >= c.targets.minRatio,
+    meetsRss: peakRssMb <= c.targets.maxRssMb,
+  };
+}
+
+function rate(perSecond: number): string {
+  if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M`;
+  if (perSecond >= 1e3) return `${Math.round(perSecond / 1e3)}k`;
+  return Math.round(perSecond).toString();
+}
+
+export function formatComparison(c: Comparison): string {
+  const f = figuresOf(c);
+  const misses = [!f.meetsRatio && 'throughput', !f.meetsRss && 'memory'].filter(Boolean);
+  return [
+    c.name.padEnd(9),
+    `${c.rows} ${c.unit}`.padEnd(16),
+    `sluice ${rate(f.sluiceRowsPerSecond)} ${c.unit}/s (${c.sluice.seconds.toFixed(2)} s)`.padEnd(32),
+    `${c.reference.tool} ${rate(f.referenceRowsPerSecond)} ${c.unit}/s (${c.reference.seconds.toFixed(2)} s)`.padEnd(42),
+    `ratio ${f.ratio.toFixed(2)}x`.padEnd(12),
+    `cpu ${f.cpuMicrosPerRow.toFixed(1)} µs/${c.unit === 'rows' ? 'row' : 'change'}`.padEnd(20),
+    `peak RSS ${Math.round(f.peakRssMb)} MB (idle ${Math.round(f.baselineRssMb)} MB)`.padEnd(30),
+    `(target >= ${c.targets.minRatio}x, <= ${c.targets.maxRssMb} MB)`,
+    misses.length > 0 ? `  below target: ${misses.join(', ')}` : '',
+  ].join(' ').trimEnd();
+}
+
+export async function writeResults(file: string, context: Record<string, unknown>, comparisons: Comparison[]): Promise<void> {
+  const results = { ...context, measurements: comparisons.map((c) => ({ ...c, figures: figuresOf(c) })) };
+  await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+}

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench`: Sluice's Postgres capture against PostgreSQL's own tools, on one embedded server.
+ *
+ * 1. Snapshot: a table of BENCH_ROWS rows (default 1,000,000) read by `psql -c "COPY t TO STDOUT"`
+ *    and by Sluice (snapshot.mode=initial_only into a NullSink).
+ * 2. Stream: slots made first, then a backlog of BENCH_CHANGES row changes (default 1,000,000; small
+ *    and large transactions, inserts, updates, deletes), read by `pg_recvlogical` with pgoutput and
+ *    by Sluice (snapshot.mode=no_data) until the end of the backlog.
+ * Each pair runs BENCH_REPEAT times (default 1); the fastest run of each side counts. Prints one line
+ * per measurement (rows/s of both, their ratio, Sluice's CPU µs per row and peak RSS, the targets)
+ * and writes bench/results.json. Progress goes to standard error. BENCH_CPU_PROF=<dir> makes the
+ * Sluice processes write V8 CPU profiles there. Targets are reported, never enforced: a miss prints
+ * "below target" and the exit code stays 0. The server and its files are removed on every exit.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../src/embedded/postgres-server.js';
+import { runCapture, type CaptureRequest, type CaptureResult } from './capture-process.js';
+import { createBenchDatabase, createSlots, generateBacklog, PUBLICATION, TABLE, type Backlog } from './dataset.js';
+import { timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
+import { formatComparison, writeResults, type Comparison } from './report.js';
+
+const DATABASE = 'bench';
+const TARGETS = { snapshot: { minRatio: 0.4, maxRssMb: 200 }, stream: { minRatio: 0.7, maxRssMb: 200 } };
+const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
+
+function envCount(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw.replaceAll('_', ''));
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, not "${raw}"`);
+  return value;
+}
+
+const settings = {
+  rows: envCount('BENCH_ROWS', 1_000_000),
+  changes: envCount('BENCH_CHANGES', 1_000_000),
+  repeat: envCount('BENCH_REPEAT', 1),
+  timeoutMs: envCount('BENCH_TIMEOUT_MS', 30 * 60_000),
+  cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
+};
+
+const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+
+/** Runs the reference and Sluice `repeat` times each; keeps the fastest of each side. */
+async function compare(
+  name: Comparison['name'],
+  tool: string,
+  reference: (run: number) => Promise<number>,
+  sluice: (run: number) => Promise<CaptureResult>,
+): Promise<{ reference: { tool: string; seconds: number }; sluice: CaptureResult }> {
+  let bestReference = Infinity;
+  let best: CaptureResult | undefined;
+  let peakRssKb = 0;
+  for (let run = 1; run <= settings.repeat; run++) {
+    const seconds = await reference(run);
+    progress(`${name} run ${run}: ${tool} ${seconds.toFixed(2)} s`);
+    bestReference = Math.min(bestReference, seconds);
+    const result = await sluice(run);
+    progress(`${name} run ${run}: sluice ${result.seconds.toFixed(2)} s, ${result.events} events`);
+    if (!best || result.seconds < best.seconds) best = result;
+    peakRssKb = Math.max(peakRssKb, result.maxRssKb);
+  }
+  return { reference: { tool, seconds: bestReference }, sluice: { ...best!, maxRssKb: peakRssKb } };
+}
+
+async function benchmark(server: EmbeddedPostgresServer): Promise<void> {
+  const address: ServerAddress = { port: server.port, database: DATABASE, user: 'postgres', password: 'postgres' };
+  const request = (mode: CaptureRequest['mode'], slot: string, endLsn: string | null): CaptureRequest => ({
+    mode, host: '127.0.0.1', ...address, table: TABLE, publication: PUBLICATION, slot, rows: settings.rows, endLsn, timeoutMs: settings.timeoutMs,
+  });
+  const databaseUrl = server.urlFor(DATABASE);
+
+  progress(`loading ${settings.rows} rows`);
+  await createBenchDatabase(server.url, databaseUrl, DATABASE, settings.rows);
+  const snapshot = await compare(
+    'snapshot',
+    'COPY',
+    () => timeCopy(address, TABLE),
+    () => runCapture(request('snapshot', 'sluice_snapshot', null), settings.cpuProfileDir),
+  );
+
+  const runs = Array.from({ length: settings.repeat }, (_, i) => i + 1);
+  await createSlots(databaseUrl, runs.flatMap((run) => [`ref_${run}`, `sluice_${run}`]));
+  progress(`generating a backlog of ${settings.changes} changes`);
+  const backlog = await generateBacklog(databaseUrl, settings.rows, settings.changes);
+  progress(`backlog: ${backlog.inserts} inserts, ${backlog.updates} updates, ${backlog.deletes} deletes in ${backlog.smallTransactions} small and ${backlog.largeTransactions} large transactions, ending at ${backlog.endLsn}`);
+  const stream = await compare(
+    'stream',
+    'pg_recvlogical',
+    (run) => timeRecvlogical(address, `ref_${run}`, PUBLICATION, backlog.endLsn),
+    (run) => runCapture(request('stream', `sluice_${run}`, backlog.endLsn), settings.cpuProfileDir),
+  );
+
+  const comparisons: Comparison[] = [
+    { name: 'snapshot', rows: settings.rows, unit: 'rows', ...snapshot, targets: TARGETS.snapshot },
+    { name: 'stream', rows: backlog.changes, unit: 'changes', ...stream, targets: TARGETS.stream },
+  ];
+  process.stdout.write(`${comparisons.map(formatComparison).join('\n')}\n`);
+  await writeResults(RESULTS_FILE, await context(databaseUrl, backlog), comparisons);
+  progress(`results written to ${RESULTS_FILE}`);
+}
+
+async function context(databaseUrl: string, backlog: Backlog): Promise<Record<string, unknown>> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const version = (await client.query<{ server_version: string }>('SHOW server_version')).rows[0]!.server_version;
+  await client.end();
+  const cpus = os.cpus();
+  return {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, postgres: version },
+    settings: { rows: settings.rows, changes: settings.changes, repeat: settings.repeat },
+    backlog,
+  };
+}
+
+async function main(): Promise<void> {
+  progress('starting an embedded PostgreSQL');
+  const server = await startEmbeddedPostgres();
+  let stopping: Promise<void> | undefined;
+  const stop = () => (stopping ??= server.stop());
+  const interrupted = (signal: NodeJS.Signals) => {
+    progress(`${signal}: stopping the server`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    await benchmark(server);
+  } finally {
+    await stop();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

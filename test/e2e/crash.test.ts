@@ -1,0 +1,82 @@
+/**
+ * Crash safety: the worker runs as a child process and is killed with SIGKILL during the snapshot
+ * and during streaming, then restarted. Every change must arrive at least once, the snapshot must
+ * resume rather than start over, and the events must rebuild the final table exactly.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { readEvents, rebuild, sortedRows } from '../support/change-log.js';
+import { fileSinkConfig, postgresSourceConfig, workerDir } from '../support/connectors.js';
+import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { createItemsTable, selectItems, startWorkload } from '../support/workload.js';
+
+const ROWS = 6000;
+
+describe('kill -9 and restart', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase('crash');
+    await createItemsTable(db.url, ROWS);
+  });
+  afterAll(() => db.drop());
+
+  it('delivers every change at least once and resumes an interrupted snapshot', async () => {
+    const dir = workerDir();
+    const files = [
+      dir.connectorFile('source', postgresSourceConfig(db.url, { 'snapshot.fetch.size': '100' })),
+      dir.connectorFile('sink', fileSinkConfig(dir.eventsFile)),
+    ];
+    const snapshotReads = () => readEvents(dir.eventsFile).filter((e) => e.value?.op === 'r').length;
+    const snapshotDone = () => readEvents(dir.eventsFile).some((e) => e.value?.source.snapshot === 'last');
+    const offsets = () => {
+      try {
+        return readFileSync(path.join(dir.dir, 'data', 'offsets.json'), 'utf8');
+      } catch {
+        return '';
+      }
+    };
+    const kill = async (worker: WorkerProcess) => {
+      worker.child.kill('SIGKILL');
+      expect(await worker.exited).toBeNull();
+    };
+    const workload = startWorkload(db.url, { maxId: ROWS, seed: 7 });
+
+    // 1. Killed mid-snapshot, once a chunk's progress is committed.
+    let worker = startWorkerProcess(dir.configFile, files);
+    await waitFor(() => offsets().includes('sluice.snapshot.progress') && snapshotReads() > 300, 60_000, 'snapshot progress');
+    await kill(worker);
+    const readsBeforeRestart = snapshotReads();
+    expect(snapshotDone()).toBe(false);
+
+    // 2. Restarted: the snapshot resumes, so it reads fewer rows than the table holds.
+    worker = startWorkerProcess(dir.configFile, files);
+    await waitFor(snapshotDone, 60_000, 'snapshot end');
+    expect(snapshotReads() - readsBeforeRestart).toBeLessThan(ROWS);
+
+    // 3. Killed while streaming, twice, at different moments.
+    for (const pause of [700, 1300]) {
+      await new Promise((r) => setTimeout(r, pause));
+      await kill(worker);
+      worker = startWorkerProcess(dir.configFile, files);
+      await waitFor(() => worker.stderr().includes('streaming changes'), 60_000, 'streaming');
+    }
+
+    // 4. Writes stop; a marker shows when everything before it has arrived; a clean stop exits 0.
+    await new Promise((r) => setTimeout(r, 500));
+    await workload.stop();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`INSERT INTO items VALUES (-1, 0, 'marker')`);
+    await client.end();
+    await waitFor(() => readEvents(dir.eventsFile).some((e) => e.value?.after?.note === 'marker'), 60_000, 'marker');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+
+    const rebuilt = sortedRows(rebuild(readEvents(dir.eventsFile), 'test.public.items'), 'id');
+    expect(rebuilt).toEqual(await selectItems(db.url));
+  });
+});
