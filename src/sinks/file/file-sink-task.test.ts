@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -68,6 +68,17 @@ describe('FileSinkTask with a file', () => {
     expect(await readFile(path, 'utf8')).toBe(
       '{"topic":"shop.public.orders","key":{"id":1},"value":{"n":1},"headers":{}}\n' +
         '{"topic":"shop.public.orders","key":{"id":2},"value":{"n":2},"headers":{}}\n',
+    );
+  });
+
+  it('starts on a fresh line when the file ends in a line torn by a crash', async () => {
+    await writeFile(path, '{"topic":"shop.public.orders","key":{"id":1},"val');
+    const task = await started();
+    await task.put([record('shop.public.orders', 0, { id: 2 }, { n: 2 })]);
+    await task.preCommit(new Map([['shop.public.orders:0', 1]]));
+    await task.stop();
+    expect(await readFile(path, 'utf8')).toBe(
+      '{"topic":"shop.public.orders","key":{"id":1},"val\n' + '{"topic":"shop.public.orders","key":{"id":2},"value":{"n":2},"headers":{}}\n',
     );
   });
 

@@ -6,9 +6,11 @@
  * - `sync` makes everything written durable: fsync for a file; nothing for a stream, whose writes
  *   are already drained.
  * - `close` releases the file; a stream is left open (it is not ours: stdout).
+ * - A file whose last line was cut short (a worker killed mid-write) gets a newline first, so the
+ *   next line starts whole; the torn line's event was never committed and is delivered again.
  * Errors are Node's own; the sink task words them. Calls are never concurrent (the task serialises them).
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 
 export interface LineOutput {
@@ -20,7 +22,8 @@ export interface LineOutput {
 }
 
 export async function openFileOutput(path: string): Promise<LineOutput> {
-  const file = await open(path, 'a');
+  const file = await open(path, 'a+');
+  await endTornLine(file);
   return {
     description: path,
     // appendFile writes the whole chunk (write() may stop short), and O_APPEND puts it at the end.
@@ -37,4 +40,12 @@ export function streamOutput(stream: Writable, description: string): LineOutput 
     sync: async () => {},
     close: async () => {},
   };
+}
+
+async function endTornLine(file: FileHandle): Promise<void> {
+  const { size } = await file.stat();
+  if (size === 0) return;
+  const last = Buffer.alloc(1);
+  await file.read(last, 0, 1, size - 1);
+  if (last[0] !== 0x0a) await file.appendFile('\n');
 }

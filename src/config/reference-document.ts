@@ -1,0 +1,26 @@
+/**
+ * docs/config-reference.md: every key of the worker and of each connector plugin, generated from
+ * their declarations (`npm run docs` writes it; a test fails when it is out of date).
+ */
+import { PLUGINS } from '../worker/plugins.js';
+import { WORKER_CONFIG_DEFINITION } from '../worker/worker-config.js';
+import { renderConfigReference } from './config-reference.js';
+
+export function renderReferenceDocument(): string {
+  const sections = [
+    '# Configuration reference',
+    '',
+    'Generated from the config declarations in the code (`npm run docs`); do not edit by hand.',
+    'Every value is a string, as in Kafka Connect. Worker keys can also be set through environment',
+    'variables: `SLUICE_` + the key upper-cased with dots as underscores (`SLUICE_REST_PORT` for `rest.port`).',
+    '',
+    '## Worker (`sluice start --config <file>`)',
+    '',
+    renderConfigReference(WORKER_CONFIG_DEFINITION),
+  ];
+  for (const plugin of PLUGINS) {
+    const names = [plugin.className, ...plugin.aliases].map((n) => `\`${n}\``).join(', ');
+    sections.push(`## ${plugin.type === 'source' ? 'Source' : 'Sink'}: ${plugin.className}`, '', `\`connector.class\`: ${names}`, '', renderConfigReference(plugin.definition));
+  }
+  return sections.join('\n');
+}
