@@ -50,7 +50,7 @@ program
   .command('demo')
   .description('start an embedded PostgreSQL, run a live workload and capture it into a JSON-lines file')
   .option('--seconds <n>', 'how long the live workload runs', '20')
-  .option('--rows <n>', 'rows per table in the sample schema before capture starts', '20000')
+  .option('--rows <n>', 'rows per table in the sample schema before capture starts', '100000')
   .option('--out <file>', 'where the captured events go', 'demo-events.jsonl')
   .action(async (options: { seconds: string; rows: string; out: string }) => {
     const { runDemo } = await import('./demo/demo.js');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toJson } from '../../../json.js';
 import { DEFAULT_TYPE_MAPPING } from './column-mapping.js';
-import { openTextFixture, type TextFixture } from './test-fixture.js';
+import { openTextFixture, type TextFixture } from '../../../../test/support/type-fixture.js';
 
 let fixture: TextFixture;
 

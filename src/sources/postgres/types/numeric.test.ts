@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../../errors.js';
 import { numericMapping } from './numeric.js';
-import { openTextFixture, type TextFixture } from './test-fixture.js';
+import { openTextFixture, type TextFixture } from '../../../../test/support/type-fixture.js';
 
 let fixture: TextFixture;
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UNKNOWN_LENGTH, sourceColumn } from './source-column.js';
-import { openTextFixture, type ReadColumn, type TextFixture } from './test-fixture.js';
+import { openTextFixture, type ReadColumn, type TextFixture } from '../../../../test/support/type-fixture.js';
 
 let fixture: TextFixture;
 let columns: Record<string, ReadColumn>;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTextFixture, type TextFixture } from './test-fixture.js';
+import { openTextFixture, type TextFixture } from '../../../../test/support/type-fixture.js';
 
 let fixture: TextFixture;
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTextFixture, type TextFixture } from './test-fixture.js';
+import { openTextFixture, type TextFixture } from '../../../../test/support/type-fixture.js';
 import { PG_OID, loadTypes } from './type-catalog.js';
 
 let fixture: TextFixture;

@@ -5,11 +5,11 @@
  * with loadTypes (from pg_attribute, as the source does) and maps every column with mapColumn.
  */
 import pg from 'pg';
-import type { ConnectField } from '../../../events.js';
-import { createTestDatabase, type TestDatabase } from '../../../../test/support/postgres.js';
-import { sessionOptions } from '../session.js';
-import { DEFAULT_TYPE_MAPPING, mapColumn, type ColumnMapping, type TypeMappingOptions } from './column-mapping.js';
-import { loadTypes, type PgType } from './type-catalog.js';
+import type { ConnectField } from '../../src/events.js';
+import { createTestDatabase, type TestDatabase } from './postgres.js';
+import { sessionOptions } from '../../src/sources/postgres/session.js';
+import { DEFAULT_TYPE_MAPPING, mapColumn, type ColumnMapping, type TypeMappingOptions } from '../../src/sources/postgres/types/column-mapping.js';
+import { loadTypes, type PgType } from '../../src/sources/postgres/types/type-catalog.js';
 
 export interface ReadColumn {
   field: ConnectField;
