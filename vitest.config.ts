@@ -9,5 +9,7 @@ export default defineConfig({
     // Integration tests share one PostgreSQL server; each test file works in its own database.
     fileParallelism: true,
     maxWorkers: 2,
+    // The JSON report lets .ci/run print a plain "N passed, N failed" closing line.
+    reporters: ['default', ['json', { outputFile: '.test-report.json' }]],
   },
 });

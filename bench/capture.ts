@@ -58,7 +58,7 @@ async function waitFor(worker: StandaloneWorker, done: () => Promise<boolean> | 
     const failed = worker.status().filter((s) => s.state === 'FAILED');
     if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
     if (await done()) return;
-    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms; source counts so far: ${JSON.stringify(worker.sourceRunner(SOURCE)?.counts)}`);
     await sleep(pollMs);
   }
 }

@@ -4,7 +4,7 @@
  * announces a changed relation. All queries run on an ordinary (non-replication) connection.
  */
 import type pg from 'pg';
-import { ConfigError } from '../../errors.js';
+import { SluiceError } from '../../errors.js';
 
 export type ReplicaIdentity = 'default' | 'nothing' | 'full' | 'index';
 
@@ -96,24 +96,42 @@ export async function tableByOid(client: pg.Client, oid: number): Promise<Catalo
 
 /**
  * Checks the server can serve logical replication to this user, with one message per problem
- * naming the fix. Run before anything is created.
+ * naming the fix. Run before anything is created. A member of rds_replication (Amazon RDS, Aurora)
+ * may replicate without the REPLICATION attribute.
  */
 export async function checkReplicationPrerequisites(client: pg.Client, user: string): Promise<void> {
-  const { rows } = await client.query<{ wal_level: string; replication: string; superuser: string; version: string }>(
-    `SELECT current_setting('wal_level') AS wal_level, r.rolreplication::text AS replication, r.rolsuper::text AS superuser,
+  const { rows } = await client.query<{ wal_level: string; wal_senders: string; replication: string; version: string }>(
+    `SELECT current_setting('wal_level') AS wal_level, current_setting('max_wal_senders') AS wal_senders,
+            (r.rolreplication OR r.rolsuper OR EXISTS (SELECT 1 FROM pg_roles m WHERE m.rolname = 'rds_replication' AND pg_has_role(r.oid, m.oid, 'MEMBER')))::text AS replication,
             current_setting('server_version_num') AS version
        FROM pg_roles r WHERE r.rolname = current_user`,
   );
   const row = rows[0]!;
+  if (Number(row.version) < 100000) {
+    throw new SluiceError('PG_VERSION_UNSUPPORTED', `PostgreSQL ${row.version} is too old: the pgoutput plugin needs PostgreSQL 10 or later.`, { stage: 'start' });
+  }
   if (row.wal_level !== 'logical') {
-    throw new ConfigError(
+    throw new SluiceError(
+      'PG_WAL_LEVEL_NOT_LOGICAL',
       `The PostgreSQL server has wal_level=${row.wal_level}; change data capture needs wal_level=logical. Set it in postgresql.conf (or ALTER SYSTEM SET wal_level = logical) and restart the server.`,
+      { stage: 'start' },
     );
   }
-  if (Number(row.version) < 100000) {
-    throw new ConfigError(`PostgreSQL ${row.version} is too old: the pgoutput plugin needs PostgreSQL 10 or later.`);
+  if (Number(row.wal_senders) === 0) {
+    throw new SluiceError('PG_NO_WAL_SENDERS', `The PostgreSQL server has max_wal_senders=0, so it accepts no replication connection. Set max_wal_senders to at least 1 per connector (postgresql.conf) and restart the server.`, { stage: 'start' });
   }
-  if (row.replication !== 'true' && row.superuser !== 'true') {
-    throw new ConfigError(`User "${user}" lacks the REPLICATION privilege. Grant it with: ALTER ROLE "${user}" WITH REPLICATION;`);
+  if (row.replication !== 'true') {
+    throw new SluiceError(
+      'PG_NO_REPLICATION_PRIVILEGE',
+      `User "${user}" lacks the REPLICATION privilege, which reading a replication slot needs. Grant it with: ALTER ROLE "${user}" WITH REPLICATION; (on Amazon RDS: GRANT rds_replication TO "${user}";)`,
+      { stage: 'start' },
+    );
   }
+}
+
+/** The captured tables this user may not SELECT from, which a snapshot must read. */
+export async function unreadableTables(client: pg.Client, tables: CatalogTable[]): Promise<CatalogTable[]> {
+  const { rows } = await client.query<{ oid: string }>(`SELECT oid::int8 AS oid FROM unnest($1::oid[]) AS oid WHERE NOT has_table_privilege(oid, 'SELECT')`, [tables.map((t) => t.oid)]);
+  const denied = new Set(rows.map((r) => Number(r.oid)));
+  return tables.filter((t) => denied.has(t.oid));
 }

@@ -1,10 +1,12 @@
 /**
- * Builds Debezium PostgreSQL change events (shared/reference/change-events.md) for one connector.
- * Pure functions of their inputs plus the clock for the envelope's processing time.
+ * Builds Debezium PostgreSQL events (shared/reference/change-events.md) for one connector: change
+ * events and their tombstones, truncates, logical decoding messages, and the companion topics'
+ * transaction and heartbeat events, each with the Connect schemas Debezium gives them.
+ * Pure functions of their inputs plus the clock for the processing time (`ts_*`).
  */
-import type { ChangeEvent, Envelope, Op, Row, SourceInfo } from '../../events.js';
+import type { ChangeEvent, ConnectSchema, Envelope, Op, Row, SourceInfo } from '../../events.js';
 import type { Lsn } from './lsn.js';
-import type { TableSchema } from './table-schema.js';
+import { SOURCE_SCHEMA, TRANSACTION_BLOCK_SCHEMA, type TableSchema } from './table-schema.js';
 
 export const CONNECTOR_VERSION = '0.1.0';
 
@@ -19,6 +21,18 @@ export interface EventOrigin {
   snapshot: SourceInfo['snapshot'];
   transaction: Envelope['transaction'];
 }
+
+/** A transaction's BEGIN or END on `<prefix>.transaction`. */
+export interface TransactionBoundary {
+  status: 'BEGIN' | 'END';
+  id: string;
+  commitTimeUs: number;
+  /** END only: events per data collection ("schema.table"), in first-seen order. */
+  counts?: ReadonlyMap<string, number>;
+}
+
+/** The value of an `m` event: Debezium's MessageValue has no before/after and only `ts_ms`. */
+export type MessageValue = Pick<Envelope, 'op' | 'ts_ms' | 'source' | 'transaction' | 'message'>;
 
 export class EventBuilder {
   constructor(
@@ -48,7 +62,7 @@ export class EventBuilder {
 
   change(
     table: TableSchema,
-    op: Op,
+    op: Exclude<Op, 't' | 'm'>,
     key: Record<string, unknown> | null,
     before: Row | null,
     after: Row | null,
@@ -62,26 +76,157 @@ export class EventBuilder {
       source: this.source(table, origin),
       transaction: origin.transaction,
       op,
-      ts_ms: Math.floor(nowUs / 1000),
-      ts_us: nowUs,
-      ts_ns: nowUs * 1000,
+      ...processingTime(nowUs),
+    };
+    return { topic: table.topic, key, value, keySchema: table.keySchema, valueSchema: table.valueSchema, headers, timestamp: Math.floor(origin.commitTimeUs / 1000) };
+  }
+
+  /** The tombstone that follows a delete: same key and headers, null value, so compaction can drop the key. */
+  tombstone(deleted: ChangeEvent): ChangeEvent {
+    return { ...deleted, value: null, valueSchema: null };
+  }
+
+  /** A TRUNCATE of one table: on the table's topic, with a null key (and key schema) and no row images. */
+  truncate(table: TableSchema, origin: EventOrigin): ChangeEvent {
+    const value: Omit<Envelope, 'before' | 'after'> = { source: this.source(table, origin), transaction: origin.transaction, op: 't', ...processingTime(nowMicros()) };
+    return { topic: table.topic, key: null, value, keySchema: null, valueSchema: table.valueSchema, headers: {}, timestamp: Math.floor(origin.commitTimeUs / 1000) };
+  }
+
+  /** A logical decoding message (`pg_logical_emit_message`) on `<prefix>.message`, content in base64. */
+  message(prefix: string, content: Buffer, origin: EventOrigin): ChangeEvent {
+    const value: MessageValue = {
+      op: 'm',
+      ts_ms: Math.floor(nowMicros() / 1000),
+      source: this.source({ schema: '', table: '' }, origin),
+      transaction: origin.transaction,
+      message: { prefix, content: content.toString('base64') },
+    };
+    return { topic: `${this.serverName}.message`, key: { prefix }, value, keySchema: MESSAGE_KEY_SCHEMA, valueSchema: MESSAGE_VALUE_SCHEMA, headers: {}, timestamp: Math.floor(origin.commitTimeUs / 1000) };
+  }
+
+  /** A BEGIN or END event on `<prefix>.transaction`, keyed by the transaction id. */
+  transaction(boundary: TransactionBoundary): ChangeEvent {
+    const counts = boundary.counts;
+    const value = {
+      status: boundary.status,
+      id: boundary.id,
+      event_count: counts ? [...counts.values()].reduce((sum, n) => sum + n, 0) : null,
+      data_collections: counts ? [...counts].map(([data_collection, event_count]) => ({ data_collection, event_count })) : null,
+      ts_ms: Math.floor(boundary.commitTimeUs / 1000),
     };
     return {
-      topic: table.topic,
-      key,
+      topic: `${this.serverName}.transaction`,
+      key: { id: boundary.id },
       value,
-      keySchema: table.keySchema,
-      valueSchema: table.valueSchema,
-      headers,
-      timestamp: Math.floor(origin.commitTimeUs / 1000),
+      keySchema: TRANSACTION_KEY_SCHEMA,
+      valueSchema: TRANSACTION_VALUE_SCHEMA,
+      headers: {},
+      timestamp: Math.floor(boundary.commitTimeUs / 1000),
     };
   }
 
-  /** The tombstone that follows a delete: same key, null value, so compaction can drop the key. */
-  tombstone(deleted: ChangeEvent): ChangeEvent {
-    return { ...deleted, value: null, valueSchema: null, headers: {} };
+  /** A heartbeat on `__debezium-heartbeat.<prefix>`. */
+  heartbeat(): ChangeEvent {
+    const now = Date.now();
+    return {
+      topic: `__debezium-heartbeat.${this.serverName}`,
+      key: { serverName: this.serverName },
+      value: { ts_ms: now },
+      keySchema: HEARTBEAT_KEY_SCHEMA,
+      valueSchema: HEARTBEAT_VALUE_SCHEMA,
+      headers: {},
+      timestamp: now,
+    };
   }
 }
+
+function processingTime(nowUs: number): Pick<Envelope, 'ts_ms' | 'ts_us' | 'ts_ns'> {
+  return { ts_ms: Math.floor(nowUs / 1000), ts_us: nowUs, ts_ns: nowUs * 1000 };
+}
+
+const MESSAGE_KEY_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.postgresql.MessageKey',
+  version: 1,
+  fields: [{ field: 'prefix', type: 'string', optional: true }],
+};
+
+const MESSAGE_VALUE_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.postgresql.MessageValue',
+  version: 1,
+  fields: [
+    { field: 'op', type: 'string', optional: false },
+    { field: 'ts_ms', type: 'int64', optional: true },
+    { ...SOURCE_SCHEMA, field: 'source' },
+    { ...TRANSACTION_BLOCK_SCHEMA, field: 'transaction' },
+    {
+      field: 'message',
+      type: 'struct',
+      optional: false,
+      name: 'io.debezium.connector.postgresql.Message',
+      version: 1,
+      fields: [
+        { field: 'prefix', type: 'string', optional: true },
+        { field: 'content', type: 'bytes', optional: true },
+      ],
+    },
+  ],
+};
+
+const TRANSACTION_KEY_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.common.TransactionMetadataKey',
+  version: 1,
+  fields: [{ field: 'id', type: 'string', optional: false }],
+};
+
+const TRANSACTION_VALUE_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.common.TransactionMetadataValue',
+  version: 1,
+  fields: [
+    { field: 'status', type: 'string', optional: false },
+    { field: 'id', type: 'string', optional: false },
+    { field: 'event_count', type: 'int64', optional: true },
+    {
+      field: 'data_collections',
+      type: 'array',
+      optional: true,
+      items: {
+        type: 'struct',
+        optional: true,
+        name: 'event.collection',
+        version: 1,
+        fields: [
+          { field: 'data_collection', type: 'string', optional: false },
+          { field: 'event_count', type: 'int64', optional: false },
+        ],
+      },
+    },
+    { field: 'ts_ms', type: 'int64', optional: false },
+  ],
+};
+
+const HEARTBEAT_KEY_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.common.ServerNameKey',
+  version: 1,
+  fields: [{ field: 'serverName', type: 'string', optional: false }],
+};
+
+const HEARTBEAT_VALUE_SCHEMA: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'io.debezium.connector.common.Heartbeat',
+  version: 1,
+  fields: [{ field: 'ts_ms', type: 'int64', optional: false }],
+};
 
 let lastMicros = 0;
 

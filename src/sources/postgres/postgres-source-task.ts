@@ -7,9 +7,11 @@
  *      │           │  (initial_only: ends here)   ▲
  *      └───────────┴─────────── failed ───────────┘
  *
- * - `start` checks the server and the config, creates what is missing (publication, slot) and
- *   decides the plan (./start-plan.ts). A start that fails drops what it created, so nothing is
- *   left half-made. Snapshot and stream then run in the background, filling a bounded queue.
+ * - `start` checks the server, the user's privileges and the config, decides the plan
+ *   (./start-plan.ts), and only then creates what is missing (publication, slot). Every failure
+ *   is one SluiceError naming the fix (./connection.ts describes driver errors), and a start that
+ *   fails drops what it created, so nothing is left half-made. Snapshot and stream then run in the
+ *   background, filling a bounded queue.
  * - `poll` takes from that queue; it throws the background's error, if any.
  * - `commit` confirms streaming offsets to the slot (never snapshot offsets: the slot already sits
  *   at the snapshot's hand-over point).
@@ -18,18 +20,20 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import type { SourceTask, SourceTaskContext } from '../../contracts/source-task.js';
 import type { OffsetMap, SourceRecord } from '../../events.js';
-import { ConfigError } from '../../errors.js';
+import { fullMatch } from '../../config/patterns.js';
+import { ConfigError, SluiceError } from '../../errors.js';
 import { BoundedQueue } from '../../util/bounded-queue.js';
-import { checkReplicationPrerequisites, listTables, tableByOid, type CatalogTable } from './catalog.js';
-import { clientConfig, connect, describePostgresError, type ConnectionSettings } from './connection.js';
+import { checkReplicationPrerequisites, listTables, tableByOid, unreadableTables, type CatalogTable } from './catalog.js';
+import { clientConfig, connect, describePostgresError, quoteIdent, type ConnectionSettings } from './connection.js';
 import { EventBuilder } from './event-builder.js';
 import { parsePostgresSourceConfig, type PostgresSourceConfig } from './postgres-source-config.js';
 import { dropPublication, ensurePublication } from './publication.js';
 import { ChangeHandler, HEARTBEAT_PREFIX } from './replication/change-handler.js';
 import type { RelationMessage } from './replication/pgoutput-decoder.js';
 import { ReplicationStream } from './replication/replication-stream.js';
-import { checkSlotUsable, createSlot, createSlotWithSnapshot, dropSlot, slotInfo } from './slot.js';
+import { checkSlotUsable, claimSlot, createSlot, createSlotWithSnapshot, dropSlot, slotInfo } from './slot.js';
 import { qualified, runSnapshot } from './snapshot/snapshotter.js';
+import { parseLsn } from './lsn.js';
 import { readSnapshotProgress, readStreamResumeLsn, streamOffset, type SnapshotProgress } from './source-offset.js';
 import { planStart, type StartPlan } from './start-plan.js';
 import { buildTableSchema, type TableSchema, type TableSchemaOptions } from './table-schema.js';
@@ -54,6 +58,8 @@ export class PostgresSourceTask implements SourceTask {
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly queue = new BoundedQueue<SourceRecord>(QUEUE_CAPACITY);
   private readonly types = new Map<number, PgType>();
+  private readonly warnedKeyless = new Set<string>();
+  private releaseSlotClaim: (() => void) | undefined;
   private failure: unknown;
   private stopped = false;
   private background: Promise<void> = Promise.resolve();
@@ -69,17 +75,16 @@ export class PostgresSourceTask implements SourceTask {
     for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
     this.partition = { server: this.config.topicPrefix };
     this.builder = new EventBuilder(this.config.topicPrefix, this.settings.database);
+    this.releaseSlotClaim = claimSlot(`${this.settings.host}:${this.settings.port}`, this.config.slotName, context.connector);
     const created = { publication: false, slot: false };
     let replicationClient: pg.Client | undefined;
     try {
       this.metadata = await connect(this.settings);
       await checkReplicationPrerequisites(this.metadata, this.settings.user);
       const tables = await this.capturedTables(this.metadata);
-      await this.loadTypesOf(tables.flatMap((t) => t.columns.map((c) => c.typeOid)));
-      created.publication = await ensurePublication(this.metadata, this.config.publicationName, this.config.publicationAutocreateMode, tables);
-      const offset = await context.offsetOf(this.partition);
       const slot = await slotInfo(this.metadata, this.config.slotName);
       if (slot) checkSlotUsable(slot, this.settings.database);
+      const offset = await context.offsetOf(this.partition);
       const plan = planStart({
         mode: this.config.snapshotMode,
         slotName: this.config.slotName,
@@ -87,7 +92,17 @@ export class PostgresSourceTask implements SourceTask {
         progress: readSnapshotProgress(offset),
         resumeLsn: readStreamResumeLsn(offset),
       });
-      this.logger.info({ plan: { createSlot: plan.createSlot, snapshot: plan.snapshot !== null, stream: plan.stream !== null } }, plan.reason);
+      this.logger[plan.level]({ plan: { createSlot: plan.createSlot, snapshot: plan.snapshot !== null, stream: plan.stream !== null } }, plan.reason);
+      if (plan.snapshot) await this.checkReadable(this.metadata, tables);
+      await this.loadTypesOf(tables.flatMap((t) => t.columns.map((c) => c.typeOid)));
+      const publication = await ensurePublication(this.metadata, this.config.publicationName, this.config.publicationAutocreateMode, tables, this.settings.user);
+      created.publication = publication.created;
+      if (publication.unpublished.length > 0) {
+        this.logger.warn(
+          { tables: publication.unpublished },
+          `Publication "${this.config.publicationName}" does not publish ${publication.unpublished.join(', ')}: their changes will not stream. Add them with ALTER PUBLICATION ${quoteIdent(this.config.publicationName)} ADD TABLE ..., or set publication.autocreate.mode=filtered.`,
+        );
+      }
 
       let snapshot: SnapshotProgress | null = null;
       if (plan.createSlot) {
@@ -103,7 +118,7 @@ export class PostgresSourceTask implements SourceTask {
         }
       } else if (plan.snapshot) {
         this.snapshotClient = await this.openSnapshotTransaction(null);
-        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn ?? 0 };
+        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn || (await walPosition(this.snapshotClient)) };
       }
       await replicationClient?.end();
       replicationClient = undefined;
@@ -140,6 +155,7 @@ export class PostgresSourceTask implements SourceTask {
       await dropSlot(this.metadata, this.config.slotName).catch((error: unknown) => this.logger.warn({ err: error }, 'could not drop the replication slot'));
     }
     await this.metadata?.end().catch(() => {});
+    this.releaseSlotClaim?.();
   }
 
   private async run(tables: CatalogTable[], snapshot: SnapshotProgress | null, plan: StartPlan): Promise<void> {
@@ -235,10 +251,10 @@ export class PostgresSourceTask implements SourceTask {
     const tables = await listTables(client, this.config.tableFilter);
     const includeList = (this.rawConfig['table.include.list'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
     for (const entry of includeList) {
-      const pattern = new RegExp(`^(?:${entry})$`, 'i');
+      const pattern = fullMatch(entry, 'i');
       if (!tables.some((t) => pattern.test(qualified(t)))) {
         throw new ConfigError(
-          `table.include.list names "${entry}", but no table in database "${this.settings.database}" matches it. Check the schema and table name (schema.table), or create the table first.`,
+          `table.include.list names "${entry}", but no table in database "${this.settings.database}" matches it${this.rawConfig['schema.include.list'] || this.rawConfig['schema.exclude.list'] ? ' within the schema filters' : ''}. Check the schema and table name (schema.table), or create the table first.`,
         );
       }
     }
@@ -246,7 +262,22 @@ export class PostgresSourceTask implements SourceTask {
     return tables;
   }
 
+  /** A snapshot reads every captured table: refuse before creating anything when one is unreadable. */
+  private async checkReadable(client: pg.Client, tables: CatalogTable[]): Promise<void> {
+    const denied = await unreadableTables(client, tables);
+    if (denied.length === 0) return;
+    const user = this.settings.user;
+    const names = denied.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+    throw new SluiceError(
+      'PG_PERMISSION_DENIED',
+      `User "${user}" may not read ${denied.map(qualified).join(', ')}, which the snapshot reads. Grant it with: GRANT SELECT ON ${names} TO ${quoteIdent(user)}; or leave ${denied.length === 1 ? 'that table' : 'those tables'} out with table.exclude.list.`,
+      { stage: 'start' },
+    );
+  }
+
   private warnKeyless(table: string): void {
+    if (this.warnedKeyless.has(table)) return;
+    this.warnedKeyless.add(table);
     this.logger.warn(
       { table },
       `Table ${table} has neither a primary key nor a REPLICA IDENTITY index: its events get a null key, and PostgreSQL rejects its UPDATE and DELETE statements once it is published. Add a primary key, or run ALTER TABLE ${table} REPLICA IDENTITY FULL.`,
@@ -262,19 +293,48 @@ export class PostgresSourceTask implements SourceTask {
   /** A connection inside a REPEATABLE READ transaction: on the exported snapshot, or a fresh one. */
   private async openSnapshotTransaction(snapshotName: string | null): Promise<pg.Client> {
     const client = await connect(this.settings);
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    if (snapshotName) await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
-    return client;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      if (snapshotName) await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
+      return client;
+    } catch (error) {
+      await client.end().catch(() => {});
+      throw error;
+    }
   }
 
+  /** Undoes a failed start: ends its connections, drops what it created and gives the slot claim back. */
   private async cleanUpFailedStart(created: { publication: boolean; slot: boolean }): Promise<void> {
     await this.snapshotClient?.end().catch(() => {});
     this.snapshotClient = undefined;
-    if (this.metadata) {
-      if (created.slot) await dropSlot(this.metadata, this.config.slotName).catch(() => {});
-      if (created.publication) await dropPublication(this.metadata, this.config.publicationName).catch(() => {});
-      await this.metadata.end().catch(() => {});
-      this.metadata = undefined;
+    if (this.metadata && (created.slot || created.publication)) {
+      try {
+        // The catalog connection may be what failed: then a fresh one does the dropping.
+        await this.dropCreated(this.metadata, created).catch(async () => {
+          const client = await connect(this.settings);
+          await this.dropCreated(client, created).finally(() => client.end().catch(() => {}));
+        });
+      } catch (error) {
+        const leftovers = [
+          created.slot ? `SELECT pg_drop_replication_slot('${this.config.slotName}');` : null,
+          created.publication ? `DROP PUBLICATION ${quoteIdent(this.config.publicationName)};` : null,
+        ].filter(Boolean);
+        this.logger.error({ err: error }, `The failed start could not remove what it created; remove it by hand: ${leftovers.join(' ')}`);
+      }
     }
+    await this.metadata?.end().catch(() => {});
+    this.metadata = undefined;
+    this.releaseSlotClaim?.();
   }
+
+  private async dropCreated(client: pg.Client, created: { publication: boolean; slot: boolean }): Promise<void> {
+    if (created.slot) await dropSlot(client, this.config.slotName);
+    if (created.publication) await dropPublication(client, this.config.publicationName);
+  }
+}
+
+/** The WAL position a snapshot transaction sees: everything it reads was committed before it. */
+async function walPosition(client: pg.Client): Promise<number> {
+  const { rows } = await client.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
+  return parseLsn(rows[0]!.lsn);
 }

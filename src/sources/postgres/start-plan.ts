@@ -28,12 +28,16 @@ export interface StartState {
 export interface StartPlan {
   /** Create the slot; `export` takes the snapshot from it. */
   createSlot: 'export' | 'plain' | null;
-  /** Read tables, resuming from `progress` (its lsn is filled in once the slot is known when null). */
+  /**
+   * Read tables, resuming from `progress`. A null lsn is filled in at start: with the new slot's
+   * consistent point, or (initial_only, no slot) with the WAL position the snapshot sees.
+   */
   snapshot: { progress: Omit<SnapshotProgress, 'lsn'> & { lsn: Lsn | null } } | null;
   /** Stream after the snapshot (or at once), from this LSN when known (else the slot's position). */
   stream: { from: Lsn | null } | null;
-  /** A note for the log on why this plan. */
+  /** A note for the log on why this plan; `warn` when it redoes work or gives up changes. */
   reason: string;
+  level: 'info' | 'warn';
 }
 
 const FRESH = { done: [], table: null, after: null, rows: 0 };
@@ -41,34 +45,42 @@ const FRESH = { done: [], table: null, after: null, rows: 0 };
 export function planStart(state: StartState): StartPlan {
   const { mode, slotLsn, progress, resumeLsn } = state;
   const slotExists = slotLsn !== null;
-  const fullSnapshotWithNewSlot = (reason: string): StartPlan => ({
+  const fullSnapshotWithNewSlot = (reason: string, level: StartPlan['level'] = 'info'): StartPlan => ({
     createSlot: 'export',
     snapshot: { progress: { ...FRESH, lsn: null } },
     stream: { from: null },
     reason,
+    level,
   });
   const snapshotThenStream = (from: SnapshotProgress | null, reason: string): StartPlan => ({
     createSlot: null,
     snapshot: { progress: from ?? { ...FRESH, lsn: slotLsn } },
     stream: { from: from?.lsn ?? slotLsn },
     reason,
+    level: 'info',
   });
 
   switch (mode) {
     case 'no_data':
-      return {
-        createSlot: slotExists ? null : 'plain',
-        snapshot: null,
-        stream: { from: resumeLsn },
-        reason: slotExists ? 'snapshot.mode=no_data: streaming from the slot' : 'snapshot.mode=no_data: creating the slot and streaming from now',
-      };
+      if (slotExists) return { createSlot: null, snapshot: null, stream: { from: resumeLsn }, reason: 'snapshot.mode=no_data: streaming from the slot', level: 'info' };
+      if (resumeLsn !== null) {
+        return {
+          createSlot: 'plain',
+          snapshot: null,
+          stream: { from: null },
+          reason: `the replication slot "${state.slotName}" is gone, and snapshot.mode=no_data takes no snapshot: changes made since the last committed offset are lost. Creating the slot and streaming from now; snapshot.mode=when_needed would recover them with a new snapshot.`,
+          level: 'warn',
+        };
+      }
+      return { createSlot: 'plain', snapshot: null, stream: { from: null }, reason: 'snapshot.mode=no_data: creating the slot and streaming from now', level: 'info' };
     case 'initial_only':
-      if (resumeLsn !== null) return { createSlot: null, snapshot: null, stream: null, reason: 'snapshot.mode=initial_only and the snapshot is complete: nothing to do' };
+      if (resumeLsn !== null) return { createSlot: null, snapshot: null, stream: null, reason: 'snapshot.mode=initial_only and the snapshot is complete: nothing to do', level: 'info' };
       return {
         createSlot: null,
-        snapshot: { progress: progress ?? { ...FRESH, lsn: 0 } },
+        snapshot: { progress: progress ?? { ...FRESH, lsn: null } },
         stream: null,
         reason: progress ? 'snapshot.mode=initial_only: resuming the snapshot' : 'snapshot.mode=initial_only: taking a snapshot',
+        level: 'info',
       };
     case 'always':
       if (progress && slotExists) return snapshotThenStream(progress, 'resuming the interrupted snapshot');
@@ -78,11 +90,11 @@ export function planStart(state: StartState): StartPlan {
     case 'when_needed':
       if (progress) {
         if (slotExists) return snapshotThenStream(progress, 'resuming the interrupted snapshot from its last finished chunk');
-        return fullSnapshotWithNewSlot(`the replication slot "${state.slotName}" is gone, so the interrupted snapshot starts over`);
+        return fullSnapshotWithNewSlot(`the replication slot "${state.slotName}" is gone, so the interrupted snapshot starts over`, 'warn');
       }
       if (resumeLsn !== null) {
-        if (slotExists) return { createSlot: null, snapshot: null, stream: { from: resumeLsn }, reason: 'resuming the stream' };
-        if (mode === 'when_needed') return fullSnapshotWithNewSlot(`the replication slot "${state.slotName}" is gone: taking a new snapshot (snapshot.mode=when_needed)`);
+        if (slotExists) return { createSlot: null, snapshot: null, stream: { from: resumeLsn }, reason: 'resuming the stream', level: 'info' };
+        if (mode === 'when_needed') return fullSnapshotWithNewSlot(`the replication slot "${state.slotName}" is gone: taking a new snapshot (snapshot.mode=when_needed)`, 'warn');
         throw new ConfigError(
           `The replication slot "${state.slotName}" no longer exists, but this connector's offsets say it streamed from it: changes made since then cannot be recovered from the slot. To take a new snapshot, set snapshot.mode=when_needed (or delete the connector's offsets).`,
         );

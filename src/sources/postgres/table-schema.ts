@@ -31,10 +31,13 @@ export interface TableSchema {
   readonly columnNames: readonly string[];
   /** Builds a row from values in tuple order. `fallback` supplies unchanged TOAST values (REPLICA IDENTITY FULL). */
   row(values: readonly TupleValue[], fallback?: readonly TupleValue[] | null): Row;
-  /** Builds a row holding only the key columns, the others null (a DEFAULT replica identity's old image). */
-  keyOnlyRow(values: readonly TupleValue[]): Row;
   /** The event key from values in tuple order, or null for a keyless table. */
   key(values: readonly TupleValue[]): Record<string, unknown> | null;
+  /**
+   * Whether a tuple holds every key column. Key columns are never null in a row, so a null one
+   * means pgoutput did not send it: an old-key tuple of a replica identity index without them.
+   */
+  holdsKey(values: readonly TupleValue[]): boolean;
   /** Whether two tuples hold the same key (compared as text, before conversion). */
   sameKey(a: readonly TupleValue[], b: readonly TupleValue[]): boolean;
 }
@@ -102,11 +105,8 @@ export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, P
       for (const codec of codecs) row[codec.name] = convert(codec, values[codec.index], fallback?.[codec.index]);
       return row;
     },
-    keyOnlyRow(values) {
-      const row: Row = {};
-      for (const codec of codecs) row[codec.name] = null;
-      for (const codec of keyCodecs) row[codec.name] = convert(codec, values[codec.index], undefined);
-      return row;
+    holdsKey(values) {
+      return keyCodecs.length > 0 && keyCodecs.every((codec) => values[codec.index] !== null && values[codec.index] !== undefined);
     },
     sameKey(a, b) {
       return keyCodecs.every((codec) => a[codec.index] === b[codec.index]);
@@ -120,7 +120,7 @@ export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, P
   };
 }
 
-const SOURCE_SCHEMA: ConnectSchema = {
+export const SOURCE_SCHEMA: ConnectSchema = {
   type: 'struct',
   optional: false,
   name: 'io.debezium.connector.postgresql.Source',
@@ -142,7 +142,7 @@ const SOURCE_SCHEMA: ConnectSchema = {
   ],
 };
 
-const TRANSACTION_SCHEMA: ConnectSchema = {
+export const TRANSACTION_BLOCK_SCHEMA: ConnectSchema = {
   type: 'struct',
   optional: true,
   name: 'event.block',
@@ -164,7 +164,7 @@ function envelopeSchema(name: string, rowSchema: ConnectSchema): ConnectSchema {
       { ...rowSchema, field: 'before' },
       { ...rowSchema, field: 'after' },
       { ...SOURCE_SCHEMA, field: 'source' },
-      { ...TRANSACTION_SCHEMA, field: 'transaction' },
+      { ...TRANSACTION_BLOCK_SCHEMA, field: 'transaction' },
       { field: 'op', type: 'string', optional: false },
       { field: 'ts_ms', type: 'int64', optional: true },
       { field: 'ts_us', type: 'int64', optional: true },

@@ -10,14 +10,14 @@
  * transaction that is only partly delivered.
  */
 import type { Logger } from 'pino';
-import type { ChangeEvent, Envelope, OffsetMap, Op, SourceRecord } from '../../../events.js';
+import type { ChangeEvent, Envelope, OffsetMap, Op, Row, SourceRecord } from '../../../events.js';
 import type { EventBuilder, EventOrigin } from '../event-builder.js';
 import { nowMicros } from '../event-builder.js';
 import type { Lsn } from '../lsn.js';
 import { streamOffset } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
 import { toJson } from '../../../json.js';
-import type { PgoutputMessage, RelationMessage, TupleValue } from './pgoutput-decoder.js';
+import type { PgoutputMessage, RelationMessage, UpdateMessage } from './pgoutput-decoder.js';
 
 export const HEARTBEAT_PREFIX = 'sluice_heartbeat';
 
@@ -51,6 +51,8 @@ interface OpenTransaction {
 }
 
 const BATCH = 512;
+/** Debezium's data collection name for logical decoding messages in transaction metadata. */
+const MESSAGE_DATA_COLLECTION = 'LOGICAL_DECODING_MESSAGE';
 
 export class ChangeHandler {
   private readonly tables = new Map<number, TableSchema | null>();
@@ -81,23 +83,20 @@ export class ChangeHandler {
       }
       case 'update': {
         const table = this.table(message.relation);
-        if (table) this.update(table, message.keyTuple, message.oldTuple, message.newTuple, lsn);
+        if (table) this.update(table, message, lsn);
         break;
       }
       case 'delete': {
         const table = this.table(message.relation);
         const old = message.oldTuple ?? message.keyTuple;
-        if (table && old && !this.skips('d')) {
-          const before = message.oldTuple ? table.row(message.oldTuple) : table.keyOnlyRow(old);
-          this.deleted(this.change(table, 'd', table.key(old), before, null, lsn));
-        }
+        if (table && old && !this.skips('d')) this.deleted(this.change(table, 'd', table.key(old), table.row(old), null, lsn));
         break;
       }
       case 'truncate':
         if (!this.skips('t')) {
           for (const relation of message.relations) {
             const table = this.table(relation);
-            if (table) this.push(this.change(table, 't', null, undefined, undefined, lsn));
+            if (table) this.push(this.deps.builder.truncate(table, this.origin(lsn, dataCollection(table))));
           }
         }
         break;
@@ -105,7 +104,9 @@ export class ChangeHandler {
         if (message.prefix === HEARTBEAT_PREFIX) {
           if (!message.transactional) this.heartbeat(message.lsn);
         } else if (this.deps.options.acceptMessagePrefix(message.prefix)) {
-          this.push(this.logicalMessage(message.prefix, message.content, lsn));
+          // Debezium counts a transactional message among its transaction's events.
+          const origin = this.origin(lsn, message.transactional ? MESSAGE_DATA_COLLECTION : null);
+          this.push(this.deps.builder.message(message.prefix, message.content, origin));
         }
         break;
       case 'type':
@@ -134,7 +135,7 @@ export class ChangeHandler {
     const offset = streamOffset({ lsnCommit: this.lastCommitLsn, lsn: this.lastCommitLsn, txId: xid, tsUsec: commitTimeUs });
     this.tx = { xid, commitTimeUs, finalLsn, offset, id: `${xid}:${finalLsn}`, order: 0, perTable: new Map() };
     if (this.deps.options.provideTransactionMetadata) {
-      this.batch.push({ partition: this.deps.partition, offset, event: this.transactionEvent('BEGIN', this.tx, commitTimeUs) });
+      this.batch.push({ partition: this.deps.partition, offset, event: this.deps.builder.transaction({ status: 'BEGIN', id: this.tx.id, commitTimeUs }) });
     }
   }
 
@@ -143,7 +144,8 @@ export class ChangeHandler {
     this.tx = null;
     this.lastCommitLsn = endLsn;
     const offset = streamOffset({ lsnCommit: endLsn, lsn: endLsn, txId: tx?.xid ?? null, tsUsec: commitTimeUs });
-    const event = tx && this.deps.options.provideTransactionMetadata ? this.transactionEvent('END', tx, commitTimeUs) : null;
+    const event =
+      tx && this.deps.options.provideTransactionMetadata ? this.deps.builder.transaction({ status: 'END', id: tx.id, commitTimeUs, counts: tx.perTable }) : null;
     this.batch.push({ partition: this.deps.partition, offset, event });
   }
 
@@ -151,37 +153,28 @@ export class ChangeHandler {
     if (lsn <= this.lastCommitLsn) return;
     this.lastCommitLsn = lsn;
     const offset = streamOffset({ lsnCommit: lsn, lsn, txId: null, tsUsec: null });
-    const serverName = this.deps.options.topicPrefix;
-    const now = Date.now();
-    const event: ChangeEvent = {
-      topic: `__debezium-heartbeat.${serverName}`,
-      key: { serverName },
-      value: { ts_ms: now },
-      keySchema: { type: 'struct', optional: false, name: 'io.debezium.connector.common.ServerNameKey', fields: [{ field: 'serverName', type: 'string', optional: false }] },
-      valueSchema: { type: 'struct', optional: false, name: 'io.debezium.connector.common.Heartbeat', fields: [{ field: 'ts_ms', type: 'int64', optional: false }] },
-      headers: {},
-      timestamp: now,
-    };
-    this.batch.push({ partition: this.deps.partition, offset, event });
+    this.batch.push({ partition: this.deps.partition, offset, event: this.deps.builder.heartbeat() });
   }
 
-  private update(table: TableSchema, keyTuple: TupleValue[] | null, oldTuple: TupleValue[] | null, newTuple: TupleValue[], lsn: Lsn): void {
+  /**
+   * The old image pgoutput sends: the whole row (REPLICA IDENTITY FULL), or the identity columns
+   * when the update changed them. Otherwise the identity columns are unchanged, so the new row
+   * supplies them; NOTHING has no old image at all.
+   */
+  private update(table: TableSchema, message: UpdateMessage, lsn: Lsn): void {
+    const { keyTuple, oldTuple, newTuple } = message;
     const old = oldTuple ?? keyTuple;
-    if (old && table.keyColumns.length > 0 && !table.sameKey(old, newTuple)) {
+    if (old && table.holdsKey(old) && !table.sameKey(old, newTuple)) {
       // A key change: consumers keyed by the row see the old key deleted and the new one created.
       const oldKey = table.key(old);
       const newKey = table.key(newTuple);
-      if (!this.skips('d')) {
-        const before = oldTuple ? table.row(oldTuple) : table.keyOnlyRow(old);
-        this.deleted(this.change(table, 'd', oldKey, before, null, lsn, { '__debezium.newkey': toJson(newKey) }));
-      }
-      if (!this.skips('c')) {
-        this.push(this.change(table, 'c', newKey, null, table.row(newTuple, oldTuple), lsn, { '__debezium.oldkey': toJson(oldKey) }));
-      }
+      if (!this.skips('d')) this.deleted(this.change(table, 'd', oldKey, table.row(old), null, lsn, { '__debezium.newkey': toJson(newKey) }));
+      if (!this.skips('c')) this.push(this.change(table, 'c', newKey, null, table.row(newTuple, oldTuple), lsn, { '__debezium.oldkey': toJson(oldKey) }));
       return;
     }
     if (this.skips('u')) return;
-    const before = oldTuple ? table.row(oldTuple) : table.keyColumns.length > 0 && table.replicaIdentity !== 'nothing' ? table.keyOnlyRow(newTuple) : null;
+    const identity = message.relation.columns.map((column) => column.isKey);
+    const before = old ? table.row(old) : identity.includes(true) ? table.row(newTuple.map((value, i) => (identity[i] ? value : null))) : null;
     this.push(this.change(table, 'u', table.key(newTuple), before, table.row(newTuple, oldTuple), lsn));
   }
 
@@ -203,65 +196,23 @@ export class ChangeHandler {
 
   private change(
     table: TableSchema,
-    op: Op,
+    op: 'c' | 'u' | 'd',
     key: Record<string, unknown> | null,
-    before: Envelope['before'],
-    after: Envelope['after'],
+    before: Row | null,
+    after: Row | null,
     lsn: Lsn,
     headers?: Record<string, string>,
   ): ChangeEvent {
-    const event = this.deps.builder.change(table, op, key, before ?? null, after ?? null, this.origin(lsn, `${table.schema}.${table.table}`), headers);
-    if (op === 't') {
-      const { before: _b, after: _a, ...rest } = event.value as Envelope;
-      return { ...event, value: rest };
-    }
-    return event;
+    return this.deps.builder.change(table, op, key, before, after, this.origin(lsn, dataCollection(table)), headers);
   }
 
   private push(event: ChangeEvent): void {
     const offset = this.tx?.offset ?? streamOffset({ lsnCommit: this.lastCommitLsn, lsn: this.lastCommitLsn, txId: null, tsUsec: null });
     this.batch.push({ partition: this.deps.partition, offset, event });
   }
+}
 
-  private logicalMessage(prefix: string, content: Buffer, lsn: Lsn): ChangeEvent {
-    const origin = this.origin(lsn, null);
-    const topic = `${this.deps.options.topicPrefix}.message`;
-    const nowUs = nowMicros();
-    const value: Envelope = {
-      op: 'm',
-      source: this.deps.builder.source({ schema: '', table: '' }, origin),
-      transaction: origin.transaction,
-      message: { prefix, content: content.toString('base64') },
-      ts_ms: Math.floor(nowUs / 1000),
-      ts_us: nowUs,
-      ts_ns: nowUs * 1000,
-    };
-    return {
-      topic,
-      key: { prefix },
-      value,
-      keySchema: { type: 'struct', optional: false, name: 'io.debezium.connector.postgresql.MessageKey', fields: [{ field: 'prefix', type: 'string', optional: true }] },
-      valueSchema: null,
-      headers: {},
-      timestamp: Math.floor(origin.commitTimeUs / 1000),
-    };
-  }
-
-  private transactionEvent(status: 'BEGIN' | 'END', tx: OpenTransaction, commitTimeUs: number): ChangeEvent {
-    const topic = `${this.deps.options.topicPrefix}.transaction`;
-    const value: Record<string, unknown> = { status, id: tx.id, event_count: null, data_collections: null, ts_ms: Math.floor(commitTimeUs / 1000) };
-    if (status === 'END') {
-      value.event_count = tx.order;
-      value.data_collections = [...tx.perTable].map(([data_collection, event_count]) => ({ data_collection, event_count }));
-    }
-    return {
-      topic,
-      key: { id: tx.id },
-      value,
-      keySchema: { type: 'struct', optional: false, name: 'io.debezium.connector.common.TransactionMetadataKey', fields: [{ field: 'id', type: 'string', optional: false }] },
-      valueSchema: null,
-      headers: {},
-      timestamp: Math.floor(commitTimeUs / 1000),
-    };
-  }
+/** How transaction metadata names a table: "schema.table". */
+function dataCollection(table: TableSchema): string {
+  return `${table.schema}.${table.table}`;
 }

@@ -3,16 +3,22 @@
  *
  * Contract: `runSnapshot` is given a connection already inside a REPEATABLE READ transaction on the
  * right snapshot (the slot's exported one, or a fresh one when resuming) and the progress to resume
- * from. It emits records chunk by chunk through `emit`, which blocks while the worker is full. Every
- * record of a chunk carries the offset of the previous chunk's end except the chunk's last, which
- * carries the new progress: a committed offset therefore always names a finished chunk. Resolves
- * when every table is read, or early when `stopped()` turns true.
+ * from. It emits records chunk by chunk through `emit`, which blocks while the worker is full. A
+ * committed offset always names a finished chunk: records carry the offset of the last finished
+ * chunk before them, and the last row of a chunk carries the chunk's own progress. Resolves when
+ * every table is read, or early when `stopped()` turns true.
+ *
+ * `source.snapshot` follows Debezium: `first` on the snapshot's first row, `last` on its very last
+ * (even when the tables after it are empty), `last_in_data_collection` / `first_in_data_collection`
+ * on each table's last and first rows (in that order of precedence), `true` elsewhere. Knowing a row
+ * is a table's last needs the next row, so one row is always held back until the next one is read.
+ * Events carry the snapshot transaction's id as `source.txId`, as Debezium's do.
  */
 import type pg from 'pg';
 import type { ProgressReporter } from '../../../contracts/source-task.js';
 import type { OffsetMap, SourceInfo, SourceRecord } from '../../../events.js';
 import type { CatalogTable } from '../catalog.js';
-import { nowMicros, type EventBuilder, type EventOrigin } from '../event-builder.js';
+import { nowMicros, type EventBuilder } from '../event-builder.js';
 import { snapshotOffset, type SnapshotProgress } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
 import { readTableChunks } from './table-chunks.js';
@@ -30,42 +36,49 @@ export interface SnapshotRun {
   stopped(): boolean;
 }
 
+/** A row read but not yet emitted: its marker depends on what comes after it. */
+interface HeldRow {
+  schema: TableSchema;
+  table: string;
+  values: Array<string | null>;
+  readAt: number;
+  firstOfSnapshot: boolean;
+  firstOfTable: boolean;
+  offset: OffsetMap;
+}
+
+type Next = 'same table' | 'other table' | 'end of snapshot';
+
 export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const progress: SnapshotProgress = { ...run.progress, done: [...run.progress.done] };
+  const txId = await snapshotTransactionId(run.client);
+  const toRecord = (row: HeldRow, next: Next): SourceRecord => {
+    const origin = { commitTimeUs: row.readAt, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot: marker(row, next), transaction: null };
+    const event = run.builder.change(row.schema, 'r', row.schema.key(row.values), null, row.schema.row(row.values), origin);
+    return { partition: run.partition, offset: row.offset, event };
+  };
+
   let offset = snapshotOffset(progress);
   let firstOfSnapshot = progress.done.length === 0 && progress.table === null;
-  const pending = run.tables.filter((t) => !progress.done.includes(qualified(t)));
-  for (const [tableIndex, table] of pending.entries()) {
+  let held: HeldRow | null = null;
+  for (const table of run.tables.filter((t) => !progress.done.includes(qualified(t)))) {
     const name = qualified(table);
     const schema = run.schemaOf(table);
     const resuming = progress.table === name;
     let rows = resuming ? progress.rows : 0;
-    const from = resuming ? progress.after : null;
     const total = table.estimatedRows;
     run.reporter.snapshot(name, rows, total, false);
     let firstOfTable = !resuming;
-    for await (const chunk of readTableChunks(run.client, table, run.chunkSize, from)) {
+    for await (const chunk of readTableChunks(run.client, table, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;
       const readAt = nowMicros();
-      const lastTable = tableIndex === pending.length - 1;
       const records: SourceRecord[] = [];
-      chunk.rows.forEach((values, i) => {
-        const lastOfTable = chunk.after === null && i === chunk.rows.length - 1;
-        const marker: SourceInfo['snapshot'] = firstOfSnapshot
-          ? 'first'
-          : lastOfTable && lastTable
-            ? 'last'
-            : firstOfTable
-              ? 'first_in_data_collection'
-              : lastOfTable
-                ? 'last_in_data_collection'
-                : 'true';
+      for (const values of chunk.rows) {
+        if (held) records.push(toRecord(held, held.table === name ? 'same table' : 'other table'));
+        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset };
         firstOfSnapshot = false;
         firstOfTable = false;
-        const origin: EventOrigin = { commitTimeUs: readAt, txId: null, lsn: progress.lsn, lastCommitLsn: null, snapshot: marker, transaction: null };
-        const event = run.builder.change(schema, 'r', schema.key(values), null, schema.row(values), origin);
-        records.push({ partition: run.partition, offset, event });
-      });
+      }
       rows += chunk.rows.length;
       if (chunk.after === null) {
         progress.done.push(name);
@@ -78,14 +91,29 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
         progress.rows = rows;
       }
       offset = snapshotOffset(progress);
-      // The chunk's last record carries the new progress; a chunk without rows moves it alone.
-      const last = records[records.length - 1];
-      if (last) records[records.length - 1] = { ...last, offset };
+      // The last row read so far carries the new progress; with none yet, a record moves it alone.
+      if (held) held.offset = offset;
       else records.push({ partition: run.partition, offset, event: null });
-      await run.emit(records);
+      if (records.length > 0) await run.emit(records);
       run.reporter.snapshot(name, rows, total, chunk.after === null);
     }
   }
+  if (held) await run.emit([toRecord(held, 'end of snapshot')]);
+}
+
+function marker(row: HeldRow, next: Next): SourceInfo['snapshot'] {
+  if (next === 'end of snapshot') return 'last';
+  if (row.firstOfSnapshot) return 'first';
+  if (next === 'other table') return 'last_in_data_collection';
+  if (row.firstOfTable) return 'first_in_data_collection';
+  return 'true';
+}
+
+/** The snapshot transaction's id, as Debezium reports it (none on a standby, which cannot assign one). */
+async function snapshotTransactionId(client: pg.Client): Promise<number | null> {
+  const { rows } = await client.query<{ xid: string | null }>(`SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE txid_current() END::text AS xid`);
+  const xid = rows[0]?.xid;
+  return xid == null ? null : Number(xid);
 }
 
 export function qualified(table: { schema: string; name: string }): string {
