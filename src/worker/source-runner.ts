@@ -99,6 +99,12 @@ export class SourceRunner {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
+      // A failed sink never acknowledges, so nothing could be committed past it: stop reading
+      // rather than hold ever more records in memory. The slot keeps the changes meanwhile.
+      if (this.options.sinks().some((sink) => sink.state === 'FAILED')) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
       const records = await this.options.task.poll();
       if (records.length > 0) await this.dispatch(records);
     }
@@ -109,7 +115,7 @@ export class SourceRunner {
     const batches = new Map<SinkRunner, Delivery[]>();
     for (const record of records) {
       const event = record.event ? this.transform(record.event) : null;
-      const targets = event ? sinks.filter((sink) => sink.state === 'RUNNING' && sink.accepts(event.topic)) : [];
+      const targets = event ? sinks.filter((sink) => sink.accepts(event.topic)) : [];
       const handle = this.trackerOf(record.partition).submit(record.offset, targets.length);
       for (const sink of targets) {
         let batch = batches.get(sink);
