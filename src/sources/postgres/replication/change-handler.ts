@@ -7,7 +7,8 @@
  * does, which pauses the replication socket. Every transaction ends with a record whose offset names
  * its end LSN (the END transaction event, or a position-only record): that offset becomes committable
  * only once every event of the transaction is durable, so the slot is never confirmed past a
- * transaction that is only partly delivered.
+ * transaction that is only partly delivered. A non-transactional message (a heartbeat, whose record
+ * moves the position on a quiet database, or a user's `m` event) is handed over at once.
  */
 import type { Logger } from 'pino';
 import type { ChangeEvent, Envelope, OffsetMap, Op, Row, SourceRecord } from '../../../events.js';
@@ -108,6 +109,9 @@ export class ChangeHandler {
           const origin = this.origin(lsn, message.transactional ? MESSAGE_DATA_COLLECTION : null);
           this.push(this.deps.builder.message(message.prefix, message.content, origin));
         }
+        // A non-transactional message has no commit to flush it: without this, a quiet database's
+        // heartbeats would wait in the batch and never move the slot.
+        if (!this.tx) return this.flush();
         break;
       case 'type':
       case 'origin':
