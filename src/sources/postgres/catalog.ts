@@ -5,6 +5,8 @@
  */
 import type pg from 'pg';
 import { SluiceError } from '../../errors.js';
+import { quoteIdent } from './connection.js';
+import { parseLsn, type Lsn } from './lsn.js';
 
 export type ReplicaIdentity = 'default' | 'nothing' | 'full' | 'index';
 
@@ -129,9 +131,22 @@ export async function checkReplicationPrerequisites(client: pg.Client, user: str
   }
 }
 
-/** The captured tables this user may not SELECT from, which a snapshot must read. */
-export async function unreadableTables(client: pg.Client, tables: CatalogTable[]): Promise<CatalogTable[]> {
+/** A snapshot reads every captured table: refuses, naming the GRANT, when this user may not. */
+export async function checkTablesReadable(client: pg.Client, tables: CatalogTable[], user: string): Promise<void> {
   const { rows } = await client.query<{ oid: string }>(`SELECT oid::int8 AS oid FROM unnest($1::oid[]) AS oid WHERE NOT has_table_privilege(oid, 'SELECT')`, [tables.map((t) => t.oid)]);
   const denied = new Set(rows.map((r) => Number(r.oid)));
-  return tables.filter((t) => denied.has(t.oid));
+  const unreadable = tables.filter((t) => denied.has(t.oid));
+  if (unreadable.length === 0) return;
+  const names = unreadable.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+  throw new SluiceError(
+    'PG_PERMISSION_DENIED',
+    `User "${user}" may not read ${unreadable.map((t) => `${t.schema}.${t.name}`).join(', ')}, which the snapshot reads. Grant it with: GRANT SELECT ON ${names} TO ${quoteIdent(user)}; or leave ${unreadable.length === 1 ? 'that table' : 'those tables'} out with table.exclude.list.`,
+    { stage: 'start' },
+  );
+}
+
+/** The WAL position a snapshot transaction sees: everything it reads was committed before it. */
+export async function currentWalLsn(client: pg.Client): Promise<Lsn> {
+  const { rows } = await client.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
+  return parseLsn(rows[0]!.lsn);
 }

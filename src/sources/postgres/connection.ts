@@ -160,8 +160,8 @@ function describedAlready(error: unknown): SluiceError | undefined {
 
 /** The server's message with its DETAIL and HINT, which often name the fix themselves. */
 function serverReason(e: DriverError, error: unknown): string {
-  const message = e.message || String(error);
-  return [message, e.detail && `(${e.detail.replace(/\.$/, '')})`, e.hint && `Hint: ${e.hint.replace(/\.$/, '')}`].filter(Boolean).join(' ');
+  const bare = (text: string) => text.trim().replace(/\.$/, '');
+  return [bare(e.message || String(error)), e.detail && `(${bare(e.detail)})`, e.hint && `Hint: ${bare(e.hint)}`].filter(Boolean).join(' ');
 }
 
 export function quoteIdent(name: string): string {

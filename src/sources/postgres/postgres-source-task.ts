@@ -21,9 +21,9 @@ import type { Logger } from 'pino';
 import type { SourceTask, SourceTaskContext } from '../../contracts/source-task.js';
 import type { OffsetMap, SourceRecord } from '../../events.js';
 import { fullMatch } from '../../config/patterns.js';
-import { ConfigError, SluiceError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { BoundedQueue } from '../../util/bounded-queue.js';
-import { checkReplicationPrerequisites, listTables, tableByOid, unreadableTables, type CatalogTable } from './catalog.js';
+import { checkReplicationPrerequisites, checkTablesReadable, currentWalLsn, listTables, tableByOid, type CatalogTable, type ReplicaIdentity } from './catalog.js';
 import { clientConfig, connect, describePostgresError, quoteIdent, type ConnectionSettings } from './connection.js';
 import { EventBuilder } from './event-builder.js';
 import { parsePostgresSourceConfig, type PostgresSourceConfig } from './postgres-source-config.js';
@@ -33,7 +33,6 @@ import type { RelationMessage } from './replication/pgoutput-decoder.js';
 import { ReplicationStream } from './replication/replication-stream.js';
 import { checkSlotUsable, claimSlot, createSlot, createSlotWithSnapshot, dropSlot, slotInfo } from './slot.js';
 import { qualified, runSnapshot } from './snapshot/snapshotter.js';
-import { parseLsn } from './lsn.js';
 import { readSnapshotProgress, readStreamResumeLsn, streamOffset, type SnapshotProgress } from './source-offset.js';
 import { planStart, type StartPlan } from './start-plan.js';
 import { buildTableSchema, type TableSchema, type TableSchemaOptions } from './table-schema.js';
@@ -93,14 +92,15 @@ export class PostgresSourceTask implements SourceTask {
         resumeLsn: readStreamResumeLsn(offset),
       });
       this.logger[plan.level]({ plan: { createSlot: plan.createSlot, snapshot: plan.snapshot !== null, stream: plan.stream !== null } }, plan.reason);
-      if (plan.snapshot) await this.checkReadable(this.metadata, tables);
+      if (plan.snapshot) await checkTablesReadable(this.metadata, tables, this.settings.user);
       await this.loadTypesOf(tables.flatMap((t) => t.columns.map((c) => c.typeOid)));
       const publication = await ensurePublication(this.metadata, this.config.publicationName, this.config.publicationAutocreateMode, tables, this.settings.user);
       created.publication = publication.created;
+      if (publication.created) this.logger.info({ publication: this.config.publicationName }, `created publication "${this.config.publicationName}"`);
       if (publication.unpublished.length > 0) {
         this.logger.warn(
           { tables: publication.unpublished },
-          `Publication "${this.config.publicationName}" does not publish ${publication.unpublished.join(', ')}: their changes will not stream. Add them with ALTER PUBLICATION ${quoteIdent(this.config.publicationName)} ADD TABLE ..., or set publication.autocreate.mode=filtered.`,
+          `Publication "${this.config.publicationName}" does not publish ${publication.unpublished.join(', ')}, so ${publication.unpublished.length === 1 ? 'its' : 'their'} changes will not stream. Add them with ALTER PUBLICATION ${quoteIdent(this.config.publicationName)} ADD TABLE ..., or set publication.autocreate.mode=filtered.`,
         );
       }
 
@@ -110,15 +110,17 @@ export class PostgresSourceTask implements SourceTask {
         if (plan.createSlot === 'export') {
           const exported = await createSlotWithSnapshot(replicationClient, this.config.slotName);
           created.slot = true;
+          this.logger.info({ slot: this.config.slotName }, `created replication slot "${this.config.slotName}" with snapshot ${exported.snapshotName}`);
           this.snapshotClient = await this.openSnapshotTransaction(exported.snapshotName);
           snapshot = { ...plan.snapshot!.progress, lsn: exported.consistentPoint };
         } else {
           await createSlot(replicationClient, this.config.slotName);
           created.slot = true;
+          this.logger.info({ slot: this.config.slotName }, `created replication slot "${this.config.slotName}"`);
         }
       } else if (plan.snapshot) {
         this.snapshotClient = await this.openSnapshotTransaction(null);
-        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn || (await walPosition(this.snapshotClient)) };
+        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn || (await currentWalLsn(this.snapshotClient)) };
       }
       await replicationClient?.end();
       replicationClient = undefined;
@@ -233,7 +235,7 @@ export class PostgresSourceTask implements SourceTask {
     const notNull = new Set(catalog?.columns.filter((c) => c.notNull).map((c) => c.name));
     const names = new Set(relation.columns.map((c) => c.name));
     const keyColumns = (catalog?.keyColumns ?? relation.columns.filter((c) => c.isKey).map((c) => c.name)).filter((k) => names.has(k));
-    if (keyColumns.length === 0) this.warnKeyless(`${relation.schema}.${relation.name}`);
+    if (keyColumns.length === 0) this.warnKeyless(`${relation.schema}.${relation.name}`, relation.replicaIdentity);
     return buildTableSchema(
       {
         schema: relation.schema,
@@ -258,29 +260,18 @@ export class PostgresSourceTask implements SourceTask {
         );
       }
     }
-    for (const table of tables) if (table.keyColumns.length === 0) this.warnKeyless(qualified(table));
+    for (const table of tables) if (table.keyColumns.length === 0) this.warnKeyless(qualified(table), table.replicaIdentity);
     return tables;
   }
 
-  /** A snapshot reads every captured table: refuse before creating anything when one is unreadable. */
-  private async checkReadable(client: pg.Client, tables: CatalogTable[]): Promise<void> {
-    const denied = await unreadableTables(client, tables);
-    if (denied.length === 0) return;
-    const user = this.settings.user;
-    const names = denied.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
-    throw new SluiceError(
-      'PG_PERMISSION_DENIED',
-      `User "${user}" may not read ${denied.map(qualified).join(', ')}, which the snapshot reads. Grant it with: GRANT SELECT ON ${names} TO ${quoteIdent(user)}; or leave ${denied.length === 1 ? 'that table' : 'those tables'} out with table.exclude.list.`,
-      { stage: 'start' },
-    );
-  }
-
-  private warnKeyless(table: string): void {
+  private warnKeyless(table: string, identity: ReplicaIdentity): void {
     if (this.warnedKeyless.has(table)) return;
     this.warnedKeyless.add(table);
     this.logger.warn(
       { table },
-      `Table ${table} has neither a primary key nor a REPLICA IDENTITY index: its events get a null key, and PostgreSQL rejects its UPDATE and DELETE statements once it is published. Add a primary key, or run ALTER TABLE ${table} REPLICA IDENTITY FULL.`,
+      identity === 'full'
+        ? `Table ${table} has no primary key: its events get a null key. Add a primary key to give them one.`
+        : `Table ${table} has neither a primary key nor a REPLICA IDENTITY index: its events get a null key, and PostgreSQL rejects its UPDATE and DELETE statements once it is published. Add a primary key, or run ALTER TABLE ${table} REPLICA IDENTITY FULL.`,
     );
   }
 
@@ -331,10 +322,4 @@ export class PostgresSourceTask implements SourceTask {
     if (created.slot) await dropSlot(client, this.config.slotName);
     if (created.publication) await dropPublication(client, this.config.publicationName);
   }
-}
-
-/** The WAL position a snapshot transaction sees: everything it reads was committed before it. */
-async function walPosition(client: pg.Client): Promise<number> {
-  const { rows } = await client.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`);
-  return parseLsn(rows[0]!.lsn);
 }
