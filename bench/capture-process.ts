@@ -2,14 +2,14 @@
  * Runs one Sluice measurement in a child process (bench/capture.ts), so its CPU time and peak RSS
  * are Sluice's alone and every run starts from a cold process, as a real worker would.
  *
- * Contract: `runCapture` spawns `node --import tsx bench/capture.ts <request as JSON>` and resolves
- * with the one JSON line the child prints; it rejects when the child fails or prints no result.
+ * Contract: `runCapture` spawns `node <compiled capture.js> <request as JSON>` (see
+ * build-capture.ts) and resolves with the one JSON line the child prints; it rejects when the child
+ * fails or prints no result.
  * The child's standard error (the worker's warnings) passes through. With `cpuProfileDir` set, the
  * child writes a V8 CPU profile there (`node --cpu-prof`).
  */
 import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import type { CaptureBuild } from './build-capture.js';
 
 export interface CaptureRequest {
   /** snapshot: snapshot.mode=initial_only until the table is read; stream: no_data from `slot` until it is confirmed at `endLsn`. */
@@ -27,6 +27,8 @@ export interface CaptureRequest {
   /** stream: end LSN of the backlog's last transaction. */
   endLsn: string | null;
   timeoutMs: number;
+  /** Source connector settings that replace the benchmark's own (e.g. snapshot.fetch.size). */
+  sourceOverrides: Record<string, string>;
 }
 
 export interface CaptureResult {
@@ -39,26 +41,22 @@ export interface CaptureResult {
   cpuMicros: number;
   /** Peak resident set size of the child, in KiB. */
   maxRssKb: number;
-  /** RSS before the worker started (Node, tsx and the loaded modules), in KiB. */
+  /** RSS before the worker started (Node and the loaded modules), in KiB. */
   baselineRssKb: number;
 }
 
-const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
-
-export function runCapture(request: CaptureRequest, cpuProfileDir?: string): Promise<CaptureResult> {
+/** `signal` ends the child (SIGTERM), which then removes its own files. */
+export function runCapture(build: CaptureBuild, request: CaptureRequest, signal: AbortSignal, cpuProfileDir?: string): Promise<CaptureResult> {
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=sluice-${request.mode}-${Date.now()}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', ...profile, path.join(BENCH_DIR, 'capture.ts'), JSON.stringify(request)], {
-      cwd: path.dirname(BENCH_DIR),
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(process.execPath, [...profile, build.entry, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'], signal });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('error', reject);
-    child.on('close', (code, signal) => {
+    child.on('close', (code, exitSignal) => {
       const line = stdout.trim().split('\n').pop();
       if (code !== 0 || !line) {
-        reject(new Error(`the ${request.mode} capture process exited with ${signal ?? `code ${code}`}${line ? `: ${line}` : ''}`));
+        reject(new Error(`the ${request.mode} capture process exited with ${exitSignal ?? `code ${code}`}${line ? `: ${line}` : ''}`));
         return;
       }
       try {

@@ -10,7 +10,8 @@
  * and CPU time run from just before the worker opens to that moment. Exits non-zero on failure,
  * on a FAILED connector or after `timeoutMs`.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -46,6 +47,7 @@ function connectors(request: CaptureRequest): Array<{ name: string; config: Reco
         'snapshot.mode': request.mode === 'snapshot' ? 'initial_only' : 'no_data',
         // Heartbeats would write WAL into the database being measured.
         'heartbeat.interval.ms': '0',
+        ...request.sourceOverrides,
       },
     },
   ];
@@ -106,14 +108,16 @@ async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Cli
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '') as CaptureRequest;
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-worker-'));
+  process.on('exit', () => rmSync(dataDir, { recursive: true, force: true }));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(1));
   const monitor = new pg.Client({ host: request.host, port: request.port, user: request.user, password: request.password, database: request.database });
+  monitor.on('error', () => {}); // a lost connection fails the next query, which reports it
   try {
     await monitor.connect();
     const result = await measure(request, dataDir, monitor);
     process.stdout.write(`${JSON.stringify(result)}\n`);
   } finally {
     await monitor.end().catch(() => {});
-    await rm(dataDir, { recursive: true, force: true });
   }
 }
 

@@ -5,7 +5,7 @@
  * it, the floor for streaming. Both are the Debian client binaries on PATH, connected over TCP.
  *
  * Contract: each function resolves with the wall seconds the tool took, and rejects with its
- * standard error when it exits with a failure. Output goes to /dev/null.
+ * standard error when it exits with a failure. Output goes to /dev/null. `signal` ends the tool.
  */
 import { spawn } from 'node:child_process';
 
@@ -20,12 +20,13 @@ function conninfo(server: ServerAddress): string {
   return `host=127.0.0.1 port=${server.port} dbname=${server.database} user=${server.user}`;
 }
 
-function timeProcess(command: string, args: string[], server: ServerAddress): Promise<number> {
+function timeProcess(command: string, args: string[], server: ServerAddress, signal: AbortSignal): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint();
     const child = spawn(command, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, PGPASSWORD: server.password },
+      signal,
     });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
@@ -39,12 +40,12 @@ function timeProcess(command: string, args: string[], server: ServerAddress): Pr
 }
 
 /** `psql -c "COPY <table> TO STDOUT"` with its output discarded. */
-export function timeCopy(server: ServerAddress, table: string): Promise<number> {
-  return timeProcess('psql', ['-X', '-q', '-d', conninfo(server), '-c', `COPY ${table} TO STDOUT`], server);
+export function timeCopy(server: ServerAddress, table: string, signal: AbortSignal): Promise<number> {
+  return timeProcess('psql', ['-X', '-q', '-d', conninfo(server), '-c', `COPY ${table} TO STDOUT`], server, signal);
 }
 
 /** `pg_recvlogical --start` on `slot` with pgoutput (protocol 1) until `endLsn`, written to /dev/null. */
-export function timeRecvlogical(server: ServerAddress, slot: string, publication: string, endLsn: string): Promise<number> {
+export function timeRecvlogical(server: ServerAddress, slot: string, publication: string, endLsn: string, signal: AbortSignal): Promise<number> {
   return timeProcess(
     'pg_recvlogical',
     [
@@ -58,5 +59,6 @@ export function timeRecvlogical(server: ServerAddress, slot: string, publication
       '-f', '/dev/null',
     ],
     server,
+    signal,
   );
 }

