@@ -24,9 +24,17 @@ export interface AckHandle {
   ack(): void;
 }
 
-interface Entry {
-  readonly offset: OffsetMap;
-  remaining: number;
+/** A submitted record; it is its own handle, so a submit allocates one object. */
+class Entry implements AckHandle {
+  constructor(
+    private readonly tracker: AckTracker,
+    readonly offset: OffsetMap,
+    public remaining: number,
+  ) {}
+
+  ack(): void {
+    this.tracker.acknowledge(this);
+  }
 }
 
 export class AckTracker {
@@ -43,11 +51,11 @@ export class AckTracker {
     if (!Number.isInteger(pendingAcks) || pendingAcks < 0) {
       throw new RangeError(`pendingAcks must be a non-negative integer, got ${pendingAcks}`);
     }
-    const entry: Entry = { offset, remaining: pendingAcks };
+    const entry = new Entry(this, offset, pendingAcks);
     this.entries.push(entry);
     if (pendingAcks > 0) this.outstanding++;
     else this.advance();
-    return { ack: () => this.ack(entry) };
+    return entry;
   }
 
   /**
@@ -86,7 +94,8 @@ export class AckTracker {
     });
   }
 
-  private ack(entry: Entry): void {
+  /** @internal Called by a handle; counts one of its acks. */
+  acknowledge(entry: Entry): void {
     if (entry.remaining === 0) {
       throw new Error('A record was acknowledged more times than its pendingAcks');
     }

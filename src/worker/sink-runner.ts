@@ -37,9 +37,36 @@ export interface SinkRunnerOptions {
   accepts(topic: string): boolean;
 }
 
-interface Unacked {
-  offset: number;
-  handle: AckHandle;
+/**
+ * One topic's deliveries in this process: offsets are consecutive, so only the handles of the
+ * unacknowledged ones are kept, from offset `base` on.
+ */
+class TopicDeliveries {
+  next = 0;
+  private base = 0;
+  private handles: AckHandle[] = [];
+  private head = 0;
+
+  get unacked(): number {
+    return this.handles.length - this.head;
+  }
+
+  add(handle: AckHandle): number {
+    this.handles.push(handle);
+    return this.next++;
+  }
+
+  /** Acknowledges every delivery below `offset` (the next offset to read, as Kafka commits). */
+  ackBelow(offset: number): void {
+    while (this.base < offset && this.head < this.handles.length) {
+      this.handles[this.head++]!.ack();
+      this.base++;
+    }
+    if (this.head > 1024 && this.head * 2 > this.handles.length) {
+      this.handles = this.handles.slice(this.head);
+      this.head = 0;
+    }
+  }
 }
 
 const TAKE_MAX = 2048;
@@ -50,8 +77,7 @@ export class SinkRunner {
   readonly channel: BoundedQueue<Delivery>;
   state: RunnerState = 'UNASSIGNED';
   failure: unknown;
-  private readonly nextOffset = new Map<string, number>();
-  private readonly unacked = new Map<string, Unacked[]>();
+  private readonly topics = new Map<string, TopicDeliveries>();
   private lastCommit = Date.now();
   private loop: Promise<void> = Promise.resolve();
   private drainWaiters: Array<() => void> = [];
@@ -83,7 +109,7 @@ export class SinkRunner {
   async stop(): Promise<void> {
     this.channel.close();
     await this.loop;
-    const partitions = [...this.nextOffset.keys()].map((topic) => ({ topic, partition: 0 }));
+    const partitions = [...this.topics.keys()].map((topic) => ({ topic, partition: 0 }));
     try {
       if (this.state === 'RUNNING') await this.commit();
       await this.options.task.close(partitions);
@@ -108,17 +134,29 @@ export class SinkRunner {
   private async put(deliveries: Delivery[]): Promise<void> {
     const records: SinkRecord[] = new Array(deliveries.length);
     const opened: TopicPartition[] = [];
+    let topic: string | undefined;
+    let state: TopicDeliveries | undefined;
     for (let i = 0; i < deliveries.length; i++) {
       const { event, handle } = deliveries[i]!;
-      let offset = this.nextOffset.get(event.topic);
-      if (offset === undefined) {
-        offset = 0;
-        opened.push({ topic: event.topic, partition: 0 });
-        this.unacked.set(event.topic, []);
+      if (event.topic !== topic) {
+        topic = event.topic;
+        state = this.topics.get(topic);
+        if (!state) {
+          this.topics.set(topic, (state = new TopicDeliveries()));
+          opened.push({ topic, partition: 0 });
+        }
       }
-      this.nextOffset.set(event.topic, offset + 1);
-      this.unacked.get(event.topic)!.push({ offset, handle });
-      records[i] = { ...event, kafkaPartition: 0, kafkaOffset: offset };
+      records[i] = {
+        topic: event.topic,
+        key: event.key,
+        value: event.value,
+        keySchema: event.keySchema,
+        valueSchema: event.valueSchema,
+        headers: event.headers,
+        timestamp: event.timestamp,
+        kafkaPartition: 0,
+        kafkaOffset: state!.add(handle),
+      };
     }
     if (opened.length > 0) await this.options.task.open(opened);
     await this.withRetries('put', () => this.options.task.put(records));
@@ -127,15 +165,9 @@ export class SinkRunner {
   private async commit(): Promise<void> {
     this.lastCommit = Date.now();
     const current = new Map<string, number>();
-    for (const [topic, next] of this.nextOffset) if (this.unacked.get(topic)!.length > 0) current.set(`${topic}:0`, next);
+    for (const [topic, state] of this.topics) if (state.unacked > 0) current.set(`${topic}:0`, state.next);
     const durable = await this.withRetries('preCommit', () => this.options.task.preCommit(current));
-    for (const [key, offset] of durable) {
-      const pending = this.unacked.get(key.slice(0, key.lastIndexOf(':')));
-      if (!pending) continue;
-      let acked = 0;
-      while (acked < pending.length && pending[acked]!.offset < offset) pending[acked++]!.handle.ack();
-      pending.splice(0, acked);
-    }
+    for (const [key, offset] of durable) this.topics.get(key.slice(0, key.lastIndexOf(':')))?.ackBelow(offset);
   }
 
   private async withRetries<T>(stage: string, attempt: () => Promise<T>): Promise<T> {
@@ -152,7 +184,7 @@ export class SinkRunner {
 
   private unackedCount(): number {
     let count = 0;
-    for (const pending of this.unacked.values()) count += pending.length;
+    for (const state of this.topics.values()) count += state.unacked;
     return count;
   }
 

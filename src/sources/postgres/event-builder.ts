@@ -49,7 +49,7 @@ export class EventBuilder {
       ts_ms: tsMs,
       snapshot: origin.snapshot,
       db: this.database,
-      sequence: JSON.stringify([origin.lastCommitLsn === null ? null : String(origin.lastCommitLsn), origin.lsn === null ? null : String(origin.lsn)]),
+      sequence: `[${quotedLsn(origin.lastCommitLsn)},${quotedLsn(origin.lsn)}]`,
       ts_us: origin.commitTimeUs,
       ts_ns: origin.commitTimeUs * 1000,
       schema: table.schema,
@@ -67,16 +67,20 @@ export class EventBuilder {
     before: Row | null,
     after: Row | null,
     origin: EventOrigin,
-    headers: Record<string, string> = {},
+    headers: Readonly<Record<string, string>> = NO_HEADERS,
+    /** Events of one snapshot chunk share one source block; computed from `origin` otherwise. */
+    source: SourceInfo = this.source(table, origin),
   ): ChangeEvent {
     const nowUs = nowMicros();
     const value: Envelope = {
       before,
       after,
-      source: this.source(table, origin),
+      source,
       transaction: origin.transaction,
       op,
-      ...processingTime(nowUs),
+      ts_ms: Math.floor(nowUs / 1000),
+      ts_us: nowUs,
+      ts_ns: nowUs * 1000,
     };
     return { topic: table.topic, key, value, keySchema: table.keySchema, valueSchema: table.valueSchema, headers, timestamp: Math.floor(origin.commitTimeUs / 1000) };
   }
@@ -138,6 +142,13 @@ export class EventBuilder {
       timestamp: now,
     };
   }
+}
+
+const NO_HEADERS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** An LSN as `source.sequence` prints it: a quoted decimal string, or null. */
+function quotedLsn(lsn: Lsn | null): string {
+  return lsn === null ? 'null' : `"${lsn}"`;
 }
 
 function processingTime(nowUs: number): Pick<Envelope, 'ts_ms' | 'ts_us' | 'ts_ns'> {

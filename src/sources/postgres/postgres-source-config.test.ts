@@ -47,7 +47,7 @@ describe('parsePostgresSourceConfig', () => {
       publicationAutocreateMode: 'all_tables',
       statusUpdateIntervalMs: 10000,
       snapshotMode: 'initial',
-      snapshotFetchSize: 10240,
+      snapshotFetchSize: 2048,
       heartbeatIntervalMs: 10000,
       tombstonesOnDelete: true,
       decimalHandlingMode: 'precise',

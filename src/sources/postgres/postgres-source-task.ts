@@ -39,7 +39,7 @@ import { buildTableSchema, type TableSchema, type TableSchemaOptions } from './t
 import { changeHandlerOptions, connectionSettings, tableSchemaOptions } from './task-settings.js';
 import { loadTypes, type PgType } from './types/type-catalog.js';
 
-const QUEUE_CAPACITY = 8192;
+const QUEUE_CAPACITY = 2048;
 const POLL_MAX = 2048;
 const POLL_WAIT_MS = 200;
 

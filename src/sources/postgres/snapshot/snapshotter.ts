@@ -49,12 +49,21 @@ interface HeldRow {
 
 type Next = 'same table' | 'other table' | 'end of snapshot';
 
+const EMIT_BATCH = 1024;
+
 export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const progress: SnapshotProgress = { ...run.progress, done: [...run.progress.done] };
   const txId = await snapshotTransactionId(run.client);
+  // Rows read together share their source block unless a marker sets them apart.
+  let shared: { readAt: number; schema: TableSchema; source: SourceInfo } | null = null;
   const toRecord = (row: HeldRow, next: Next): SourceRecord => {
-    const origin = { commitTimeUs: row.readAt, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot: marker(row, next), transaction: null };
-    const event = run.builder.change(row.schema, 'r', row.schema.key(row.values), null, row.schema.row(row.values), origin);
+    const snapshot = marker(row, next);
+    const origin = { commitTimeUs: row.readAt, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
+    let source: SourceInfo;
+    if (snapshot !== 'true') source = run.builder.source(row.schema, origin);
+    else if (shared?.readAt === row.readAt && shared.schema === row.schema) source = shared.source;
+    else source = (shared = { readAt: row.readAt, schema: row.schema, source: run.builder.source(row.schema, origin) }).source;
+    const event = run.builder.change(row.schema, 'r', row.schema.key(row.values), null, row.schema.row(row.values), origin, undefined, source);
     return { partition: run.partition, offset: row.offset, event };
   };
 
@@ -72,9 +81,14 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     for await (const chunk of readTableChunks(run.client, table, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;
       const readAt = nowMicros();
-      const records: SourceRecord[] = [];
+      let records: SourceRecord[] = [];
       for (const values of chunk.rows) {
         if (held) records.push(toRecord(held, held.table === name ? 'same table' : 'other table'));
+        // Hand on a big chunk in parts, so that fewer events are in memory at once.
+        if (records.length === EMIT_BATCH) {
+          await run.emit(records);
+          records = [];
+        }
         held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset };
         firstOfSnapshot = false;
         firstOfTable = false;

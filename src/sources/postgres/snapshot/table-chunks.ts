@@ -41,20 +41,24 @@ async function* keyChunks(client: pg.Client, table: CatalogTable, name: string, 
   const params = keys.map((_, i) => `$${i + 1}`).join(', ');
   const first = `SELECT ${columns} FROM ${name} ORDER BY ${order} LIMIT ${chunkSize + 1}`;
   const next = `SELECT ${columns} FROM ${name} WHERE (${order}) > (${params}) ORDER BY ${order} LIMIT ${chunkSize + 1}`;
-  let after = start;
-  for (;;) {
-    // One row past the chunk tells whether another chunk follows, so the last chunk is known as such.
-    const result = await client.query<Array<string | null>>({
-      text: after === null ? first : next,
-      values: after ?? [],
-      rowMode: 'array',
-    });
-    const more = result.rows.length > chunkSize;
-    const rows = more ? result.rows.slice(0, chunkSize) : result.rows;
-    const last = rows[rows.length - 1];
-    after = last ? keyIndexes.map((i) => last[i] ?? null) : after;
-    yield { rows, after: more && after ? { kind: 'key', values: after } : null };
-    if (!more) return;
+  const read = (from: Array<string | null> | null) =>
+    client.query<Array<string | null>>({ text: from === null ? first : next, values: from ?? [], rowMode: 'array' });
+  // The next chunk's query runs on the server while the caller works on this one.
+  let pending = read(start);
+  try {
+    for (;;) {
+      // One row past the chunk tells whether another chunk follows, so the last chunk is known as such.
+      const result = await pending;
+      const more = result.rows.length > chunkSize;
+      const rows = more ? result.rows.slice(0, chunkSize) : result.rows;
+      const last = rows[rows.length - 1]!;
+      const after = more ? keyIndexes.map((i) => last[i] ?? null) : null;
+      if (after) pending = read(after);
+      yield { rows, after: after ? { kind: 'key', values: after } : null };
+      if (!after) return;
+    }
+  } finally {
+    pending.catch(() => {}); // a caller that stops early leaves the prefetch unread
   }
 }
 

@@ -61,7 +61,7 @@ export function numericMapping(column: string, length: number, scale: number, mo
   }
   return {
     schema: decimalSchema(scale, length),
-    convert: (text) => (SPECIAL_NAMES[text] ? rejectSpecial(text) : unscaledBase64(text, scale)),
+    convert: (text) => smallUnscaledBase64(text, scale) ?? (SPECIAL_NAMES[text] ? rejectSpecial(text) : unscaledBase64(text, scale)),
   };
 }
 
@@ -85,6 +85,62 @@ function plainMoney(text: string): string {
     if ((c >= 48 && c <= 57) || c === 46) plainText += text[i];
   }
   return plainText;
+}
+
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * The common case of unscaledBase64 without strings or buffers: a plain decimal whose unscaled
+ * value has at most 15 digits and no more fraction digits than `scale`. Undefined otherwise.
+ */
+function smallUnscaledBase64(text: string, scale: number): string | undefined {
+  let value = 0;
+  let digits = 0;
+  let fraction = -1;
+  let negative = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+      if (fraction >= 0) fraction++;
+    } else if (c === 46 && fraction < 0) fraction = 0;
+    else if (c === 45 && i === 0) negative = true;
+    else return undefined;
+  }
+  if (digits === 0) return undefined;
+  if (fraction < 0) fraction = 0;
+  if (fraction > scale || digits + scale - fraction > 15) return undefined;
+  value *= POWERS_OF_TEN[scale - fraction]!;
+  return smallTwosComplementBase64(negative ? -value : value);
+}
+
+/** base64 of the minimal big-endian two's complement of a safe integer (BigInteger.toByteArray). */
+function smallTwosComplementBase64(value: number): string {
+  const magnitude = value < 0 ? -value - 1 : value;
+  let size = 1;
+  let limit = 128;
+  while (magnitude >= limit) {
+    size++;
+    limit *= 256;
+  }
+  let unsigned = value < 0 ? value + limit * 2 : value;
+  const bytes = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  for (let i = size - 1; i >= 0; i--) {
+    bytes[i] = unsigned % 256;
+    unsigned = Math.floor(unsigned / 256);
+  }
+  let out = '';
+  for (let i = 0; i < size; i += 3) {
+    const b0 = bytes[i]!;
+    const b1 = bytes[i + 1]!;
+    const b2 = bytes[i + 2]!;
+    out += BASE64[b0 >> 2]! + BASE64[((b0 & 3) << 4) | (b1 >> 4)]!;
+    out += i + 1 < size ? BASE64[((b1 & 15) << 2) | (b2 >> 6)]! : '=';
+    out += i + 2 < size ? BASE64[b2 & 63]! : '=';
+  }
+  return out;
 }
 
 /** Debezium's VariableScaleDecimal: trailing fractional zeros stripped, scale never negative. */

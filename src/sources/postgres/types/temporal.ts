@@ -111,6 +111,8 @@ export function timestamptzMapping(fractionDigits: number): ValueMapping {
   return {
     schema: semantic('string', 'io.debezium.time.ZonedTimestamp'),
     convert: (text) => {
+      const fast = plainUtcTimestamp(text, fractionDigits);
+      if (fast !== undefined) return fast;
       if (text === 'infinity' || text === '-infinity') return text;
       const start = timestampTimeStart(text);
       let days = parseDate(text);
@@ -125,6 +127,31 @@ export function timestamptzMapping(fractionDigits: number): ValueMapping {
       return isoTimestamp(days, micros, fractionDigits);
     },
   };
+}
+
+/**
+ * The common case without parsing: a four-digit AD year in UTC ("2026-11-22 07:40:00.12345+00").
+ * The session prints fractions without trailing zeros; only the separators change, and the fraction
+ * is padded or cut to `fractionDigits` (0: as printed). Anything else (BC, five-digit years,
+ * infinity) returns undefined.
+ */
+function plainUtcTimestamp(text: string, fractionDigits: number): string | undefined {
+  const length = text.length;
+  if (
+    length < 22 ||
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(10) !== 32 ||
+    text.charCodeAt(length - 3) !== 43 ||
+    text.charCodeAt(length - 2) !== 48 ||
+    text.charCodeAt(length - 1) !== 48
+  ) {
+    return undefined;
+  }
+  const date = text.slice(0, 10);
+  if (fractionDigits === 0) return `${date}T${text.slice(11, length - 3)}Z`;
+  const fraction = length > 22 ? text.slice(20, length - 3) : '';
+  const digits = fraction.length >= fractionDigits ? fraction.slice(0, fractionDigits) : fraction + '000000000'.slice(0, fractionDigits - fraction.length);
+  return `${date}T${text.slice(11, 19)}.${digits}Z`;
 }
 
 function infinityMicros(text: string): bigint | undefined {
