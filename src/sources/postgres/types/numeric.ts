@@ -87,12 +87,12 @@ function plainMoney(text: string): string {
   return plainText;
 }
 
-const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+const POWERS_OF_TEN = Array.from({ length: 15 }, (_, i) => 10 ** i);
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /**
  * The common case of unscaledBase64 without strings or buffers: a plain decimal whose unscaled
- * value has at most 15 digits and no more fraction digits than `scale`. Undefined otherwise.
+ * value has at most 14 digits and no more fraction digits than `scale`. Undefined otherwise.
  */
 function smallUnscaledBase64(text: string, scale: number): string | undefined {
   let value = 0;
@@ -111,7 +111,8 @@ function smallUnscaledBase64(text: string, scale: number): string | undefined {
   }
   if (digits === 0) return undefined;
   if (fraction < 0) fraction = 0;
-  if (fraction > scale || digits + scale - fraction > 15) return undefined;
+  // 14 digits keep the value and its two's complement (up to 2^48) exact as numbers.
+  if (fraction > scale || digits + scale - fraction > 14) return undefined;
   value *= POWERS_OF_TEN[scale - fraction]!;
   return smallTwosComplementBase64(negative ? -value : value);
 }
@@ -170,23 +171,7 @@ function unscaledBase64(text: string, scale: number): string {
 /** base64 of Java's BigInteger.toByteArray(): minimal big-endian two's complement. */
 function twosComplementBase64(negative: boolean, digits: string): string {
   // Up to 14 digits the value and its two's complement stay below 2^53: plain number arithmetic.
-  if (digits.length <= 14) {
-    const value = negative ? -Number(digits) : Number(digits);
-    const magnitude = value < 0 ? -value - 1 : value;
-    let size = 1;
-    let limit = 128;
-    while (magnitude >= limit) {
-      size++;
-      limit *= 256;
-    }
-    let unsigned = value < 0 ? value + limit * 2 : value;
-    const bytes = Buffer.allocUnsafe(size);
-    for (let i = size - 1; i >= 0; i--) {
-      bytes[i] = unsigned % 256;
-      unsigned = Math.floor(unsigned / 256);
-    }
-    return bytes.toString('base64');
-  }
+  if (digits.length <= 14) return smallTwosComplementBase64(negative ? -Number(digits) : Number(digits));
   const value = negative ? -BigInt(digits) : BigInt(digits);
   const magnitude = value < 0n ? -value - 1n : value;
   const size = magnitude === 0n ? 1 : (magnitude.toString(2).length >> 3) + 1;
