@@ -53,7 +53,6 @@ export function tableSchemaOptions(config: PostgresSourceConfig): TableSchemaOpt
 
 export function changeHandlerOptions(config: PostgresSourceConfig): ChangeHandlerOptions {
   return {
-    topicPrefix: config.topicPrefix,
     tombstonesOnDelete: config.tombstonesOnDelete,
     skippedOperations: config.skippedOperations,
     provideTransactionMetadata: config.provideTransactionMetadata,

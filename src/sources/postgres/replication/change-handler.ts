@@ -23,7 +23,6 @@ import type { PgoutputMessage, RelationMessage, UpdateMessage } from './pgoutput
 export const HEARTBEAT_PREFIX = 'sluice_heartbeat';
 
 export interface ChangeHandlerOptions {
-  topicPrefix: string;
   tombstonesOnDelete: boolean;
   skippedOperations: ReadonlySet<Op>;
   provideTransactionMetadata: boolean;
