@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { BoundedQueue } from './bounded-queue.js';
 
 describe('BoundedQueue', () => {
-  it('hands items over in order', async () => {
+  it('hands items over in order, without a promise while there is room', async () => {
     const q = new BoundedQueue<number>(10);
-    await q.put([1, 2, 3]);
+    expect(q.put([1, 2, 3])).toBeUndefined();
     expect(await q.take(2, 0)).toEqual([1, 2]);
     expect(await q.take(5, 0)).toEqual([3]);
   });
@@ -13,7 +13,9 @@ describe('BoundedQueue', () => {
     const q = new BoundedQueue<number>(2);
     await q.put([1, 2]);
     let released = false;
-    const pending = q.put([3]).then(() => {
+    const waiting = q.put([3]);
+    expect(waiting).toBeInstanceOf(Promise);
+    const pending = waiting!.then(() => {
       released = true;
     });
     await new Promise((r) => setTimeout(r, 20));

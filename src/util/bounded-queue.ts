@@ -1,9 +1,11 @@
 /**
  * A bounded FIFO between one producer and one consumer, the unit of backpressure in the worker.
  *
- * - `put(items)` appends and resolves at once while the queue holds fewer than `capacity` items;
- *   otherwise it resolves when the consumer has taken enough to fall below it. One batch is never
- *   split, so a queue can briefly hold capacity + one batch: memory stays bounded.
+ * - `put(items)` appends at once and returns nothing while the queue holds fewer than `capacity`
+ *   items; otherwise it returns a promise that resolves once the consumer has taken enough to fall
+ *   below it (and the items are in). One batch is never split, so a queue can briefly hold capacity
+ *   + one batch: memory stays bounded. Returning no promise on the common path keeps a producer
+ *   that handles millions of small batches synchronous.
  * - `take(max, waitMs)` resolves with up to `max` items, waiting up to `waitMs` for the first one;
  *   an empty array means nothing arrived in time, or the queue was closed.
  * - `close()` wakes every waiter; later puts are dropped and takes return what is left.
@@ -25,13 +27,19 @@ export class BoundedQueue<T> {
     return this.closed;
   }
 
-  async put(batch: readonly T[]): Promise<void> {
+  put(batch: readonly T[]): Promise<void> | undefined {
+    if (this.closed) return undefined;
+    if (this.size >= this.capacity) return this.putWhenRoom(batch);
+    for (const item of batch) this.items.push(item);
+    this.wakeConsumer();
+    return undefined;
+  }
+
+  private async putWhenRoom(batch: readonly T[]): Promise<void> {
     while (!this.closed && this.size >= this.capacity) {
       await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
     }
-    if (this.closed) return;
-    for (const item of batch) this.items.push(item);
-    this.wakeConsumer();
+    await this.put(batch);
   }
 
   async take(max: number, waitMs: number): Promise<T[]> {
@@ -43,7 +51,9 @@ export class BoundedQueue<T> {
         }, waitMs);
         this.dataWaiter = () => {
           clearTimeout(timer);
-          resolve();
+          // One more turn of the event loop lets a producer that handles a burst add the rest of
+          // it, so batches stay large instead of one item each.
+          setImmediate(resolve);
         };
       });
     }

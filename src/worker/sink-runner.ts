@@ -96,7 +96,8 @@ export class SinkRunner {
     this.loop = this.run().catch((error: unknown) => this.fail(error));
   }
 
-  deliver(deliveries: Delivery[]): Promise<void> {
+  /** Returns a promise only while the channel is full (see BoundedQueue.put). */
+  deliver(deliveries: Delivery[]): Promise<void> | undefined {
     return this.channel.put(deliveries);
   }
 

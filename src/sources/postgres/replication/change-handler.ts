@@ -36,7 +36,7 @@ export interface ChangeHandlerDeps {
   options: ChangeHandlerOptions;
   /** The schema of a published relation, or null when the table is not captured. Called on every Relation message. */
   resolveTable(relation: RelationMessage): Promise<TableSchema | null>;
-  emit(records: SourceRecord[]): Promise<void>;
+  emit(records: SourceRecord[]): Promise<void> | undefined;
   logger: Logger;
 }
 
@@ -65,14 +65,16 @@ export class ChangeHandler {
     private lastCommitLsn: Lsn,
   ) {}
 
-  async handle(message: PgoutputMessage, lsn: Lsn): Promise<void> {
+  /** Returns a promise only when the caller must wait: a relation to look up, or a full queue. */
+  handle(message: PgoutputMessage, lsn: Lsn): Promise<void> | undefined {
     switch (message.tag) {
       case 'relation':
-        this.tables.set(message.oid, await this.deps.resolveTable(message));
-        return;
+        return this.deps.resolveTable(message).then((table) => {
+          this.tables.set(message.oid, table);
+        });
       case 'begin':
         this.begin(message.xid, message.commitTimeUs, message.finalLsn);
-        return;
+        return undefined;
       case 'commit':
         this.commit(message.endLsn, message.commitTimeUs);
         return this.flush();
@@ -114,16 +116,16 @@ export class ChangeHandler {
         break;
       case 'type':
       case 'origin':
-        return;
+        return undefined;
     }
-    if (this.batch.length >= BATCH) await this.flush();
+    return this.batch.length >= BATCH ? this.flush() : undefined;
   }
 
-  async flush(): Promise<void> {
-    if (this.batch.length === 0) return;
+  flush(): Promise<void> | undefined {
+    if (this.batch.length === 0) return undefined;
     const batch = this.batch;
     this.batch = [];
-    await this.deps.emit(batch);
+    return this.deps.emit(batch);
   }
 
   private table(relation: RelationMessage): TableSchema | null {

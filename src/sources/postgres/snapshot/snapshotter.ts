@@ -31,7 +31,7 @@ export interface SnapshotRun {
   partition: OffsetMap;
   progress: SnapshotProgress;
   chunkSize: number;
-  emit(records: SourceRecord[]): Promise<void>;
+  emit(records: SourceRecord[]): Promise<void> | undefined;
   reporter: ProgressReporter;
   stopped(): boolean;
 }
