@@ -22,7 +22,7 @@ import { SinkRunner, type RunnerState } from './sink-runner.js';
 import { SourceRunner } from './source-runner.js';
 import type { WorkerConfig } from './worker-config.js';
 
-const SINK_CHANNEL_CAPACITY = 4096;
+const SINK_CHANNEL_CAPACITY = 2048;
 
 export interface ConnectorStatus {
   name: string;
