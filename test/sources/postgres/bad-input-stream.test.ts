@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SourceRecord } from '../../../src/events.js';
-import { isRetriable, RetriableError } from '../../../src/errors.js';
+import { isRetriable, RetriableError, SluiceError } from '../../../src/errors.js';
 import { postgresSourceConfig } from '../../support/connectors.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 import { MemoryOffsets, startTask, WARN } from '../../support/source-task-harness.js';
@@ -25,6 +25,23 @@ describe('Postgres source on flawed tables and broken streams', () => {
   afterAll(() => db.drop());
 
   const slotActive = async (slot: string) => (await db.sql(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND active`, [slot])).length === 1;
+
+  it('ends the stream with one permanent error for a row it cannot encode, without crashing the worker', async () => {
+    await db.sql(`CREATE TABLE prices (id int PRIMARY KEY, amount numeric(10,2))`);
+    const running = await startTask(
+      postgresSourceConfig(db.url, { 'slot.name': 'nan_slot', 'table.include.list': 'public.prices', 'snapshot.mode': 'no_data' }),
+    );
+    // A row first, so that the bad one meets a table already known (and not one still being looked up).
+    await db.sql(`INSERT INTO prices VALUES (1, 1.5)`);
+    await running.pollUntil((records) => changes(records, 'c').length === 1);
+    await db.sql(`INSERT INTO prices VALUES (2, 'NaN')`);
+    const failure = await running.pollUntil(() => false, 30_000).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SluiceError);
+    expect((failure as SluiceError).code).toBe('DECIMAL_SPECIAL_VALUE');
+    expect((failure as Error).message).toMatch(/decimal\.handling\.mode/);
+    expect(isRetriable(failure)).toBe(false);
+    await running.task.stop();
+  });
 
   it('captures tables without primary key or replica identity index with null keys, warning once to set REPLICA IDENTITY FULL', async () => {
     await db.sql(`CREATE TABLE nokey (n int, note text)`);

@@ -57,13 +57,30 @@ export class ReplicationStream {
 
   async start(startLsn: Lsn): Promise<void> {
     this.confirmed = startLsn;
-    this.service.on('data', (lsn: string, message: PgoutputMessage) => this.receive(message, lsn));
+    this.service.on('data', (lsn: string, message: PgoutputMessage | null) => this.receive(message, lsn));
     this.service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
       if (shouldRespond) this.sendStatus();
     });
     this.service.on('error', (error: Error) => this.fail(error));
     const started = new Promise<void>((resolve) => this.service.once('start', () => resolve()));
-    const streaming = this.service.subscribe(this.decoder, this.options.slotName, formatLsn(startLsn));
+    // The library decodes and emits inside the socket's data callback, where a throw would crash
+    // the process: decoding and handling errors end the stream instead.
+    const decoder = this.decoder;
+    const plugin = {
+      get name() {
+        return decoder.name;
+      },
+      start: (client: pg.Client, slot: string, lsn: string) => decoder.start(client, slot, lsn),
+      parse: (buffer: Buffer): PgoutputMessage | null => {
+        try {
+          return decoder.parse(buffer);
+        } catch (error) {
+          this.fail(error as Error);
+          return null;
+        }
+      },
+    };
+    const streaming = this.service.subscribe(plugin as unknown as PgoutputDecoder, this.options.slotName, formatLsn(startLsn));
     streaming.then(
       () => this.fail(new Error('The replication stream ended: the server closed it.')),
       (error: Error) => this.fail(error),
@@ -73,13 +90,18 @@ export class ReplicationStream {
     this.statusTimer.unref();
   }
 
-  private receive(message: PgoutputMessage, lsn: string): void {
+  private receive(message: PgoutputMessage | null, lsn: string): void {
+    if (message === null || this.stopped) return;
     if (this.waiting) {
       this.backlog.push([message, lsn]);
       return;
     }
-    const wait = this.options.onMessage(message, parseLsn(lsn));
-    if (wait) this.pauseUntil(wait);
+    try {
+      const wait = this.options.onMessage(message, parseLsn(lsn));
+      if (wait) this.pauseUntil(wait);
+    } catch (error) {
+      this.fail(error as Error);
+    }
   }
 
   /** Holds later messages (and the socket) until `wait` settles, then hands them on in order. */
@@ -88,18 +110,26 @@ export class ReplicationStream {
     this.socket()?.pause();
     wait.then(
       () => {
-        while (this.backlogHead < this.backlog.length) {
-          const [message, lsn] = this.backlog[this.backlogHead++]!;
-          const next = this.options.onMessage(message, parseLsn(lsn));
-          if (next) return this.pauseUntil(next);
+        try {
+          this.resumeBacklog();
+        } catch (error) {
+          this.fail(error as Error);
         }
-        this.backlog = [];
-        this.backlogHead = 0;
-        this.waiting = false;
-        this.socket()?.resume();
       },
       (error: Error) => this.fail(error),
     );
+  }
+
+  private resumeBacklog(): void {
+    while (this.backlogHead < this.backlog.length && !this.stopped) {
+      const [message, lsn] = this.backlog[this.backlogHead++]!;
+      const next = this.options.onMessage(message, parseLsn(lsn));
+      if (next) return this.pauseUntil(next);
+    }
+    this.backlog = [];
+    this.backlogHead = 0;
+    this.waiting = false;
+    this.socket()?.resume();
   }
 
   /**
