@@ -6,19 +6,12 @@
  *
  * Log lines the task writes are kept (parsed pino JSON) so tests can assert warnings.
  */
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import type { SourceTaskContext } from '../../src/contracts/source-task.js';
 import type { ChangeEvent, Envelope, SourceRecord } from '../../src/events.js';
 import { PostgresSourceTask } from '../../src/sources/postgres/postgres-source-task.js';
 import { postgresSourceConfig } from './connectors.js';
+import { capturingLogger, type LogLine } from './source-task-harness.js';
 import { waitFor } from './wait.js';
-
-export interface LogLine {
-  level: number;
-  msg: string;
-  [field: string]: unknown;
-}
 
 export interface Capture {
   readonly task: PostgresSourceTask;
@@ -45,14 +38,7 @@ export function captureConfig(databaseUrl: string, overrides: Record<string, str
 }
 
 export async function startCapture(databaseUrl: string, overrides: Record<string, string>): Promise<Capture> {
-  const logs: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logs.push(JSON.parse(line) as LogLine);
-      callback();
-    },
-  });
-  const logger = pino({ level: 'debug' }, sink);
+  const { logger, lines: logs } = capturingLogger();
   const context: SourceTaskContext = {
     connector: 'capture',
     taskId: 0,

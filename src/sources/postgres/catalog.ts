@@ -26,6 +26,8 @@ export interface CatalogTable {
   /** The event key: primary-key columns, else the REPLICA IDENTITY index's columns, else empty (null key). */
   keyColumns: string[];
   hasPrimaryKey: boolean;
+  /** Columns of the REPLICA IDENTITY index (USING INDEX), or empty. */
+  identityIndexColumns: string[];
   replicaIdentity: ReplicaIdentity;
   /** The planner's row estimate (pg_class.reltuples), or null when never analysed. */
   estimatedRows: number | null;
@@ -79,6 +81,7 @@ function toTable(row: TableRow): CatalogTable {
     columns,
     keyColumns: pk.length > 0 ? pk : ri,
     hasPrimaryKey: pk.length > 0,
+    identityIndexColumns: ri,
     replicaIdentity: IDENTITY[row.ident] ?? 'default',
     estimatedRows: reltuples >= 0 ? reltuples : null,
   };

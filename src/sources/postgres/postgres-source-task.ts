@@ -260,7 +260,16 @@ export class PostgresSourceTask implements SourceTask {
         );
       }
     }
-    for (const table of tables) if (table.keyColumns.length === 0) this.warnKeyless(qualified(table), table.replicaIdentity);
+    for (const table of tables) {
+      if (table.keyColumns.length === 0) this.warnKeyless(qualified(table), table.replicaIdentity);
+      const missing = table.replicaIdentity === 'index' ? table.keyColumns.filter((k) => !table.identityIndexColumns.includes(k)) : [];
+      if (missing.length > 0) {
+        this.logger.warn(
+          { table: qualified(table) },
+          `Table ${qualified(table)} has REPLICA IDENTITY USING INDEX on (${table.identityIndexColumns.join(', ')}), which leaves out primary-key column(s) ${missing.join(', ')}: PostgreSQL sends only the index's columns for a DELETE, so delete events of this table get null in those key fields. Run ALTER TABLE ${qualified(table)} REPLICA IDENTITY DEFAULT (or FULL) to give deletes their key.`,
+        );
+      }
+    }
     return tables;
   }
 

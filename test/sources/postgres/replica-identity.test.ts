@@ -92,6 +92,9 @@ describe('before images per REPLICA IDENTITY', () => {
         { op: 'u', key: { id: 1 }, before: { id: null, code: 'k1', qty: null }, after: { id: 1, code: 'k2', qty: 2 } },
       ]);
       expect(events.map((e) => e.headers)).toEqual([{}, {}]);
+      // Its deletes would carry only the index's columns: the start warns and names the fix.
+      const warning = c.logs.find((l) => l.level === 40 && /REPLICA IDENTITY USING INDEX/.test(l.msg));
+      expect(warning?.msg).toMatch(/leaves out primary-key column\(s\) id.*REPLICA IDENTITY DEFAULT/);
     } finally {
       await c.stop();
     }
