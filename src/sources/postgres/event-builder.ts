@@ -7,6 +7,8 @@
 import type { ChangeEvent, ConnectSchema, Envelope, Op, Row, SourceInfo } from '../../events.js';
 import type { Lsn } from './lsn.js';
 import { SOURCE_SCHEMA, TRANSACTION_BLOCK_SCHEMA, type TableSchema } from './table-schema.js';
+import { byteaMapping, type BinaryHandlingMode } from './types/binary.js';
+import type { SchemaSpec, ValueMapping } from './types/connect-schemas.js';
 
 export const CONNECTOR_VERSION = '0.1.0';
 
@@ -35,10 +37,18 @@ export interface TransactionBoundary {
 export type MessageValue = Pick<Envelope, 'op' | 'ts_ms' | 'source' | 'transaction' | 'message'>;
 
 export class EventBuilder {
+  private readonly messageContent: ValueMapping;
+  private readonly messageValueSchema: ConnectSchema;
+
   constructor(
     private readonly serverName: string,
     private readonly database: string,
-  ) {}
+    /** How logical messages' content is written, as bytea columns are (binary.handling.mode). */
+    binaryHandlingMode: BinaryHandlingMode = 'bytes',
+  ) {
+    this.messageContent = byteaMapping(binaryHandlingMode);
+    this.messageValueSchema = messageValueSchema(this.messageContent.schema);
+  }
 
   source(table: { schema: string; table: string }, origin: EventOrigin): SourceInfo {
     const tsMs = Math.floor(origin.commitTimeUs / 1000);
@@ -103,9 +113,9 @@ export class EventBuilder {
       ts_ms: Math.floor(nowMicros() / 1000),
       source: this.source({ schema: '', table: '' }, origin),
       transaction: origin.transaction,
-      message: { prefix, content: content.toString('base64') },
+      message: { prefix, content: this.messageContent.convert(`\\x${content.toString('hex')}`) as string },
     };
-    return { topic: `${this.serverName}.message`, key: { prefix }, value, keySchema: MESSAGE_KEY_SCHEMA, valueSchema: MESSAGE_VALUE_SCHEMA, headers: {}, timestamp: Math.floor(origin.commitTimeUs / 1000) };
+    return { topic: `${this.serverName}.message`, key: { prefix }, value, keySchema: MESSAGE_KEY_SCHEMA, valueSchema: this.messageValueSchema, headers: {}, timestamp: Math.floor(origin.commitTimeUs / 1000) };
   }
 
   /** A BEGIN or END event on `<prefix>.transaction`, keyed by the transaction id. */
@@ -163,7 +173,9 @@ const MESSAGE_KEY_SCHEMA: ConnectSchema = {
   fields: [{ field: 'prefix', type: 'string', optional: true }],
 };
 
-const MESSAGE_VALUE_SCHEMA: ConnectSchema = {
+/** The message value schema; `content` is typed as binary.handling.mode makes it (bytes or string). */
+function messageValueSchema(content: SchemaSpec): ConnectSchema {
+  return {
   type: 'struct',
   optional: false,
   name: 'io.debezium.connector.postgresql.MessageValue',
@@ -181,11 +193,12 @@ const MESSAGE_VALUE_SCHEMA: ConnectSchema = {
       version: 1,
       fields: [
         { field: 'prefix', type: 'string', optional: true },
-        { field: 'content', type: 'bytes', optional: true },
+        { ...content, optional: true, field: 'content' },
       ],
     },
   ],
-};
+  };
+}
 
 const TRANSACTION_KEY_SCHEMA: ConnectSchema = {
   type: 'struct',

@@ -73,7 +73,7 @@ export class PostgresSourceTask implements SourceTask {
     this.tableSchemaOptions = tableSchemaOptions(this.config);
     for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
     this.partition = { server: this.config.topicPrefix };
-    this.builder = new EventBuilder(this.config.topicPrefix, this.settings.database);
+    this.builder = new EventBuilder(this.config.topicPrefix, this.settings.database, this.config.binaryHandlingMode);
     this.releaseSlotClaim = claimSlot(`${this.settings.host}:${this.settings.port}`, this.config.slotName, context.connector);
     const created = { publication: false, slot: false };
     let replicationClient: pg.Client | undefined;

@@ -53,6 +53,26 @@ describe('logical decoding messages', () => {
       await c.stop();
     }
   });
+  it('write their content as binary.handling.mode says, as bytea columns are', async () => {
+    await db.sql(`CREATE TABLE msg_hex (id int PRIMARY KEY)`);
+    const c = await startCapture(db.url, {
+      'slot.name': 'messages_hex',
+      'table.include.list': 'public.msg_hex',
+      'message.prefix.include.list': `audit,${MARKER_PREFIX}`,
+      'binary.handling.mode': 'hex',
+    });
+    try {
+      await db.sql(`SELECT pg_logical_emit_message(true, 'audit', 'hi')`);
+      await db.sql(`SELECT pg_logical_emit_message(true, '${MARKER_PREFIX}', 'end')`);
+      // The marker's content is hex here too, so wait for any marker.
+      const [event] = (await c.until((all) => all.some(isMarker), 'marker')).filter((e) => !isMarker(e)) as [ChangeEvent];
+      expect(envelope(event).message).toEqual({ prefix: 'audit', content: '6869' });
+      const message = event.valueSchema!.fields!.find((f) => f.field === 'message')!;
+      expect(message.fields!.find((f) => f.field === 'content')).toEqual({ field: 'content', type: 'string', optional: true });
+    } finally {
+      await c.stop();
+    }
+  });
 });
 
 describe('transaction metadata', () => {
