@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { createLogger } from '../src/logger.js';
-import { StandaloneWorker } from '../src/worker/standalone-worker.js';
+import { StandaloneHerder } from '../src/worker/standalone-herder.js';
 import { loadWorkerConfig } from '../src/worker/worker-config.js';
 import type { CaptureRequest, CaptureResult } from './capture-process.js';
 
@@ -54,11 +54,11 @@ function connectors(request: CaptureRequest): Array<{ name: string; config: Reco
 }
 
 /** Resolves once `done()` is true; rejects when a connector fails or time runs out. */
-async function waitFor(worker: StandaloneWorker, done: () => Promise<boolean> | boolean, pollMs: number, timeoutMs: number): Promise<void> {
+async function waitFor(worker: StandaloneHerder, done: () => Promise<boolean> | boolean, pollMs: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const failed = worker.status().filter((s) => s.state === 'FAILED');
-    if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+    const failed = worker.failures();
+    if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.trace}`).join('; ')}`);
     if (await done()) return;
     if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms; source counts so far: ${JSON.stringify(worker.sourceRunner(SOURCE)?.counts)}`);
     await sleep(pollMs);
@@ -71,7 +71,7 @@ async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Cli
   const baselineRssKb = Math.round(process.memoryUsage().rss / 1024);
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const worker = await StandaloneWorker.open(config, logger);
+  const worker = await StandaloneHerder.open(config, logger);
   try {
     await worker.start(connectors(request));
     const source = worker.sourceRunner(SOURCE);
@@ -101,7 +101,7 @@ async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Cli
       baselineRssKb,
     };
   } finally {
-    await worker.stop();
+    await worker.shutdown();
   }
 }
 

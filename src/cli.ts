@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { createLogger } from './logger.js';
 import { CONNECTOR_VERSION } from './sources/postgres/event-builder.js';
-import { StandaloneWorker } from './worker/standalone-worker.js';
+import { StandaloneHerder } from './worker/standalone-herder.js';
 import { loadConnectorFile, loadWorkerConfig } from './worker/worker-config.js';
 
 const program = new Command()
@@ -23,13 +23,13 @@ program
     const config = await loadWorkerConfig({ file: options.config, env: process.env });
     const logger = createLogger(config.logLevel);
     const connectors = await Promise.all(files.map((file) => loadConnectorFile(file)));
-    const worker = await StandaloneWorker.open(config, logger);
+    const herder = await StandaloneHerder.open(config, logger);
     let exiting = false;
     const shutdown = (signal: string) => {
       if (exiting) return;
       exiting = true;
       logger.info({ signal }, 'stopping: flushing sinks and committing offsets');
-      worker.stop().then(
+      herder.shutdown().then(
         () => {
           logger.info('stopped');
           process.exit(0);
@@ -42,8 +42,8 @@ program
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
-    await worker.start(connectors);
-    logger.info({ connectors: worker.status() }, 'worker running');
+    await herder.start(connectors);
+    logger.info({ connectors: herder.connectors().map((name) => herder.status(name)) }, 'worker running');
   });
 
 program

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../embedded/postgres-server.js';
 import { createLogger } from '../logger.js';
-import { StandaloneWorker } from '../worker/standalone-worker.js';
+import { StandaloneHerder } from '../worker/standalone-herder.js';
 import { loadWorkerConfig } from '../worker/worker-config.js';
 import { createShopSchema, startShopWorkload } from './shop.js';
 
@@ -39,7 +39,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     const workload = startShopWorkload(url);
     print('A live workload is writing (inserts, updates, deletes) while Sluice starts.');
     const env = { SLUICE_SLUICE_DATA_DIR: dataDir, SLUICE_OFFSET_FLUSH_INTERVAL_MS: '500' };
-    const worker = await StandaloneWorker.open(await loadWorkerConfig({ env }), createLogger('warn'));
+    const worker = await StandaloneHerder.open(await loadWorkerConfig({ env }), createLogger('warn'));
     const started = Date.now();
     await worker.start([
       {
@@ -58,8 +58,8 @@ export async function runDemo(options: DemoOptions): Promise<void> {
       },
       { name: 'shop-jsonl', config: { 'connector.class': 'FileStreamSink', file: out, 'topics.regex': 'shop\\..*' } },
     ]);
-    const failed = worker.status().filter((s) => s.state === 'FAILED');
-    if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.error}`).join('; ')}`);
+    const failed = worker.failures();
+    if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.trace}`).join('; ')}`);
 
     const monitor = new pg.Client({ connectionString: url });
     await monitor.connect();
@@ -85,7 +85,7 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     while (Date.now() < caughtUp && !(await readFile(out, 'utf8').catch(() => '')).includes('"prefix":"demo"')) {
       await new Promise((r) => setTimeout(r, 200));
     }
-    await worker.stop();
+    await worker.shutdown();
     const lag = await lagBytes();
     await monitor.end();
 

@@ -65,9 +65,9 @@ async function run(source: SourceTask, sinkTask: SinkTask) {
   const runner = new SourceRunner({
     connector: 'src',
     task: source,
-    transforms: [],
+    transform: (event) => event,
     offsets,
-    sinks: () => [sink],
+    sinks: () => [{ accepts: () => true, running: () => sink }],
     logger,
     progress: new ProgressLog(logger),
     commitIntervalMs: 20,

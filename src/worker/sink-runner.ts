@@ -35,6 +35,8 @@ export interface SinkRunnerOptions {
   channelCapacity: number;
   /** Chooses the topics this sink takes (Connect's `topics` / `topics.regex`). */
   accepts(topic: string): boolean;
+  /** Called once when the task fails for good (retriable errors are retried here first). */
+  onFailure?: (error: unknown) => void;
 }
 
 /**
@@ -88,6 +90,11 @@ export class SinkRunner {
 
   accepts(topic: string): boolean {
     return this.options.accepts(topic);
+  }
+
+  /** Topics this runner has consumed. */
+  topicNames(): string[] {
+    return [...this.topics.keys()];
   }
 
   async start(): Promise<void> {
@@ -196,6 +203,7 @@ export class SinkRunner {
     this.channel.close();
     this.options.logger.error({ err: error }, 'sink task failed');
     this.releaseDrainWaiters();
+    this.options.onFailure?.(error);
   }
 
   private releaseDrainWaiters(): void {

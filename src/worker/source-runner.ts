@@ -7,24 +7,36 @@
  * committable offset is written to the offset store and only then passed to `task.commit` (which
  * confirms it to Postgres). Nothing is confirmed before the data behind it is durable downstream.
  *
+ * A sink that takes an event's topic but is not running (failed, paused, stopped, restarting) holds
+ * the runner before it hands anything on: nothing could be acknowledged past it. The herder restarts
+ * the sources that fed a sink whose runner it replaced, since what the old runner held is gone.
+ *
  * `stop()` stops polling, waits (up to `shutdownTimeoutMs`) for the sinks to make everything in
- * flight durable, commits once more and stops the task.
+ * flight durable, commits once more and stops the task. A failure of the task (start, poll) ends
+ * the runner and is reported through `onFailure`, once.
  */
 import type { Logger } from 'pino';
 import type { SourceTask } from '../contracts/source-task.js';
-import type { Transform } from '../contracts/transform.js';
 import type { ChangeEvent, OffsetMap, SourceRecord } from '../events.js';
 import type { OffsetStore } from '../contracts/offset-store.js';
 import { AckTracker } from './ack-tracker.js';
 import type { ProgressLog } from './progress-log.js';
 import type { Delivery, RunnerState, SinkRunner } from './sink-runner.js';
 
+/** A sink connector as sources see it: which topics it takes, and its runner while one runs. */
+export interface SinkTarget {
+  accepts(topic: string): boolean;
+  running(): SinkRunner | undefined;
+}
+
 export interface SourceRunnerOptions {
   connector: string;
   task: SourceTask;
-  transforms: Transform[];
+  /** The connector's transform chain: a new event, the same, or null to drop it. */
+  transform(event: ChangeEvent): ChangeEvent | null;
   offsets: OffsetStore;
-  sinks: () => SinkRunner[];
+  sinks: () => SinkTarget[];
+  onFailure?: (error: unknown) => void;
   logger: Logger;
   progress: ProgressLog;
   commitIntervalMs: number;
@@ -47,6 +59,8 @@ export class SourceRunner {
   private committing: Promise<void> = Promise.resolve();
   /** Records polled so far, and events handed to sinks: for the demo's summary and metrics. */
   readonly counts = { records: 0, events: 0 };
+  /** Topics this runner has produced to. */
+  readonly topics = new Set<string>();
 
   constructor(private readonly options: SourceRunnerOptions) {}
 
@@ -64,13 +78,15 @@ export class SourceRunner {
     this.commitTimer = setInterval(() => void this.commit(), this.options.commitIntervalMs);
   }
 
+
+
   async stop(): Promise<void> {
     this.stopping = true;
     await this.loop;
     clearInterval(this.commitTimer);
     if (this.state === 'RUNNING') {
       const drained = await Promise.race([
-        Promise.all(this.options.sinks().map((s) => s.drain())).then(() => true),
+        Promise.all(this.options.sinks().map((s) => s.running()?.drain())).then(() => true),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), this.options.shutdownTimeoutMs).unref()),
       ]);
       if (!drained) this.options.logger.warn('sinks did not make every event durable in time; the rest is delivered again after restart');
@@ -99,12 +115,6 @@ export class SourceRunner {
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      // A failed sink never acknowledges, so nothing could be committed past it: stop reading
-      // rather than hold ever more records in memory. The slot keeps the changes meanwhile.
-      if (this.options.sinks().some((sink) => sink.state === 'FAILED')) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
-        continue;
-      }
       const records = await this.options.task.poll();
       if (records.length > 0) await this.dispatch(records);
     }
@@ -112,29 +122,34 @@ export class SourceRunner {
 
   private async dispatch(records: SourceRecord[]): Promise<void> {
     const sinks = this.options.sinks();
+    const events = records.map((record) => (record.event ? this.options.transform(record.event) : null));
+    const targetsOf = new Map<string, SinkTarget[]>();
+    for (const event of events) {
+      if (event && !targetsOf.has(event.topic)) {
+        targetsOf.set(event.topic, sinks.filter((sink) => sink.accepts(event.topic)));
+        this.topics.add(event.topic);
+      }
+    }
+    const needed = new Set([...targetsOf.values()].flat());
+    while (!this.stopping && [...needed].some((target) => target.running()?.state !== 'RUNNING')) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (this.stopping) return;
     const batches = new Map<SinkRunner, Delivery[]>();
-    for (const record of records) {
-      const event = record.event ? this.transform(record.event) : null;
-      const targets = event ? sinks.filter((sink) => sink.accepts(event.topic)) : [];
+    records.forEach((record, i) => {
+      const event = events[i] ?? null;
+      const targets = event ? targetsOf.get(event.topic)! : [];
       const handle = this.trackerOf(record.partition).submit(record.offset, targets.length);
-      for (const sink of targets) {
-        let batch = batches.get(sink);
-        if (!batch) batches.set(sink, (batch = []));
+      for (const target of targets) {
+        const runner = target.running()!;
+        let batch = batches.get(runner);
+        if (!batch) batches.set(runner, (batch = []));
         batch.push({ event: event!, handle });
       }
       if (targets.length > 0) this.counts.events++;
-    }
+    });
     this.counts.records += records.length;
     await Promise.all([...batches].map(([sink, batch]) => sink.deliver(batch)));
-  }
-
-  private transform(event: ChangeEvent): ChangeEvent | null {
-    let current: ChangeEvent | null = event;
-    for (const t of this.options.transforms) {
-      if (current === null) break;
-      current = t.apply(current);
-    }
-    return current;
   }
 
   private trackerOf(partition: OffsetMap): AckTracker {
@@ -148,9 +163,11 @@ export class SourceRunner {
   }
 
   private fail(error: unknown): void {
+    if (this.stopping) return;
     this.state = 'FAILED';
     this.failure = error;
     clearInterval(this.commitTimer);
     this.options.logger.error({ err: error }, 'source task failed');
+    this.options.onFailure?.(error);
   }
 }

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pg from 'pg';
 import { createLogger } from '../../src/logger.js';
-import { StandaloneWorker } from '../../src/worker/standalone-worker.js';
+import { StandaloneHerder } from '../../src/worker/standalone-herder.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { readEvents, rebuild, sortedRows } from '../support/change-log.js';
 import { fileSinkConfig, postgresSourceConfig, workerDir } from '../support/connectors.js';
@@ -25,7 +25,7 @@ describe('snapshot and stream handoff', () => {
     const dir = workerDir();
     const workload = startWorkload(db.url, { maxId: 3000 });
     await new Promise((r) => setTimeout(r, 300));
-    const worker = await StandaloneWorker.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), createLogger('warn'));
+    const worker = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), createLogger('warn'));
     await worker.start([
       { name: 'source', config: postgresSourceConfig(db.url, { 'snapshot.fetch.size': '250' }) },
       { name: 'sink', config: fileSinkConfig(dir.eventsFile) },
@@ -41,7 +41,7 @@ describe('snapshot and stream handoff', () => {
     await client.query(`INSERT INTO items VALUES (-1, 0, 'marker')`);
     await client.end();
     await waitFor(() => readEvents(dir.eventsFile).some((e) => e.value?.after?.note === 'marker'), 30_000);
-    await worker.stop();
+    await worker.shutdown();
 
     const events = readEvents(dir.eventsFile);
     expect(events.filter((e) => e.value?.op === 'r').length).toBeGreaterThan(0);

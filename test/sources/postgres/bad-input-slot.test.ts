@@ -6,7 +6,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, isRetriable, RetriableError } from '../../../src/errors.js';
-import { StandaloneWorker } from '../../../src/worker/standalone-worker.js';
+import { StandaloneHerder } from '../../../src/worker/standalone-herder.js';
+import { BadRequestError } from '../../../src/worker/herder-errors.js';
 import { loadWorkerConfig } from '../../../src/worker/worker-config.js';
 import { fileSinkConfig, postgresSourceConfig, workerDir } from '../../support/connectors.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
@@ -55,31 +56,29 @@ describe('Postgres source start on a slot another reader holds', () => {
     }
   });
 
-  it('refuses a second connector of the same worker on the same slot, naming the first', async () => {
+  it('refuses a second connector of the same worker on the same slot, naming the first, before anything is made', async () => {
     const dir = workerDir();
     const { logger } = capturingLogger();
-    const worker = await StandaloneWorker.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), logger);
+    const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), logger);
     const slot = `${db.name}_shared`;
     const before = await replicationObjects(db.url);
     try {
-      await worker.start([
-        { name: 'sink', config: fileSinkConfig(dir.eventsFile) },
-        { name: 'first', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'topic.prefix': 'first' }) },
-        { name: 'second', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'topic.prefix': 'second', 'publication.name': 'second_pub' }) },
-      ]);
-      const sources = worker.status().filter((s) => s.type === 'source');
-      const running = sources.filter((s) => s.state === 'RUNNING').map((s) => s.name);
-      const failed = sources.filter((s) => s.state === 'FAILED');
-      expect(running).toHaveLength(1);
-      expect(failed).toHaveLength(1);
-      expect(failed[0]!.error).toBe(
-        `slot.name "${slot}" is already used by connector "${running[0]}" in this worker, on the same server (127.0.0.1:${new URL(db.url).port}). A replication slot serves one connector: give connector "${failed[0]!.name}" a slot.name of its own.`,
+      const refused = await herder
+        .start([
+          { name: 'sink', config: fileSinkConfig(dir.eventsFile) },
+          { name: 'first', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'topic.prefix': 'first' }) },
+          { name: 'second', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'topic.prefix': 'second', 'publication.name': 'second_pub' }) },
+        ])
+        .catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(BadRequestError);
+      expect((refused as Error).message).toBe(
+        `Connector first already reads replication slot "${slot}" of database ${db.name} on 127.0.0.1: a slot allows one reader. Give this connector its own slot.name.`,
       );
-      // Only the running connector's slot and publication exist; the refused one made nothing.
-      const publication = running[0] === 'first' ? 'sluice_test' : 'second_pub';
-      expect(await replicationObjects(db.url)).toEqual({ slots: [...before.slots, slot], publications: [...before.publications, publication] });
+      // Nothing ran and nothing was stored: no slot, no publication, no connector config.
+      expect(await replicationObjects(db.url)).toEqual(before);
+      expect(herder.connectors()).toEqual([]);
     } finally {
-      await worker.stop();
+      await herder.shutdown();
     }
   });
 

@@ -1,0 +1,82 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
+import type { ConnectionSettings } from './connection.js';
+import { SlotLagProbe, slotLagBytes } from './slot-lag.js';
+
+function settingsOf(url: string): ConnectionSettings {
+  const u = new URL(url);
+  return {
+    host: u.hostname,
+    port: Number(u.port),
+    user: decodeURIComponent(u.username),
+    password: u.password ? decodeURIComponent(u.password) : undefined,
+    database: u.pathname.slice(1),
+    ssl: false,
+    sslFallback: false,
+  };
+}
+
+/** Writes well over a megabyte of WAL, far more than other test files write meanwhile. */
+async function writeWal(db: TestDatabase): Promise<void> {
+  await db.sql(`INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 10000) g`);
+}
+
+describe('slot lag', () => {
+  let db: TestDatabase;
+  let client: pg.Client;
+  const slot = 'lag_slot';
+
+  beforeAll(async () => {
+    db = await createTestDatabase('slot_lag');
+    await db.sql(`CREATE TABLE filler (id int, pad text)`);
+    await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.end();
+    await db?.drop();
+  });
+
+  it('grows with the WAL written after the confirmed position and drops when the slot advances', async () => {
+    const start = await slotLagBytes(client, slot);
+    expect(start).not.toBeNull();
+    await writeWal(db);
+    const behind = (await slotLagBytes(client, slot))!;
+    expect(behind).toBeGreaterThan(start! + 1_000_000);
+
+    await client.query(`SELECT pg_replication_slot_advance($1, pg_current_wal_lsn())`, [slot]);
+    const caughtUp = (await slotLagBytes(client, slot))!;
+    expect(caughtUp).toBeGreaterThanOrEqual(0);
+    expect(caughtUp).toBeLessThan(behind);
+  });
+
+  it('is null for a slot that does not exist', async () => {
+    expect(await slotLagBytes(client, 'no_such_slot')).toBeNull();
+  });
+
+  it('reads through a probe on a connection of its own, reopened after the server ends it', async () => {
+    const probe = new SlotLagProbe(settingsOf(db.url), slot);
+    try {
+      await writeWal(db);
+      expect(await probe.lagBytes()).toBeGreaterThan(1_000_000);
+      const probes = () =>
+        db.sql<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sluice'`);
+      const [backend] = await probes();
+      expect(backend).toBeDefined();
+
+      await db.sql(`SELECT pg_terminate_backend($1)`, [backend!.pid]);
+      while ((await probes()).length > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      // The read right after may still find the dead connection, and fails; the next one reconnects.
+      await probe.lagBytes().catch(() => null);
+      expect(await probe.lagBytes()).toBeGreaterThan(0);
+      const [reopened] = await probes();
+      expect(reopened!.pid).not.toBe(backend!.pid);
+    } finally {
+      await probe.close();
+    }
+    expect(await probe.lagBytes().finally(() => probe.close())).toBeGreaterThan(0);
+  });
+});

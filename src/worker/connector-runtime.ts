@@ -1,0 +1,237 @@
+/**
+ * One connector in the standalone herder: its config, the state a person asked for, and the runner
+ * of its single task, kept in line with each other.
+ *
+ * States of the task (Kafka Connect's names), and what moves them:
+ *
+ *                 start ok                       task fails, retriable
+ *   UNASSIGNED ───────────► RUNNING ─────────────────────────────► RESTARTING ──(backoff)──┐
+ *        ▲                   │  ▲ ▲                                    │                    │
+ *        │                   │  │ └────────────── start ok ────────────┘◄───────────────────┘
+ *        │      pause/stop   │  │ resume / restart                     │ start fails, retriable
+ *        │                   ▼  │                                      │ (next backoff)
+ *        │              PAUSED / STOPPED                               │
+ *        │                                       task fails, permanent ▼
+ *        └──────────── restart ─────────────────────────────────────  FAILED (trace kept)
+ *
+ * Beyond Kafka Connect, which never restarts a failed task: a retriable failure (connection lost,
+ * server restarting, 503) restarts the task after an exponential backoff with jitter; a permanent
+ * one (authentication, bad config) stays FAILED until a person restarts it.
+ *
+ * Calls that change state (`applyTarget`, `restartTask`, `shutdown`) are serialised per connector.
+ */
+import type { Logger } from 'pino';
+import type { OffsetStore } from '../contracts/offset-store.js';
+import type { ChangeEvent } from '../events.js';
+import { isRetriable } from '../errors.js';
+import type { ConnectorConfig, State, TargetState, TaskStatus } from './herder.js';
+import type { ConnectorPlugin } from './plugins.js';
+import type { ProgressLog } from './progress-log.js';
+import { SinkRunner } from './sink-runner.js';
+import { SourceRunner, type SinkTarget } from './source-runner.js';
+
+export interface RestartPolicy {
+  enabled: boolean;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export interface RuntimeDeps {
+  workerId: string;
+  logger: Logger;
+  offsets: OffsetStore;
+  progress: ProgressLog;
+  commitIntervalMs: number;
+  shutdownTimeoutMs: number;
+  sinkChannelCapacity: number;
+  restart: RestartPolicy;
+  /** The sinks sources deliver to. */
+  sinks(): SinkTarget[];
+  /** Resolves config provider placeholders just before a task starts; the result is never stored. */
+  resolve(config: ConnectorConfig): Promise<ConnectorConfig>;
+  /** The connector's transform chain, built from its config. */
+  transformOf(config: ConnectorConfig, logger: Logger): (event: ChangeEvent) => ChangeEvent | null;
+  /** Called after a sink got a new runner: what the old one held must be delivered again. */
+  onSinkRunnerReplaced(sink: ConnectorRuntime): void;
+}
+
+export class ConnectorRuntime implements SinkTarget {
+  taskState: State = 'UNASSIGNED';
+  trace: string | undefined;
+  source: SourceRunner | undefined;
+  sink: SinkRunner | undefined;
+  /** Topics produced to or consumed from since creation or the last reset. */
+  readonly topics = new Set<string>();
+  private selector: ((topic: string) => boolean) | undefined;
+  private attempts = 0;
+  private runningSince = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private queue: Promise<void> = Promise.resolve();
+  private readonly logger: Logger;
+
+  constructor(
+    readonly name: string,
+    readonly plugin: ConnectorPlugin,
+    public config: ConnectorConfig,
+    public target: TargetState,
+    private readonly deps: RuntimeDeps,
+  ) {
+    this.logger = deps.logger.child({ connector: name, task: 0 });
+  }
+
+  get type(): 'source' | 'sink' {
+    return this.plugin.type;
+  }
+
+  accepts(topic: string): boolean {
+    return this.plugin.type === 'sink' && (this.selector ??= this.plugin.createSink(this.config).accepts)(topic);
+  }
+
+  running(): SinkRunner | undefined {
+    return this.sink;
+  }
+
+  taskStatus(): TaskStatus | null {
+    if (this.target === 'STOPPED') return null;
+    const state: State = this.target === 'PAUSED' ? 'PAUSED' : this.taskState;
+    return { id: 0, state, worker_id: this.deps.workerId, ...(state === 'FAILED' && this.trace ? { trace: this.trace } : {}) };
+  }
+
+  /** Brings the task in line with `target` (and a new config, when given). */
+  applyTarget(target: TargetState, config?: ConnectorConfig): Promise<void> {
+    return this.serial(async () => {
+      const restart = config !== undefined;
+      if (config) {
+        this.config = config;
+        this.selector = undefined;
+      }
+      this.target = target;
+      if (target !== 'STARTED') return this.stopRunner(target === 'PAUSED' ? 'PAUSED' : 'STOPPED');
+      if (restart || !this.hasRunner()) {
+        await this.stopRunner('UNASSIGNED');
+        await this.startRunner();
+      }
+    });
+  }
+
+  /** Stops the task and starts it again; marks it RESTARTING meanwhile. */
+  restartTask(): Promise<void> {
+    this.taskState = 'RESTARTING';
+    return this.serial(async () => {
+      await this.stopRunner('RESTARTING');
+      this.attempts = 0;
+      if (this.target === 'STARTED') await this.startRunner();
+    });
+  }
+
+  shutdown(): Promise<void> {
+    return this.serial(() => this.stopRunner('UNASSIGNED'));
+  }
+
+  private hasRunner(): boolean {
+    return this.source !== undefined || this.sink !== undefined;
+  }
+
+  private serial(work: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(work);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async startRunner(): Promise<void> {
+    clearTimeout(this.restartTimer);
+    this.taskState = 'UNASSIGNED';
+    this.trace = undefined;
+    try {
+      const config = await this.deps.resolve(this.config);
+      if (this.plugin.type === 'sink') await this.startSink(config);
+      else await this.startSource(config);
+      this.taskState = 'RUNNING';
+      this.runningSince = Date.now();
+      this.logger.info({ class: this.config['connector.class'] }, 'task running');
+    } catch (error) {
+      await this.stopRunner('UNASSIGNED');
+      this.failed(error);
+    }
+  }
+
+  private async startSource(config: ConnectorConfig): Promise<void> {
+    if (this.plugin.type !== 'source') return;
+    const runner = new SourceRunner({
+      connector: this.name,
+      task: this.plugin.createSource(config),
+      transform: this.deps.transformOf(config, this.logger),
+      offsets: this.deps.offsets,
+      sinks: this.deps.sinks,
+      logger: this.logger,
+      progress: this.deps.progress,
+      commitIntervalMs: this.deps.commitIntervalMs,
+      shutdownTimeoutMs: this.deps.shutdownTimeoutMs,
+      onFailure: (error) => this.runnerFailed(runner, error),
+    });
+    this.source = runner;
+    await runner.start();
+  }
+
+  private async startSink(config: ConnectorConfig): Promise<void> {
+    if (this.plugin.type !== 'sink') return;
+    const { task, accepts } = this.plugin.createSink(config);
+    const runner: SinkRunner = new SinkRunner({
+      connector: this.name,
+      task,
+      logger: this.logger,
+      commitIntervalMs: this.deps.commitIntervalMs,
+      channelCapacity: this.deps.sinkChannelCapacity,
+      accepts,
+      onFailure: (error) => this.runnerFailed(runner, error),
+    });
+    await runner.start();
+    this.sink = runner;
+    this.deps.onSinkRunnerReplaced(this);
+  }
+
+  private async stopRunner(state: State): Promise<void> {
+    clearTimeout(this.restartTimer);
+    const { source, sink } = this;
+    this.source = undefined;
+    this.sink = undefined;
+    if (source) {
+      for (const topic of source.topics) this.topics.add(topic);
+      await source.stop();
+    }
+    if (sink) await sink.stop();
+    this.taskState = state;
+  }
+
+  private runnerFailed(runner: SourceRunner | SinkRunner, error: unknown): void {
+    if (runner !== this.source && runner !== this.sink) return;
+    void this.serial(async () => {
+      if (runner !== this.source && runner !== this.sink) return;
+      await this.stopRunner('UNASSIGNED');
+      this.failed(error);
+    });
+  }
+
+  /** Records a failure; a retriable one schedules a restart after the next backoff. */
+  private failed(error: unknown): void {
+    this.trace = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    // A task that ran a good while before failing starts its backoff over.
+    if (this.runningSince > 0 && Date.now() - this.runningSince > this.deps.restart.maxDelayMs) this.attempts = 0;
+    this.runningSince = 0;
+    if (!this.deps.restart.enabled || !isRetriable(error) || this.target !== 'STARTED') {
+      this.taskState = 'FAILED';
+      this.logger.error({ err: error }, 'task failed; restart it once the cause is fixed');
+      return;
+    }
+    const base = Math.min(this.deps.restart.maxDelayMs, this.deps.restart.initialDelayMs * 2 ** this.attempts++);
+    const delay = Math.round(base * (0.5 + Math.random() / 2));
+    this.taskState = 'RESTARTING';
+    this.logger.warn({ err: error, restartInMs: delay, attempt: this.attempts }, 'task failed with a retriable error; restarting');
+    this.restartTimer = setTimeout(() => {
+      void this.serial(async () => {
+        if (this.target === 'STARTED' && this.taskState === 'RESTARTING') await this.startRunner();
+      });
+    }, delay);
+    this.restartTimer.unref();
+  }
+}

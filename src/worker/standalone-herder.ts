@@ -1,0 +1,363 @@
+/**
+ * The standalone herder: the Herder API (./herder.ts) for one process without Kafka. Connector
+ * configs and target states live in the data directory (connectors.json), source offsets in the
+ * offset file; sources feed sinks through bounded in-process channels.
+ *
+ * Contract, beyond the Herder interface:
+ * - `start(connectors)` stores the given connector configs (they win over stored ones of the same
+ *   name) and starts every stored connector per its target state: sinks first, so that no event
+ *   is produced before its consumers run.
+ * - `shutdown()` stops the sources (each drains in flight events into the sinks and commits the
+ *   offsets they made durable), then the sinks, then closes the stores. Safe to call twice.
+ * - A sink connector created after a source has run sees the events produced from then on: without
+ *   Kafka there is no log to read from the start. Reset the source's offsets to deliver it all.
+ */
+import path from 'node:path';
+import os from 'node:os';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { configInfos, configKeyInfos, type ConfigInfos, type ConfigKeyInfo } from '../config/config-infos.js';
+import { validateConfig } from '../config/validate-config.js';
+import type { OffsetStore } from '../contracts/offset-store.js';
+import type { ChangeEvent } from '../events.js';
+import { ConfigError } from '../errors.js';
+import { CONNECTOR_VERSION } from '../sources/postgres/event-builder.js';
+import { ConnectorConfigStore, connectorConfigPath } from './config-store.js';
+import { ConnectorRuntime, type RestartPolicy, type RuntimeDeps } from './connector-runtime.js';
+import type {
+  ConnectorConfig,
+  ConnectorInfo,
+  ConnectorStatus,
+  Herder,
+  OffsetEntry,
+  PluginInfo,
+  RestartRequest,
+  TargetState,
+  TaskConfig,
+  TaskStatus,
+} from './herder.js';
+import { AlreadyExistsError, BadRequestError, connectorNotFound, NotFoundError } from './herder-errors.js';
+import { FileOffsetStore } from './offsets/file-offset-store.js';
+import { findPlugin, PLUGINS, type ConnectorPlugin } from './plugins.js';
+import { ProgressLog } from './progress-log.js';
+import type { WorkerConfig } from './worker-config.js';
+
+const SINK_CHANNEL_CAPACITY = 2048;
+
+export interface StandaloneHerderOptions {
+  workerId?: string;
+  restart?: Partial<RestartPolicy>;
+  resolve?: RuntimeDeps['resolve'];
+  transformOf?: RuntimeDeps['transformOf'];
+}
+
+export class StandaloneHerder implements Herder {
+  readonly version = CONNECTOR_VERSION;
+  readonly progress: ProgressLog;
+  private readonly runtimes = new Map<string, ConnectorRuntime>();
+  private readonly deps: RuntimeDeps;
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly workerId: string,
+    private readonly logger: Logger,
+    private readonly configs: ConnectorConfigStore,
+    readonly offsetStore: OffsetStore,
+    config: WorkerConfig,
+    options: StandaloneHerderOptions,
+  ) {
+    this.progress = new ProgressLog(logger);
+    this.deps = {
+      workerId,
+      logger,
+      offsets: offsetStore,
+      progress: this.progress,
+      commitIntervalMs: config.offsetFlushIntervalMs,
+      shutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs,
+      sinkChannelCapacity: SINK_CHANNEL_CAPACITY,
+      restart: { enabled: true, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.restart },
+      sinks: () => [...this.runtimes.values()].filter((r) => r.type === 'sink'),
+      resolve: options.resolve ?? (async (c) => c),
+      transformOf: options.transformOf ?? (() => (event: ChangeEvent) => event),
+      onSinkRunnerReplaced: (sink) => this.redeliverTo(sink),
+    };
+  }
+
+  static async open(config: WorkerConfig, logger: Logger, options: StandaloneHerderOptions = {}): Promise<StandaloneHerder> {
+    await mkdir(config.dataDir, { recursive: true });
+    await mkdir(path.dirname(config.offsetStorageFile), { recursive: true });
+    const configs = await ConnectorConfigStore.open(connectorConfigPath(config.dataDir));
+    const offsets = await FileOffsetStore.open(config.offsetStorageFile);
+    const listener = config.listeners[0];
+    const workerId = options.workerId ?? `${listener?.host ?? os.hostname()}:${listener?.port ?? 8083}`;
+    return new StandaloneHerder(workerId, logger, configs, offsets, config, options);
+  }
+
+  async start(connectors: Array<{ name: string; config: ConnectorConfig }> = []): Promise<void> {
+    // Every given connector is checked (against the stored ones and each other) before any is stored.
+    const added: string[] = [];
+    try {
+      for (const { name, config } of connectors) {
+        const full = this.checked(name, config);
+        this.runtimes.set(name, this.runtime(name, full, (await this.configs.targetState(name)) ?? 'STARTED'));
+        added.push(name);
+      }
+    } catch (error) {
+      for (const name of added) this.runtimes.delete(name);
+      throw error;
+    }
+    for (const name of added) await this.configs.put(name, this.runtimes.get(name)!.config);
+    for (const name of await this.configs.list()) {
+      if (this.runtimes.has(name)) continue;
+      const config = (await this.configs.get(name))!;
+      try {
+        this.runtimes.set(name, this.runtime(name, config, (await this.configs.targetState(name)) ?? 'STARTED'));
+      } catch (error) {
+        this.logger.error({ err: error, connector: name }, `stored connector ${name} cannot run: ${(error as Error).message}`);
+      }
+    }
+    const all = [...this.runtimes.values()];
+    await Promise.all(all.filter((r) => r.type === 'sink').map((r) => r.applyTarget(r.target)));
+    await Promise.all(all.filter((r) => r.type === 'source').map((r) => r.applyTarget(r.target)));
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      const all = [...this.runtimes.values()];
+      await Promise.all(all.filter((r) => r.type === 'source').map((r) => r.shutdown()));
+      await Promise.all(all.filter((r) => r.type === 'sink').map((r) => r.shutdown()));
+      await this.offsetStore.close();
+      await this.configs.close();
+    })();
+    return this.stopping;
+  }
+
+  /** Connectors whose task failed for good, with the error: for command-line tools. */
+  failures(): Array<{ name: string; trace: string }> {
+    return this.connectors().flatMap((name) => {
+      const task = this.get(name).taskStatus();
+      return task?.state === 'FAILED' ? [{ name, trace: task.trace ?? '' }] : [];
+    });
+  }
+
+  /** The source runner of a connector, for progress and counts (demo, benchmark). */
+  sourceRunner(name: string) {
+    return this.runtimes.get(name)?.source;
+  }
+
+  connectors(): string[] {
+    return [...this.runtimes.keys()].sort();
+  }
+
+  info(name: string): ConnectorInfo {
+    const runtime = this.get(name);
+    return { name, config: { ...runtime.config }, tasks: runtime.target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type: runtime.type };
+  }
+
+  config(name: string): ConnectorConfig {
+    return { ...this.get(name).config };
+  }
+
+  status(name: string): ConnectorStatus {
+    const runtime = this.get(name);
+    const state = runtime.target === 'STOPPED' ? 'STOPPED' : runtime.target === 'PAUSED' ? 'PAUSED' : 'RUNNING';
+    const task = runtime.taskStatus();
+    return { name, connector: { state, worker_id: this.workerId }, tasks: task ? [task] : [], type: runtime.type };
+  }
+
+  taskConfigs(name: string): TaskConfig[] {
+    const runtime = this.get(name);
+    if (runtime.target === 'STOPPED') return [];
+    return [{ id: { connector: name, task: 0 }, config: { ...runtime.config, 'task.class': runtime.plugin.className } }];
+  }
+
+  taskStatus(name: string, task: number): TaskStatus {
+    const status = this.get(name).taskStatus();
+    if (task !== 0 || !status) throw new NotFoundError(`Task ${name}-${task} not found`);
+    return status;
+  }
+
+  topics(name: string): string[] {
+    const runtime = this.get(name);
+    const live = runtime.source?.topics ?? runtime.sink?.topicNames() ?? [];
+    return [...new Set([...runtime.topics, ...live])].sort();
+  }
+
+  async resetTopics(name: string): Promise<void> {
+    const runtime = this.get(name);
+    runtime.topics.clear();
+    runtime.source?.topics.clear();
+  }
+
+  async create(name: string, config: ConnectorConfig, initialState: TargetState = 'STARTED'): Promise<ConnectorInfo> {
+    if (this.runtimes.has(name)) throw new AlreadyExistsError(`Connector ${name} already exists`);
+    const full = this.checked(name, config);
+    await this.configs.put(name, full, initialState);
+    const runtime = this.runtime(name, full, initialState);
+    this.runtimes.set(name, runtime);
+    await runtime.applyTarget(initialState);
+    return this.info(name);
+  }
+
+  async putConfig(name: string, config: ConnectorConfig): Promise<{ created: boolean; info: ConnectorInfo }> {
+    const existing = this.runtimes.get(name);
+    if (!existing) return { created: true, info: await this.create(name, config) };
+    const full = this.checked(name, config);
+    if (findPlugin(full['connector.class']) !== existing.plugin) {
+      throw new BadRequestError(`Connector ${name} is a ${existing.plugin.className}; delete it to create a ${full['connector.class']} under that name.`);
+    }
+    await this.configs.put(name, full);
+    await existing.applyTarget(existing.target, full);
+    return { created: false, info: this.info(name) };
+  }
+
+  async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    const merged = this.config(name);
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    return (await this.putConfig(name, merged)).info;
+  }
+
+  async delete(name: string): Promise<void> {
+    const runtime = this.get(name);
+    this.runtimes.delete(name);
+    await runtime.shutdown();
+    await this.configs.delete(name);
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.setTarget(name, 'PAUSED');
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.setTarget(name, 'STARTED');
+  }
+
+  async stop(name: string): Promise<void> {
+    await this.setTarget(name, 'STOPPED');
+  }
+
+  async restart(name: string, request: RestartRequest): Promise<ConnectorStatus | null> {
+    const runtime = this.get(name);
+    if (!request.includeTasks && !request.onlyFailed) return null;
+    const task = runtime.taskStatus();
+    const restartTask = request.includeTasks && task !== null && (!request.onlyFailed || task.state === 'FAILED');
+    if (restartTask) void runtime.restartTask();
+    const status = this.status(name);
+    return restartTask ? { ...status, tasks: status.tasks.map((t) => ({ ...t, state: 'RESTARTING' })) } : status;
+  }
+
+  async restartTask(name: string, task: number): Promise<void> {
+    this.taskStatus(name, task);
+    await this.get(name).restartTask();
+  }
+
+  async offsets(name: string): Promise<OffsetEntry[]> {
+    const runtime = this.get(name);
+    if (runtime.type === 'sink') return [];
+    return this.offsetStore.list(name);
+  }
+
+  async alterOffsets(name: string, offsets: OffsetEntry[]): Promise<void> {
+    this.requireStopped(name);
+    for (const { partition, offset } of offsets) await this.offsetStore.set(name, partition, offset);
+  }
+
+  async resetOffsets(name: string): Promise<void> {
+    this.requireStopped(name);
+    for (const { partition } of await this.offsetStore.list(name)) await this.offsetStore.set(name, partition, null);
+  }
+
+  plugins(connectorsOnly: boolean): PluginInfo[] {
+    const connectors: PluginInfo[] = PLUGINS.map((p) => ({ class: p.className, type: p.type, version: this.version }));
+    if (connectorsOnly) return connectors;
+    return connectors;
+  }
+
+  pluginConfig(pluginClass: string): ConfigKeyInfo[] {
+    return configKeyInfos(this.pluginOf(pluginClass).definition);
+  }
+
+  validate(pluginClass: string, config: ConnectorConfig): ConfigInfos {
+    const plugin = this.pluginOf(pluginClass);
+    return configInfos(plugin.className, plugin.definition, config);
+  }
+
+  private pluginOf(pluginClass: string): ConnectorPlugin {
+    try {
+      return findPlugin(pluginClass);
+    } catch {
+      throw new NotFoundError(`Failed to find any class that implements Connector and which name matches ${pluginClass}`);
+    }
+  }
+
+  private async setTarget(name: string, target: TargetState): Promise<void> {
+    const runtime = this.get(name);
+    await this.configs.setTargetState(name, target);
+    await runtime.applyTarget(target);
+  }
+
+  private requireStopped(name: string): void {
+    if (this.get(name).target !== 'STOPPED') {
+      throw new BadRequestError(
+        `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
+      );
+    }
+  }
+
+  private get(name: string): ConnectorRuntime {
+    const runtime = this.runtimes.get(name);
+    if (!runtime) throw connectorNotFound(name);
+    return runtime;
+  }
+
+  private runtime(name: string, config: ConnectorConfig, target: TargetState): ConnectorRuntime {
+    return new ConnectorRuntime(name, findPlugin(config['connector.class']), config, target, this.deps);
+  }
+
+  /** The config with its name, once it is valid and uses no slot another connector uses. */
+  private checked(name: string, config: ConnectorConfig): ConnectorConfig {
+    const full: ConnectorConfig = { ...config, name };
+    let plugin: ConnectorPlugin;
+    try {
+      plugin = findPlugin(full['connector.class']);
+    } catch (error) {
+      throw new BadRequestError((error as ConfigError).message, { cause: error });
+    }
+    const { problems } = validateConfig(plugin.definition, full);
+    if (problems.length > 0) {
+      throw new BadRequestError(
+        `Connector configuration is invalid and contains the following ${problems.length} error(s):\n${problems.map((p) => p.message).join('\n')}\nYou can also find the above list of errors at the endpoint \`/connector-plugins/{connectorType}/config/validate\``,
+      );
+    }
+    if (plugin.type === 'source') this.checkSlotUnused(name, full);
+    return full;
+  }
+
+  /** A replication slot allows one reader: two connectors on one slot would steal each other's changes. */
+  private checkSlotUnused(name: string, config: ConnectorConfig): void {
+    const slotOf = (c: ConnectorConfig) =>
+      [c['database.hostname'], c['database.port'] ?? '5432', c['database.dbname'], c['slot.name'] ?? 'debezium'].join('|').toLowerCase();
+    const slot = slotOf(config);
+    for (const other of this.runtimes.values()) {
+      if (other.name !== name && other.type === 'source' && slotOf(other.config) === slot) {
+        throw new BadRequestError(
+          `Connector ${other.name} already reads replication slot "${config['slot.name'] ?? 'debezium'}" of database ${config['database.dbname']} on ${config['database.hostname']}: a slot allows one reader. Give this connector its own slot.name.`,
+        );
+      }
+    }
+  }
+
+  /**
+   * A sink got a new runner: what its old runner held is gone, so the sources that fed it start
+   * again from their committed offsets and deliver it again (at-least-once).
+   */
+  private redeliverTo(sink: ConnectorRuntime): void {
+    for (const source of this.runtimes.values()) {
+      if (source.type !== 'source' || !source.source) continue;
+      if ([...source.source.topics].some((topic) => sink.accepts(topic))) void source.restartTask();
+    }
+  }
+}
