@@ -99,6 +99,7 @@ export class ConfigProviders {
     return [...this.providers.keys()];
   }
 
+  /** The config with every reference to an allowed provider replaced; a ConfigError listing each that fails. */
   async resolve(config: Readonly<Record<string, string>>): Promise<Record<string, string>> {
     return (await this.resolveWithSecrets(config)).config;
   }
