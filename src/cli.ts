@@ -4,6 +4,7 @@
  * live workload from an embedded PostgreSQL.
  */
 import { Command } from 'commander';
+import { ConfigProviders } from './config/config-providers.js';
 import { createLogger } from './logger.js';
 import { CONNECTOR_VERSION } from './sources/postgres/event-builder.js';
 import { StandaloneHerder } from './worker/standalone-herder.js';
@@ -23,7 +24,8 @@ program
     const config = await loadWorkerConfig({ file: options.config, env: process.env });
     const logger = createLogger(config.logLevel);
     const connectors = await Promise.all(files.map((file) => loadConnectorFile(file)));
-    const herder = await StandaloneHerder.open(config, logger);
+    const providers = ConfigProviders.fromWorkerConfig(config);
+    const herder = await StandaloneHerder.open(config, logger, { resolve: (connector) => providers.resolve(connector) });
     let exiting = false;
     const shutdown = (signal: string) => {
       if (exiting) return;

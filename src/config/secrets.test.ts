@@ -28,9 +28,11 @@ describe('maskSecrets', () => {
     expect(HIDDEN).toBe('[hidden]');
   });
 
-  it('adds no key the config does not have, and hides a provider reference too', () => {
+  it('adds no key the config does not have, and leaves a value that is only a provider reference visible', () => {
     const masked = maskSecrets({ 'database.password': '${file:/etc/db.properties:password}', 'database.user': 'u' }, POSTGRES_SOURCE_CONFIG);
-    expect(masked).toEqual({ 'database.password': HIDDEN, 'database.user': 'u' });
+    expect(masked).toEqual({ 'database.password': '${file:/etc/db.properties:password}', 'database.user': 'u' });
+    // A reference with a secret beside it is hidden whole.
+    expect(maskSecrets({ 'database.password': 'pre${env:X}' }, POSTGRES_SOURCE_CONFIG)).toEqual({ 'database.password': HIDDEN });
   });
 
   it('hides a PASSWORD key given under a deprecated alias', () => {

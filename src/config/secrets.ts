@@ -17,11 +17,17 @@ import type { ConfigDefinition } from './config-definition.js';
 /** Kafka Connect's placeholder for a hidden value (Password.HIDDEN). */
 export const HIDDEN = '[hidden]';
 
-/** The config with the value of every PASSWORD-typed key replaced by `[hidden]`; other keys unchanged. */
+/**
+ * The config with the value of every PASSWORD-typed key replaced by `[hidden]`; other keys unchanged.
+ * A value that is only a config provider reference (`${file:/secrets.properties:password}`) is no
+ * secret and stays visible, so a config read back can be written again as it is.
+ */
 export function maskSecrets(config: Readonly<Record<string, string>>, definition: ConfigDefinition): Record<string, string> {
   const passwords = passwordKeys(definition);
-  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, passwords.has(key) ? HIDDEN : value]));
+  return Object.fromEntries(Object.entries(config).map(([key, value]) => [key, passwords.has(key) && !PROVIDER_REFERENCE.test(value) ? HIDDEN : value]));
 }
+
+const PROVIDER_REFERENCE = /^\$\{[^}]*\}$/;
 
 /** The non-empty values of PASSWORD-typed keys, for `redactResolved`. Pass the resolved config. */
 export function passwordValues(config: Readonly<Record<string, string>>, definition: ConfigDefinition): string[] {

@@ -17,6 +17,7 @@ import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { configInfos, configKeyInfos, type ConfigInfos, type ConfigKeyInfo } from '../config/config-infos.js';
+import { HIDDEN, maskSecrets } from '../config/secrets.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { OffsetStore } from '../contracts/offset-store.js';
 import type { ChangeEvent } from '../events.js';
@@ -151,11 +152,13 @@ export class StandaloneHerder implements Herder {
 
   info(name: string): ConnectorInfo {
     const runtime = this.get(name);
-    return { name, config: { ...runtime.config }, tasks: runtime.target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type: runtime.type };
+    return { name, config: this.config(name), tasks: runtime.target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type: runtime.type };
   }
 
+  /** The config as stored, with PASSWORD values hidden (provider references stay visible). */
   config(name: string): ConnectorConfig {
-    return { ...this.get(name).config };
+    const runtime = this.get(name);
+    return maskSecrets(runtime.config, runtime.plugin.definition);
   }
 
   status(name: string): ConnectorStatus {
@@ -168,7 +171,7 @@ export class StandaloneHerder implements Herder {
   taskConfigs(name: string): TaskConfig[] {
     const runtime = this.get(name);
     if (runtime.target === 'STOPPED') return [];
-    return [{ id: { connector: name, task: 0 }, config: { ...runtime.config, 'task.class': runtime.plugin.className } }];
+    return [{ id: { connector: name, task: 0 }, config: { ...this.config(name), 'task.class': runtime.plugin.className } }];
   }
 
   taskStatus(name: string, task: number): TaskStatus {
@@ -202,7 +205,9 @@ export class StandaloneHerder implements Herder {
   async putConfig(name: string, config: ConnectorConfig): Promise<{ created: boolean; info: ConnectorInfo }> {
     const existing = this.runtimes.get(name);
     if (!existing) return { created: true, info: await this.create(name, config) };
-    const full = this.checked(name, config);
+    // A config read back shows passwords as [hidden]; written back as it is, they keep their values.
+    const kept = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, value === HIDDEN && existing.config[key] !== undefined ? existing.config[key]! : value]));
+    const full = this.checked(name, kept);
     if (findPlugin(full['connector.class']) !== existing.plugin) {
       throw new BadRequestError(`Connector ${name} is a ${existing.plugin.className}; delete it to create a ${full['connector.class']} under that name.`);
     }
@@ -212,7 +217,7 @@ export class StandaloneHerder implements Herder {
   }
 
   async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    const merged = this.config(name);
+    const merged = { ...this.get(name).config };
     for (const [key, value] of Object.entries(patch)) {
       if (value === null) delete merged[key];
       else merged[key] = value;

@@ -17,7 +17,7 @@ function settingsOf(url: string): ConnectionSettings {
   };
 }
 
-/** Writes WAL; returns how far the server's WAL position moved meanwhile, in bytes. */
+/** Writes about 2 MB of WAL; returns how far the server's WAL position moved meanwhile, in bytes. */
 async function writeWal(client: pg.Client): Promise<number> {
   const [before] = (await client.query<{ lsn: string }>(`SELECT pg_current_wal_lsn()::text AS lsn`)).rows;
   await client.query(`INSERT INTO filler SELECT g, repeat('x', 200) FROM generate_series(1, 10000) g`);
@@ -40,6 +40,8 @@ describe('slot lag', () => {
     await db.sql(`SELECT pg_create_logical_replication_slot($1, 'pgoutput')`, [slot]);
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
+    // The test server commits asynchronously; waiting for the WAL write makes each insert count at once.
+    await client.query(`SET synchronous_commit = on`);
   });
 
   afterAll(async () => {
