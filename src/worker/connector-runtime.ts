@@ -23,6 +23,7 @@
 import type { Logger } from 'pino';
 import type { OffsetStore } from '../contracts/offset-store.js';
 import type { ChangeEvent } from '../events.js';
+import { passwordValues, redactResolved } from '../config/secrets.js';
 import { isRetriable } from '../errors.js';
 import type { ConnectorConfig, State, TargetState, TaskStatus } from './herder.js';
 import type { ConnectorPlugin } from './plugins.js';
@@ -65,6 +66,8 @@ export class ConnectorRuntime implements SinkTarget {
   private selector: ((topic: string) => boolean) | undefined;
   private attempts = 0;
   private runningSince = 0;
+  /** Resolved PASSWORD values of the running task, kept out of traces and log lines. */
+  private secrets: string[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
   private queue: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
@@ -144,6 +147,7 @@ export class ConnectorRuntime implements SinkTarget {
     this.trace = undefined;
     try {
       const config = await this.deps.resolve(this.config);
+      this.secrets = passwordValues(config, this.plugin.definition);
       if (this.plugin.type === 'sink') await this.startSink(config);
       else await this.startSource(config);
       this.taskState = 'RUNNING';
@@ -214,19 +218,19 @@ export class ConnectorRuntime implements SinkTarget {
 
   /** Records a failure; a retriable one schedules a restart after the next backoff. */
   private failed(error: unknown): void {
-    this.trace = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    this.trace = redactResolved(error instanceof Error ? (error.stack ?? error.message) : String(error), this.secrets);
     // A task that ran a good while before failing starts its backoff over.
     if (this.runningSince > 0 && Date.now() - this.runningSince > this.deps.restart.maxDelayMs) this.attempts = 0;
     this.runningSince = 0;
     if (!this.deps.restart.enabled || !isRetriable(error) || this.target !== 'STARTED') {
       this.taskState = 'FAILED';
-      this.logger.error({ err: error }, 'task failed; restart it once the cause is fixed');
+      this.logger.error({ trace: this.trace }, 'task failed; restart it once the cause is fixed');
       return;
     }
     const base = Math.min(this.deps.restart.maxDelayMs, this.deps.restart.initialDelayMs * 2 ** this.attempts++);
     const delay = Math.round(base * (0.5 + Math.random() / 2));
     this.taskState = 'RESTARTING';
-    this.logger.warn({ err: error, restartInMs: delay, attempt: this.attempts }, 'task failed with a retriable error; restarting');
+    this.logger.warn({ trace: this.trace, restartInMs: delay, attempt: this.attempts }, 'task failed with a retriable error; restarting');
     this.restartTimer = setTimeout(() => {
       void this.serial(async () => {
         if (this.target === 'STARTED' && this.taskState === 'RESTARTING') await this.startRunner();
