@@ -79,11 +79,16 @@ export interface Addition {
   value: unknown;
 }
 
-/** A struct (and its schema, when it has one) with fields appended after the existing ones. */
+/**
+ * A struct (and its schema, when it has one) with fields appended after the existing ones. A
+ * schemaless map takes the new value under a name it already has; a schema cannot hold a name
+ * twice, so that throws as Kafka's SchemaBuilder does.
+ */
 export function appendFields(schema: ConnectSchema | null, value: Struct, additions: readonly Addition[]): { schema: ConnectSchema | null; value: Struct } {
   const updated: Record<string, unknown> = { ...value };
   for (const addition of additions) updated[addition.name] = addition.value;
   if (schema === null) return { schema: null, value: updated };
-  const kept = fieldsOf(schema).filter((field) => !additions.some((a) => a.name === field.field));
-  return { schema: structLike(schema, [...kept, ...additions.map((a) => asField(a.name, a.schema))]), value: updated };
+  const taken = additions.find((addition) => findField(schema, addition.name) !== undefined);
+  if (taken !== undefined) throw new Error(`Cannot create field because of field name duplication ${taken.name}`);
+  return { schema: structLike(schema, [...fieldsOf(schema), ...additions.map((a) => asField(a.name, a.schema))]), value: updated };
 }

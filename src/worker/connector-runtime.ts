@@ -27,6 +27,8 @@ import { passwordValues, redactResolved } from '../config/secrets.js';
 import { isRetriable } from '../errors.js';
 import type { ConnectorConfig, State, TargetState, TaskStatus } from './herder.js';
 import type { ConnectorPlugin } from './plugins.js';
+import type { Metrics } from './metrics.js';
+import type { LagProbe } from './plugins.js';
 import type { ProgressLog } from './progress-log.js';
 import { SinkRunner } from './sink-runner.js';
 import { SourceRunner, type SinkTarget } from './source-runner.js';
@@ -52,6 +54,7 @@ export interface RuntimeDeps {
   resolve(config: ConnectorConfig): Promise<ConnectorConfig>;
   /** The connector's transform chain, built from its config. */
   transformOf(config: ConnectorConfig, logger: Logger): (event: ChangeEvent) => ChangeEvent | null;
+  metrics: Metrics;
   /** Called after a sink got a new runner: what the old one held must be delivered again. */
   onSinkRunnerReplaced(sink: ConnectorRuntime): void;
 }
@@ -66,6 +69,7 @@ export class ConnectorRuntime implements SinkTarget {
   private selector: ((topic: string) => boolean) | undefined;
   private attempts = 0;
   private runningSince = 0;
+  private lag: { probe: LagProbe; unregister: () => void } | undefined;
   /** Resolved PASSWORD values of the running task, kept out of traces and log lines. */
   private secrets: string[] = [];
   private restartTimer: NodeJS.Timeout | undefined;
@@ -172,9 +176,12 @@ export class ConnectorRuntime implements SinkTarget {
       commitIntervalMs: this.deps.commitIntervalMs,
       shutdownTimeoutMs: this.deps.shutdownTimeoutMs,
       onFailure: (error) => this.runnerFailed(runner, error),
+      metrics: this.deps.metrics.sourceTask(this.name, 0),
     });
     this.source = runner;
     await runner.start();
+    const probe = this.plugin.lagProbe?.(config);
+    if (probe) this.lag = { probe, unregister: this.deps.metrics.registerSlotLag(this.name, () => probe.lagBytes()) };
   }
 
   private async startSink(config: ConnectorConfig): Promise<void> {
@@ -188,6 +195,7 @@ export class ConnectorRuntime implements SinkTarget {
       channelCapacity: this.deps.sinkChannelCapacity,
       accepts,
       onFailure: (error) => this.runnerFailed(runner, error),
+      metrics: this.deps.metrics.sinkTask(this.name, 0),
     });
     await runner.start();
     this.sink = runner;
@@ -196,7 +204,12 @@ export class ConnectorRuntime implements SinkTarget {
 
   private async stopRunner(state: State): Promise<void> {
     clearTimeout(this.restartTimer);
-    const { source, sink } = this;
+    const { source, sink, lag } = this;
+    this.lag = undefined;
+    if (lag) {
+      lag.unregister();
+      await lag.probe.close();
+    }
     this.source = undefined;
     this.sink = undefined;
     if (source) {
@@ -230,6 +243,7 @@ export class ConnectorRuntime implements SinkTarget {
     const base = Math.min(this.deps.restart.maxDelayMs, this.deps.restart.initialDelayMs * 2 ** this.attempts++);
     const delay = Math.round(base * (0.5 + Math.random() / 2));
     this.taskState = 'RESTARTING';
+    (this.type === 'source' ? this.deps.metrics.sourceTask(this.name, 0) : this.deps.metrics.sinkTask(this.name, 0)).recordRestart();
     this.logger.warn({ trace: this.trace, restartInMs: delay, attempt: this.attempts }, 'task failed with a retriable error; restarting');
     this.restartTimer = setTimeout(() => {
       void this.serial(async () => {

@@ -12,7 +12,9 @@ import { FILE_SINK_ALIASES, FILE_SINK_CLASS, FILE_SINK_CONFIG, parseFileSinkConf
 import { FileSinkTask } from '../sinks/file/file-sink-task.js';
 import { NULL_SINK_CLASS, NULL_SINK_CONFIG, NullSinkTask } from '../sinks/null/null-sink.js';
 import { createTopicSelector, type TopicSelector } from '../sinks/topic-selector.js';
-import { POSTGRES_SOURCE_CLASS, POSTGRES_SOURCE_CONFIG } from '../sources/postgres/postgres-source-config.js';
+import { parsePostgresSourceConfig, POSTGRES_SOURCE_CLASS, POSTGRES_SOURCE_CONFIG } from '../sources/postgres/postgres-source-config.js';
+import { SlotLagProbe } from '../sources/postgres/slot-lag.js';
+import { connectionSettings } from '../sources/postgres/task-settings.js';
 import { PostgresSourceTask } from '../sources/postgres/postgres-source-task.js';
 
 interface PluginBase {
@@ -24,6 +26,13 @@ interface PluginBase {
 export interface SourcePlugin extends PluginBase {
   type: 'source';
   createSource(config: RawConfig): SourceTask;
+  /** How far the source's position trails its server, in bytes, for metrics (resolved config). */
+  lagProbe?(config: RawConfig): LagProbe;
+}
+
+export interface LagProbe {
+  lagBytes(): Promise<number | null>;
+  close(): Promise<void>;
 }
 
 export interface SinkPlugin extends PluginBase {
@@ -44,6 +53,10 @@ export const PLUGINS: readonly ConnectorPlugin[] = [
     aliases: ['postgres', 'PostgresConnector', 'PostgresSource'],
     definition: POSTGRES_SOURCE_CONFIG,
     createSource: (config) => new PostgresSourceTask({ ...config }),
+    lagProbe: (config) => {
+      const parsed = parsePostgresSourceConfig(config);
+      return new SlotLagProbe(connectionSettings(parsed), parsed.slotName);
+    },
   },
   {
     type: 'sink',

@@ -5,6 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { ProgressReporter } from '../contracts/source-task.js';
+import type { Metrics } from './metrics.js';
 
 export interface TableProgress {
   connector: string;
@@ -24,6 +25,7 @@ export class ProgressLog {
   constructor(
     private readonly logger: Logger,
     private readonly intervalMs = 5000,
+    private readonly metrics?: Pick<Metrics, 'snapshotProgress'>,
   ) {}
 
   reporter(connector: string): ProgressReporter {
@@ -39,6 +41,7 @@ export class ProgressLog {
   private update(connector: string, table: string, rows: number, total: number | null, finished: boolean): void {
     const key = `${connector}/${table}`;
     const now = Date.now();
+    this.metrics?.snapshotProgress(connector, table, rows, total);
     let entry = this.tables.get(key);
     if (!entry) {
       entry = { connector, table, rows, total, finished, startedAt: now, rowsPerSecond: 0, etaSeconds: null, startRows: rows, loggedAt: now };

@@ -19,6 +19,7 @@ import type { ChangeEvent, SinkRecord } from '../events.js';
 import { isRetriable } from '../errors.js';
 import { BoundedQueue } from '../util/bounded-queue.js';
 import type { AckHandle } from './ack-tracker.js';
+import type { SinkTaskMetrics } from './metrics.js';
 
 export interface Delivery {
   event: ChangeEvent;
@@ -37,6 +38,7 @@ export interface SinkRunnerOptions {
   accepts(topic: string): boolean;
   /** Called once when the task fails for good (retriable errors are retried here first). */
   onFailure?: (error: unknown) => void;
+  metrics?: SinkTaskMetrics;
 }
 
 /**
@@ -167,7 +169,9 @@ export class SinkRunner {
       };
     }
     if (opened.length > 0) await this.options.task.open(opened);
+    const started = Date.now();
     await this.withRetries('put', () => this.options.task.put(records));
+    this.options.metrics?.recordPut(records.length, Date.now() - started);
   }
 
   private async commit(): Promise<void> {
@@ -185,6 +189,7 @@ export class SinkRunner {
       } catch (error) {
         if (!isRetriable(error) || this.channel.isClosed) throw error;
         this.options.logger.warn({ err: error, stage, retryInMs: delay }, 'sink failed with a retriable error; retrying');
+        this.options.metrics?.recordRetry();
         await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random())));
       }
     }
@@ -202,6 +207,7 @@ export class SinkRunner {
     // Unblocks sources waiting for room; what they hand over is never acknowledged, so replayed later.
     this.channel.close();
     this.options.logger.error({ err: error }, 'sink task failed');
+    this.options.metrics?.recordError('put');
     this.releaseDrainWaiters();
     this.options.onFailure?.(error);
   }

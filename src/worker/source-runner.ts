@@ -20,6 +20,7 @@ import type { SourceTask } from '../contracts/source-task.js';
 import type { ChangeEvent, OffsetMap, SourceRecord } from '../events.js';
 import type { OffsetStore } from '../contracts/offset-store.js';
 import { AckTracker } from './ack-tracker.js';
+import type { SourceTaskMetrics } from './metrics.js';
 import type { ProgressLog } from './progress-log.js';
 import type { Delivery, RunnerState, SinkRunner } from './sink-runner.js';
 
@@ -37,6 +38,7 @@ export interface SourceRunnerOptions {
   offsets: OffsetStore;
   sinks: () => SinkTarget[];
   onFailure?: (error: unknown) => void;
+  metrics?: SourceTaskMetrics;
   logger: Logger;
   progress: ProgressLog;
   commitIntervalMs: number;
@@ -150,6 +152,23 @@ export class SourceRunner {
     });
     this.counts.records += records.length;
     await Promise.all([...batches].map(([sink, batch]) => sink.deliver(batch)));
+    const metrics = this.options.metrics;
+    if (metrics) {
+      metrics.recordPolled(records.length);
+      let delivered = 0;
+      let last: ChangeEvent | null = null;
+      for (const event of events) {
+        if (event && targetsOf.get(event.topic)!.length > 0) {
+          delivered++;
+          last = event;
+        }
+      }
+      metrics.recordDispatched(delivered);
+      if (last) {
+        metrics.setLastEventTime(last.timestamp);
+        metrics.observeCommitToDelivery(Date.now() - last.timestamp);
+      }
+    }
   }
 
   private trackerOf(partition: OffsetMap): AckTracker {
@@ -168,6 +187,7 @@ export class SourceRunner {
     this.failure = error;
     clearInterval(this.commitTimer);
     this.options.logger.error({ err: error }, 'source task failed');
+    this.options.metrics?.recordError('poll');
     this.options.onFailure?.(error);
   }
 }

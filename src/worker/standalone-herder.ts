@@ -38,6 +38,7 @@ import type {
   TaskStatus,
 } from './herder.js';
 import { AlreadyExistsError, BadRequestError, connectorNotFound, NotFoundError } from './herder-errors.js';
+import { Metrics } from './metrics.js';
 import { FileOffsetStore } from './offsets/file-offset-store.js';
 import { findPlugin, PLUGINS, type ConnectorPlugin } from './plugins.js';
 import { ProgressLog } from './progress-log.js';
@@ -47,6 +48,7 @@ const SINK_CHANNEL_CAPACITY = 2048;
 
 export interface StandaloneHerderOptions {
   workerId?: string;
+  metrics?: Metrics;
   restart?: Partial<RestartPolicy>;
   resolve?: RuntimeDeps['resolve'];
   transformOf?: RuntimeDeps['transformOf'];
@@ -55,6 +57,7 @@ export interface StandaloneHerderOptions {
 export class StandaloneHerder implements Herder {
   readonly version = CONNECTOR_VERSION;
   readonly progress: ProgressLog;
+  readonly metrics: Metrics;
   private readonly runtimes = new Map<string, ConnectorRuntime>();
   private readonly deps: RuntimeDeps;
   private stopping: Promise<void> | undefined;
@@ -67,8 +70,10 @@ export class StandaloneHerder implements Herder {
     config: WorkerConfig,
     options: StandaloneHerderOptions,
   ) {
-    this.progress = new ProgressLog(logger);
+    this.metrics = options.metrics ?? new Metrics();
+    this.progress = new ProgressLog(logger, undefined, this.metrics);
     this.deps = {
+      metrics: this.metrics,
       workerId,
       logger,
       offsets: offsetStore,
@@ -230,6 +235,7 @@ export class StandaloneHerder implements Herder {
     this.runtimes.delete(name);
     await runtime.shutdown();
     await this.configs.delete(name);
+    this.metrics.removeConnector(name);
   }
 
   async pause(name: string): Promise<void> {
