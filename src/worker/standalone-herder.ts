@@ -81,7 +81,7 @@ export class StandaloneHerder implements Herder {
       commitIntervalMs: config.offsetFlushIntervalMs,
       shutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs,
       sinkChannelCapacity: SINK_CHANNEL_CAPACITY,
-      restart: { enabled: true, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.restart },
+      restart: { ...config.taskRestart, ...options.restart },
       sinks: () => [...this.runtimes.values()].filter((r) => r.type === 'sink'),
       resolve: options.resolve ?? (async (c) => c),
       transformOf: options.transformOf ?? (() => (event: ChangeEvent) => event),

@@ -40,6 +40,7 @@ describe('loadWorkerConfig', () => {
       groupId: null,
       taskShutdownGracefulTimeoutMs: 5000,
       logLevel: 'info',
+      taskRestart: { enabled: true, initialDelayMs: 1000, maxDelayMs: 60000 },
       extra: {},
     });
   });
@@ -59,6 +60,7 @@ describe('loadWorkerConfig', () => {
         'plugin.path=/usr/share/java',
         'key.converter=org.apache.kafka.connect.json.JsonConverter',
         'key.converter.schemas.enable=false',
+        'task.restart.max.delay.ms=30000',
       ].join('\n'),
     );
     expect(await loadWorkerConfig({ file, env: {} })).toEqual({
@@ -70,6 +72,7 @@ describe('loadWorkerConfig', () => {
       groupId: 'connect-cluster',
       taskShutdownGracefulTimeoutMs: 10000,
       logLevel: 'debug',
+      taskRestart: { enabled: true, initialDelayMs: 1000, maxDelayMs: 30000 },
       extra: { 'key.converter': 'org.apache.kafka.connect.json.JsonConverter', 'key.converter.schemas.enable': 'false' },
     });
   });

@@ -43,6 +43,7 @@ export interface WorkerConfig {
   groupId: string | null;
   taskShutdownGracefulTimeoutMs: number;
   logLevel: LogLevel;
+  taskRestart: { enabled: boolean; initialDelayMs: number; maxDelayMs: number };
   /** Keys nobody declared, as given: kept for whoever reads them, never rejected. */
   extra: Record<string, string>;
 }
@@ -84,6 +85,10 @@ export const WORKER_CONFIG_DEFINITION: ConfigDefinition = {
     key('plugin.path', 'LIST', null, 'Accepted so Kafka Connect worker files load unchanged, and ignored: Sluice\'s connectors are built in.', { importance: 'LOW' }),
     key('task.shutdown.graceful.timeout.ms', 'LONG', 5000, 'How long each task may take to flush and stop at shutdown before it is abandoned (its uncommitted records are delivered again on the next start).', { validator: range({ min: 0, max: MAX_TIMER_MS }) }),
     key('log.level', 'STRING', 'info', 'Level of the worker\'s log.', { validator: oneOf(LOG_LEVELS) }),
+    key('task.restart.enabled', 'BOOLEAN', true,
+      'Restart a task by itself after a retriable failure (connection lost, server restarting, 503), after an exponential backoff with jitter. Kafka Connect never does; a permanent failure (authentication, bad config) stays FAILED either way.'),
+    key('task.restart.initial.delay.ms', 'LONG', 1000, 'The first automatic restart waits about this long; each further one twice as long, up to task.restart.max.delay.ms.', { validator: range({ min: 1, max: MAX_TIMER_MS }) }),
+    key('task.restart.max.delay.ms', 'LONG', 60000, 'The longest wait between automatic restarts; a task that ran this long before failing starts its backoff over.', { validator: range({ min: 1, max: MAX_TIMER_MS }) }),
   ],
 };
 
@@ -147,6 +152,11 @@ function toWorkerConfig(raw: Record<string, string>, origin: Map<string, string>
     groupId: nonEmpty('group.id'),
     taskShutdownGracefulTimeoutMs: values.number('task.shutdown.graceful.timeout.ms'),
     logLevel: values.string('log.level') as LogLevel,
+    taskRestart: {
+      enabled: values.boolean('task.restart.enabled'),
+      initialDelayMs: values.number('task.restart.initial.delay.ms'),
+      maxDelayMs: values.number('task.restart.max.delay.ms'),
+    },
     extra: Object.fromEntries(Object.entries(raw).filter(([name]) => !DECLARED.has(name))),
   };
 }
