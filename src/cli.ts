@@ -4,11 +4,8 @@
  * live workload from an embedded PostgreSQL.
  */
 import { Command } from 'commander';
-import { ConfigProviders } from './config/config-providers.js';
-import { createLogger } from './logger.js';
 import { CONNECTOR_VERSION } from './sources/postgres/event-builder.js';
-import { StandaloneHerder } from './worker/standalone-herder.js';
-import { loadConnectorFile, loadWorkerConfig } from './worker/worker-config.js';
+import { runStandaloneWorker } from './worker/standalone-main.js';
 
 const program = new Command()
   .name('sluice')
@@ -21,31 +18,7 @@ program
   .option('-c, --config <file>', 'worker config: a Java-properties or JSON file with Kafka Connect worker keys')
   .argument('[connectors...]', 'connector config files')
   .action(async (files: string[], options: { config?: string }) => {
-    const config = await loadWorkerConfig({ file: options.config, env: process.env });
-    const logger = createLogger(config.logLevel);
-    const connectors = await Promise.all(files.map((file) => loadConnectorFile(file)));
-    const providers = ConfigProviders.fromWorkerConfig(config);
-    const herder = await StandaloneHerder.open(config, logger, { resolve: (connector) => providers.resolve(connector) });
-    let exiting = false;
-    const shutdown = (signal: string) => {
-      if (exiting) return;
-      exiting = true;
-      logger.info({ signal }, 'stopping: flushing sinks and committing offsets');
-      herder.shutdown().then(
-        () => {
-          logger.info('stopped');
-          process.exit(0);
-        },
-        (error: unknown) => {
-          logger.error({ err: error }, 'stop failed');
-          process.exit(1);
-        },
-      );
-    };
-    process.on('SIGTERM', () => shutdown('SIGTERM'));
-    process.on('SIGINT', () => shutdown('SIGINT'));
-    await herder.start(connectors);
-    logger.info({ connectors: herder.connectors().map((name) => herder.status(name)) }, 'worker running');
+    await runStandaloneWorker({ configFile: options.config, connectorFiles: files });
   });
 
 program

@@ -28,7 +28,7 @@ export const REGEX_ROUTER_CONFIG: ConfigDefinition = {
         compileReplacement(replacement, groupNames(fullMatch(source)));
         return [];
       } catch (error) {
-        return [{ key: 'replacement', message: `Invalid value ${replacement} for configuration replacement: ${(error as Error).message}` }];
+        return [{ key: 'replacement', message: `Replacement ${replacement} does not fit the regex: ${(error as Error).message}` }];
       }
     },
   ],

@@ -20,6 +20,7 @@ import { registerConnectorRoutes } from './connectors.js';
 import { errorBody, httpStatusMessage } from './errors.js';
 import type { LoggerRegistry } from './logger-registry.js';
 import { registerLoggerRoutes } from './loggers.js';
+import { registerMetricsRoute, type MetricsSource } from './metrics.js';
 import { registerOffsetRoutes } from './offsets.js';
 import { registerPluginRoutes } from './plugins.js';
 import { registerRootRoutes } from './root.js';
@@ -32,6 +33,8 @@ export interface RestAppOptions {
   commit?: string;
   /** `kafka_cluster_id` of `GET /`: null (the default) for the standalone worker, which uses no Kafka cluster. */
   kafkaClusterId?: string | null;
+  /** Served at `GET /metrics` when given. */
+  metrics?: MetricsSource;
 }
 
 export function createRestApp(herder: Herder, options: RestAppOptions): FastifyInstance {
@@ -64,6 +67,7 @@ export function createRestApp(herder: Herder, options: RestAppOptions): FastifyI
   registerOffsetRoutes(app, herder);
   registerPluginRoutes(app, herder);
   registerLoggerRoutes(app, options.loggers);
+  if (options.metrics) registerMetricsRoute(app, options.metrics);
   return app;
 }
 

@@ -67,7 +67,11 @@ const createRequest = z.strictObject(
   },
 );
 
-const offsetMap = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]), {
+const offsetValue = z.union([z.string(), z.number(), z.boolean(), z.null()], {
+  error: (issue) => `is ${describe(issue.input)}; partition and offset values are strings, numbers, booleans or null`,
+});
+
+const offsetMap = z.record(z.string(), offsetValue, {
   error: (issue) => `is ${describe(issue.input)}; expected a JSON object of strings, numbers and booleans`,
 });
 
@@ -79,9 +83,16 @@ const offsetsRequest = z.object(
 function parse<T>(schema: z.ZodType<T>, input: unknown, label: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0]!;
-  const path = issue.path.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `[${JSON.stringify(String(segment))}]`)).join('');
-  throw new BadRequestError(`${label}${path} ${issue.message}`);
+  const { path, message } = result.error.issues[0]!;
+  if (path.length === 0) throw new BadRequestError(`${label} ${message}`);
+  throw new BadRequestError(`${pathText(path)} in ${label.charAt(0).toLowerCase()}${label.slice(1)} ${message}`);
+}
+
+/** `config["tasks.max"]`, `offsets[0]["partition"]`, `"tasks.max"`: keys may hold dots, so they are quoted. */
+function pathText(path: readonly PropertyKey[]): string {
+  const [first, ...rest] = path.map((segment) => (typeof segment === 'number' ? segment : String(segment)));
+  const head = typeof first === 'string' && /^[A-Za-z_]\w*$/.test(first) ? first : JSON.stringify(first);
+  return head + rest.map((segment) => (typeof segment === 'number' ? `[${segment}]` : `[${JSON.stringify(segment)}]`)).join('');
 }
 
 /** A JSON object read as Connect's `Map<String, String>`, nulls kept; `label` names it in errors. */
