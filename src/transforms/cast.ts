@@ -14,7 +14,7 @@
 import type { ConfigDefinition, Validator } from '../config/config-definition.js';
 import type { Transform } from '../contracts/transform.js';
 import type { ConnectField, ConnectSchema } from '../events.js';
-import { describeValue, fieldsOf, isPlainObject, requireMap, requireStruct, structLike } from './connect-data.js';
+import { describeValue, fieldsOf, isPlainObject, LOGICAL, requireMap, requireStruct, structLike } from './connect-data.js';
 import { compileDateFormat } from './java-date-format.js';
 import type { RecordSide } from './record-side.js';
 import { keyAndValuePlugins, type TransformPlugin } from './transform-plugin.js';
@@ -31,11 +31,10 @@ const SUPPORTED_OUTPUTS = '[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN
 const SUPPORTED_INPUTS = '[INT8, INT16, INT32, INT64, FLOAT32, FLOAT64, BOOLEAN, STRING, BYTES]';
 const KNOWN_TYPES = new Set(['int8', 'int16', 'int32', 'int64', 'float32', 'float64', 'boolean', 'string', 'bytes', 'array', 'map', 'struct']);
 const LOGICAL_TEXT: Readonly<Record<string, { pattern: string; unitMs: number }>> = {
-  'org.apache.kafka.connect.data.Timestamp': { pattern: "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", unitMs: 1 },
-  'org.apache.kafka.connect.data.Date': { pattern: 'yyyy-MM-dd', unitMs: 86_400_000 },
-  'org.apache.kafka.connect.data.Time': { pattern: "HH:mm:ss.SSS'Z'", unitMs: 1 },
+  [LOGICAL.timestamp]: { pattern: "yyyy-MM-dd'T'HH:mm:ss.SSS'Z'", unitMs: 1 },
+  [LOGICAL.date]: { pattern: 'yyyy-MM-dd', unitMs: 86_400_000 },
+  [LOGICAL.time]: { pattern: "HH:mm:ss.SSS'Z'", unitMs: 1 },
 };
-const DECIMAL = 'org.apache.kafka.connect.data.Decimal';
 
 export interface CastSpec {
   /** The type of a whole-value cast, or undefined for field casts. */
@@ -91,7 +90,7 @@ type Input = { type: 'integer'; value: bigint } | { type: 'floating'; value: num
 function inputOf(schema: ConnectSchema | null, value: unknown): Input {
   const type = schema?.type ?? inferType(value);
   if (!INPUT_TYPES.has(type)) throw new Error(`Cast transformation does not support casting from ${(CONNECT_TYPE_NAMES[type] ?? type).toUpperCase()}; supported types are ${SUPPORTED_INPUTS}`);
-  if (schema?.name === DECIMAL) return { type: 'decimal', text: decimalText(String(value), Number(schema.parameters?.['scale'] ?? 0)) };
+  if (schema?.name === LOGICAL.decimal) return { type: 'decimal', text: decimalText(String(value), Number(schema.parameters?.['scale'] ?? 0)) };
   if (type === 'float' || type === 'double') return { type: 'floating', value: Number(value), float32: type === 'float' };
   if (type in INT_BITS) return { type: 'integer', value: BigInt(value as number | bigint) };
   return { type: type as 'boolean' | 'string' | 'bytes', value: value as string | boolean };
@@ -216,7 +215,7 @@ function toText(input: Input, schema: ConnectSchema | null, raw: unknown): strin
 }
 
 /** One value cast to `target`; null stays null. */
-export function castValue(schema: ConnectSchema | null, value: unknown, target: Target): unknown {
+function castValue(schema: ConnectSchema | null, value: unknown, target: Target): unknown {
   if (value === null || value === undefined) return null;
   const input = inputOf(schema, value);
   if (input.type === 'bytes' && target !== 'string') throw new Error(`Unexpected type in Cast transformation: bytes can only be cast to string, not ${target}`);

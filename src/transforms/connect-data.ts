@@ -8,6 +8,14 @@ import type { ConnectField, ConnectSchema } from '../events.js';
 
 export type Struct = Readonly<Record<string, unknown>>;
 
+/** Connect's logical types: Timestamp (int64 ms), Date (int32 days), Time (int32 ms of the day), Decimal (bytes with a scale). */
+export const LOGICAL = {
+  timestamp: 'org.apache.kafka.connect.data.Timestamp',
+  date: 'org.apache.kafka.connect.data.Date',
+  time: 'org.apache.kafka.connect.data.Time',
+  decimal: 'org.apache.kafka.connect.data.Decimal',
+} as const;
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -4,7 +4,7 @@
  * and column encodings (Decimal in base64, MicroTimestamp, ZonedTimestamp, Date in days) are exactly
  * what the source emits. Rows are given as the text Postgres prints, as the source receives them.
  */
-import type { ChangeEvent, SourceInfo } from '../events.js';
+import type { ChangeEvent } from '../events.js';
 import { EventBuilder, type EventOrigin } from '../sources/postgres/event-builder.js';
 import { buildTableSchema, type TableSchema } from '../sources/postgres/table-schema.js';
 import { DEFAULT_TYPE_MAPPING } from '../sources/postgres/types/column-mapping.js';
@@ -41,7 +41,7 @@ export const ORDERS: TableSchema = buildTableSchema(
 const builder = new EventBuilder('shop', 'app');
 
 /** Commit time of every fixture event: 2024-03-05T10:15:30.123456Z. */
-export const COMMIT_TIME_US = 1_709_633_730_123_456;
+const COMMIT_TIME_US = 1_709_633_730_123_456;
 
 const streamOrigin: EventOrigin = { commitTimeUs: COMMIT_TIME_US, txId: 771, lsn: 33_837_424, lastCommitLsn: 33_837_376, snapshot: 'false', transaction: { id: '771:33837424', total_order: 1, data_collection_order: 1 } };
 const snapshotOrigin: EventOrigin = { commitTimeUs: COMMIT_TIME_US, txId: 770, lsn: 33_837_000, lastCommitLsn: null, snapshot: 'first', transaction: null };
@@ -69,7 +69,3 @@ export const heartbeat: ChangeEvent = builder.heartbeat();
 /** Every fixture event, for checks that must hold for all of them. */
 export const ALL_EVENTS: readonly ChangeEvent[] = [snapshotRead, created, updated, deleted, deletedFullRow, tombstone, truncated, message, heartbeat];
 
-/** The source block of a stream event. */
-export function sourceOf(event: ChangeEvent): SourceInfo {
-  return (event.value as { source: SourceInfo }).source;
-}

@@ -110,7 +110,7 @@ export const EXTRACT_NEW_RECORD_STATE_CONFIG: ConfigDefinition = {
 };
 
 /** The mode a config asks for, mapping the deprecated pair onto it with a warning. */
-export function deleteTombstoneMode(values: ConfigValues, warn: Warn): DeleteTombstoneMode {
+function deleteTombstoneMode(values: ConfigValues, warn: Warn): DeleteTombstoneMode {
   const legacy = ['drop.tombstones', 'delete.handling.mode'].filter((key) => values.isSet(key));
   const explicit = values.optionalString('delete.tombstone.handling.mode');
   if (explicit !== null) {

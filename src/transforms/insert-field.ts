@@ -12,7 +12,7 @@ import type { ConfigDefinition, ConfigProblem } from '../config/config-definitio
 import type { ConfigValues } from '../config/config-values.js';
 import type { Transform } from '../contracts/transform.js';
 import type { ChangeEvent, ConnectSchema, SinkRecord } from '../events.js';
-import { appendFields, requireMap, requireStruct, type Addition } from './connect-data.js';
+import { appendFields, LOGICAL, requireMap, requireStruct, type Addition } from './connect-data.js';
 import type { RecordSide } from './record-side.js';
 import { keyAndValuePlugins, type TransformPlugin } from './transform-plugin.js';
 
@@ -20,8 +20,6 @@ export const INSERT_FIELD_CLASS = 'org.apache.kafka.connect.transforms.InsertFie
 const PURPOSE = 'field insertion';
 const GROUP = 'InsertField';
 const OPTIONALITY = 'Suffix with ! to make this a required field, or ? to keep it optional (the default).';
-
-export const TIMESTAMP_SCHEMA_NAME = 'org.apache.kafka.connect.data.Timestamp';
 
 const FIELD_KEYS = ['topic.field', 'partition.field', 'offset.field', 'timestamp.field', 'static.field'] as const;
 
@@ -79,7 +77,7 @@ function insertions(values: ConfigValues): Insertion[] {
       if (!isSinkRecord(event)) throw new Error(`Only SinkRecord supported for [${PURPOSE}], found: a source record (offset.field applies to sink connectors only)`);
       return event.kafkaOffset;
     }),
-    ...make('timestamp.field', 'int64', (event) => event.timestamp, TIMESTAMP_SCHEMA_NAME),
+    ...make('timestamp.field', 'int64', (event) => event.timestamp, LOGICAL.timestamp),
     ...make('static.field', 'string', () => staticValue),
   ];
 }

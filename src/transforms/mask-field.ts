@@ -13,13 +13,12 @@ import type { ConfigDefinition } from '../config/config-definition.js';
 import { nonEmptyString } from '../config/validators.js';
 import type { Transform } from '../contracts/transform.js';
 import type { ConnectSchema } from '../events.js';
-import { describeValue, findField, requireMap, requireStruct } from './connect-data.js';
+import { describeValue, findField, LOGICAL, requireMap, requireStruct } from './connect-data.js';
 import type { RecordSide } from './record-side.js';
 import { keyAndValuePlugins, type TransformPlugin } from './transform-plugin.js';
 
 export const MASK_FIELD_CLASS = 'org.apache.kafka.connect.transforms.MaskField';
 const PURPOSE = 'mask fields';
-const DECIMAL = 'org.apache.kafka.connect.data.Decimal';
 const INTEGER_RANGES: Partial<Record<ConnectSchema['type'], number>> = { int8: 8, int16: 16, int32: 32, int64: 64 };
 
 export const MASK_FIELD_CONFIG: ConfigDefinition = {
@@ -36,7 +35,7 @@ export const MASK_FIELD_CONFIG: ConfigDefinition = {
 type Kind = ConnectSchema['type'] | 'decimal' | 'bigint' | 'number' | 'other';
 
 function kindOf(schema: ConnectSchema | undefined, value: unknown): Kind {
-  if (schema !== undefined) return schema.name === DECIMAL ? 'decimal' : schema.type;
+  if (schema !== undefined) return schema.name === LOGICAL.decimal ? 'decimal' : schema.type;
   if (typeof value === 'string') return 'string';
   if (typeof value === 'boolean') return 'boolean';
   if (typeof value === 'bigint') return 'bigint';

@@ -14,11 +14,11 @@
  * A null key or value, or a null field, passes unchanged.
  */
 import type { ConfigDefinition, ConfigProblem } from '../config/config-definition.js';
+import type { ConfigValues } from '../config/config-values.js';
 import { oneOf } from '../config/validators.js';
 import type { Transform } from '../contracts/transform.js';
 import type { ConnectSchema } from '../events.js';
-import { describeValue, fieldsOf, requireMap, requireStruct, structLike } from './connect-data.js';
-import { TIMESTAMP_SCHEMA_NAME } from './insert-field.js';
+import { describeValue, fieldsOf, LOGICAL, requireMap, requireStruct, structLike } from './connect-data.js';
 import { compileDateFormat, dateFormatError, type DateFormat } from './java-date-format.js';
 import type { RecordSide } from './record-side.js';
 import { keyAndValuePlugins, type TransformPlugin } from './transform-plugin.js';
@@ -27,8 +27,6 @@ export const TIMESTAMP_CONVERTER_CLASS = 'org.apache.kafka.connect.transforms.Ti
 const PURPOSE = 'converting timestamp formats';
 const GROUP = 'TimestampConverter';
 const DAY_MS = 86_400_000;
-const DATE_SCHEMA_NAME = 'org.apache.kafka.connect.data.Date';
-const TIME_SCHEMA_NAME = 'org.apache.kafka.connect.data.Time';
 
 const TARGET_TYPES = ['string', 'unix', 'Date', 'Time', 'Timestamp'] as const;
 const PRECISIONS = ['nanoseconds', 'microseconds', 'milliseconds', 'seconds'] as const;
@@ -42,13 +40,13 @@ const PER_MS: Readonly<Record<UnixPrecision, { multiply: bigint; divide: bigint 
   seconds: { multiply: 1n, divide: 1000n },
 };
 
-function requireFormatForStrings(values: { string(name: string): string }): ConfigProblem[] {
-  if (values.string('target.type') !== 'string' || values.string('format').trim() !== '') return [];
+function requireFormatForStrings(values: ConfigValues): ConfigProblem[] {
+  if (values.optionalString('target.type') !== 'string' || values.string('format').trim() !== '') return [];
   return [{ key: 'format', message: 'TimestampConverter requires format option to be specified when using string timestamps' }];
 }
 
 export const TIMESTAMP_CONVERTER_CONFIG: ConfigDefinition = {
-  checks: [(values) => (values.optionalString('target.type') === null ? [] : requireFormatForStrings(values))],
+  checks: [requireFormatForStrings],
   keys: [
     { name: 'field', type: 'STRING', default: '', importance: 'HIGH', group: GROUP, documentation: 'The field containing the timestamp, or empty if the entire value is a timestamp' },
     {
@@ -84,9 +82,9 @@ function unitsToMillis(value: unknown, unit: UnixPrecision): number {
 
 /** Readers of the inputs known by schema name: milliseconds since the epoch (or since midnight for times). */
 const NAMED_INPUTS: Readonly<Record<string, (value: unknown) => number>> = {
-  [TIMESTAMP_SCHEMA_NAME]: (v) => unitsToMillis(v, 'milliseconds'),
-  [DATE_SCHEMA_NAME]: (v) => unitsToMillis(v, 'milliseconds') * DAY_MS,
-  [TIME_SCHEMA_NAME]: (v) => unitsToMillis(v, 'milliseconds'),
+  [LOGICAL.timestamp]: (v) => unitsToMillis(v, 'milliseconds'),
+  [LOGICAL.date]: (v) => unitsToMillis(v, 'milliseconds') * DAY_MS,
+  [LOGICAL.time]: (v) => unitsToMillis(v, 'milliseconds'),
   'io.debezium.time.Date': (v) => unitsToMillis(v, 'milliseconds') * DAY_MS,
   'io.debezium.time.Timestamp': (v) => unitsToMillis(v, 'milliseconds'),
   'io.debezium.time.MicroTimestamp': (v) => unitsToMillis(v, 'microseconds'),
@@ -145,11 +143,11 @@ function targetSchema(target: TimestampType, optional: boolean): ConnectSchema {
     case 'unix':
       return { type: 'int64', optional };
     case 'Date':
-      return { type: 'int32', optional, name: DATE_SCHEMA_NAME, version: 1 };
+      return { type: 'int32', optional, name: LOGICAL.date, version: 1 };
     case 'Time':
-      return { type: 'int32', optional, name: TIME_SCHEMA_NAME, version: 1 };
+      return { type: 'int32', optional, name: LOGICAL.time, version: 1 };
     case 'Timestamp':
-      return { type: 'int64', optional, name: TIMESTAMP_SCHEMA_NAME, version: 1 };
+      return { type: 'int64', optional, name: LOGICAL.timestamp, version: 1 };
   }
 }
 

@@ -30,7 +30,7 @@ export interface TransformStage {
   apply(event: ChangeEvent): ChangeEvent | null;
 }
 
-export function transformStage(alias: string, className: string, transform: Transform, predicate: Predicate | null = null, negate = false): TransformStage {
+function transformStage(alias: string, className: string, transform: Transform, predicate: Predicate | null = null, negate = false): TransformStage {
   return {
     alias,
     className,

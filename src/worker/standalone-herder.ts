@@ -16,12 +16,15 @@ import path from 'node:path';
 import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import { combineDefinitions, type ConfigDefinition } from '../config/config-definition.js';
 import { configInfos, configKeyInfos, type ConfigInfos, type ConfigKeyInfo } from '../config/config-infos.js';
 import { HIDDEN, maskSecrets } from '../config/secrets.js';
 import { validateConfig } from '../config/validate-config.js';
 import type { OffsetStore } from '../contracts/offset-store.js';
-import type { ChangeEvent } from '../events.js';
 import { ConfigError } from '../errors.js';
+import { PREDICATE_PLUGINS, TRANSFORM_PLUGINS } from '../transforms/plugins.js';
+import { buildTransformChain } from '../transforms/transform-chain.js';
+import { transformsDefinition } from '../transforms/transforms-config.js';
 import { CONNECTOR_VERSION } from '../sources/postgres/event-builder.js';
 import { ConnectorConfigStore, connectorConfigPath } from './config-store.js';
 import { ConnectorRuntime, type RestartPolicy, type RuntimeDeps } from './connector-runtime.js';
@@ -51,7 +54,6 @@ export interface StandaloneHerderOptions {
   metrics?: Metrics;
   restart?: Partial<RestartPolicy>;
   resolve?: RuntimeDeps['resolve'];
-  transformOf?: RuntimeDeps['transformOf'];
 }
 
 export class StandaloneHerder implements Herder {
@@ -84,7 +86,10 @@ export class StandaloneHerder implements Herder {
       restart: { ...config.taskRestart, ...options.restart },
       sinks: () => [...this.runtimes.values()].filter((r) => r.type === 'sink'),
       resolve: options.resolve ?? (async (c) => c),
-      transformOf: options.transformOf ?? (() => (event: ChangeEvent) => event),
+      transformOf: (connector, logger) => {
+        const chain = buildTransformChain(connector, { logger });
+        return (event) => chain.apply(event);
+      },
       onSinkRunnerReplaced: (sink) => this.redeliverTo(sink),
     };
   }
@@ -284,7 +289,9 @@ export class StandaloneHerder implements Herder {
   plugins(connectorsOnly: boolean): PluginInfo[] {
     const connectors: PluginInfo[] = PLUGINS.map((p) => ({ class: p.className, type: p.type, version: this.version }));
     if (connectorsOnly) return connectors;
-    return connectors;
+    const transforms: PluginInfo[] = TRANSFORM_PLUGINS.map((p) => ({ class: p.className, type: 'transformation', version: this.version }));
+    const predicates: PluginInfo[] = PREDICATE_PLUGINS.map((p) => ({ class: p.className, type: 'predicate', version: this.version }));
+    return [...connectors, ...transforms, ...predicates];
   }
 
   pluginConfig(pluginClass: string): ConfigKeyInfo[] {
@@ -293,7 +300,7 @@ export class StandaloneHerder implements Herder {
 
   validate(pluginClass: string, config: ConnectorConfig): ConfigInfos {
     const plugin = this.pluginOf(pluginClass);
-    return configInfos(plugin.className, plugin.definition, config);
+    return configInfos(plugin.className, definitionFor(plugin, config), config);
   }
 
   private pluginOf(pluginClass: string): ConnectorPlugin {
@@ -337,7 +344,7 @@ export class StandaloneHerder implements Herder {
     } catch (error) {
       throw new BadRequestError((error as ConfigError).message, { cause: error });
     }
-    const { problems } = validateConfig(plugin.definition, full);
+    const { problems } = validateConfig(definitionFor(plugin, full), full);
     if (problems.length > 0) {
       throw new BadRequestError(
         `Connector configuration is invalid and contains the following ${problems.length} error(s):\n${problems.map((p) => p.message).join('\n')}\nYou can also find the above list of errors at the endpoint \`/connector-plugins/{connectorType}/config/validate\``,
@@ -371,4 +378,11 @@ export class StandaloneHerder implements Herder {
       if ([...source.source.topics].some((topic) => sink.accepts(topic))) void source.restartTask();
     }
   }
+}
+
+/** A plugin's keys plus the keys of the transforms and predicates this config names (Connect's "enrich"). */
+function definitionFor(plugin: ConnectorPlugin, config: ConnectorConfig): ConfigDefinition {
+  const chain = transformsDefinition(config);
+  const own = new Set(plugin.definition.keys.map((key) => key.name));
+  return combineDefinitions(plugin.definition, { ...chain, keys: chain.keys.filter((key) => !own.has(key.name)) });
 }

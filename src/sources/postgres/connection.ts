@@ -39,15 +39,24 @@ export function clientConfig(settings: ConnectionSettings, replication = false):
 
 /** Opens a connection; a failure becomes a SluiceError that says what to fix. */
 export async function connect(settings: ConnectionSettings, replication = false): Promise<pg.Client> {
+  return (await connectSettled(settings, replication)).client;
+}
+
+/**
+ * Opens a connection and settles TLS for every later one: with sslmode prefer or allow, whether the
+ * server took TLS is known only after this first try, and every connection the source opens
+ * afterwards (the replication stream included) must make the same choice.
+ */
+export async function connectSettled(settings: ConnectionSettings, replication = false): Promise<{ client: pg.Client; settings: ConnectionSettings }> {
   const client = new pg.Client(clientConfig(settings, replication));
   client.on('error', () => {}); // errors surface through the pending query; an idle client's error must not crash the worker
   try {
     await client.connect();
-    return client;
+    return { client, settings: { ...settings, sslFallback: false } };
   } catch (error) {
     await client.end().catch(() => {});
     if (settings.ssl && settings.sslFallback && /does not support SSL/i.test((error as Error).message)) {
-      return connect({ ...settings, ssl: false, sslFallback: false }, replication);
+      return connectSettled({ ...settings, ssl: false, sslFallback: false }, replication);
     }
     throw describePostgresError(error, settings, 'connect');
   }

@@ -24,7 +24,7 @@ import { fullMatch } from '../../config/patterns.js';
 import { ConfigError } from '../../errors.js';
 import { BoundedQueue } from '../../util/bounded-queue.js';
 import { checkReplicationPrerequisites, checkTablesReadable, currentWalLsn, listTables, tableByOid, type CatalogTable, type ReplicaIdentity } from './catalog.js';
-import { clientConfig, connect, describePostgresError, quoteIdent, type ConnectionSettings } from './connection.js';
+import { clientConfig, connect, connectSettled, describePostgresError, quoteIdent, type ConnectionSettings } from './connection.js';
 import { EventBuilder } from './event-builder.js';
 import { parsePostgresSourceConfig, type PostgresSourceConfig } from './postgres-source-config.js';
 import { dropPublication, ensurePublication } from './publication.js';
@@ -78,7 +78,7 @@ export class PostgresSourceTask implements SourceTask {
     const created = { publication: false, slot: false };
     let replicationClient: pg.Client | undefined;
     try {
-      this.metadata = await connect(this.settings);
+      ({ client: this.metadata, settings: this.settings } = await connectSettled(this.settings));
       await checkReplicationPrerequisites(this.metadata, this.settings.user);
       const tables = await this.capturedTables(this.metadata);
       const slot = await slotInfo(this.metadata, this.config.slotName);
