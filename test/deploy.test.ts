@@ -5,9 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { validateConfig } from '../src/config/validate-config.js';
-import { findPlugin } from '../src/worker/plugins.js';
-import { loadConnectorFile } from '../src/worker/worker-config.js';
+import pino from 'pino';
+import { createRestApp } from '../src/worker/rest/app.js';
+import { LoggerRegistry } from '../src/worker/rest/logger-registry.js';
+import { StandaloneHerder } from '../src/worker/standalone-herder.js';
+import { loadConnectorFile, loadWorkerConfig } from '../src/worker/worker-config.js';
+import { workerDir } from './support/connectors.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -18,10 +21,24 @@ describe('connectors/ examples', () => {
     expect(files.length).toBeGreaterThanOrEqual(2);
   });
 
-  it.each(files)('%s validates with no errors', async (file) => {
+  it.each(files)('%s validates with no errors through the REST validate endpoint', async (file) => {
     const { name, config } = await loadConnectorFile(path.join(root, 'connectors', file));
-    const result = validateConfig(findPlugin(config['connector.class']).definition, { ...config, name });
-    expect(result.problems).toEqual([]);
+    const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: workerDir().configFile, env: {} }), pino({ level: 'silent' }));
+    const app = createRestApp(herder, { loggers: new LoggerRegistry(pino({ level: 'silent' })) });
+    try {
+      const response = await app.inject({
+        method: 'PUT',
+        url: `/connector-plugins/${encodeURIComponent(config['connector.class']!)}/config/validate`,
+        payload: { ...config, name },
+      });
+      expect(response.statusCode).toBe(200);
+      const infos = response.json() as { error_count: number; configs: Array<{ value: { name: string; errors: string[] } }> };
+      expect(infos.configs.filter((c) => c.value.errors.length > 0)).toEqual([]);
+      expect(infos.error_count).toBe(0);
+    } finally {
+      await app.close();
+      await herder.shutdown();
+    }
   });
 });
 

@@ -5,6 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import pino from 'pino';
+import { createRestApp } from '../../src/worker/rest/app.js';
+import { LoggerRegistry } from '../../src/worker/rest/logger-registry.js';
 import { StandaloneHerder } from '../../src/worker/standalone-herder.js';
 import { BadRequestError } from '../../src/worker/herder-errors.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
@@ -73,6 +75,32 @@ describe('standalone herder lifecycle', () => {
       await herder.resume('source');
       await waitFor(() => ids('r').length === 20, 30_000, 'the table delivered again');
     } finally {
+      await herder.shutdown();
+    }
+  });
+
+  it('stop, then PATCH offsets over REST rewinds the source: a snapshot offset reads the table again', async () => {
+    const { herder, ids } = await pipeline('patched');
+    const app = createRestApp(herder, { loggers: new LoggerRegistry(pino({ level: 'silent' })), metrics: herder.metrics });
+    try {
+      expect((await app.inject({ method: 'PUT', url: '/connectors/source/stop' })).statusCode).toBe(204);
+      const current = (await app.inject({ method: 'GET', url: '/connectors/source/offsets' })).json() as { offsets: Array<{ partition: object; offset: { lsn_commit: number } }> };
+      const { partition, offset } = current.offsets[0]!;
+      // An unfinished snapshot that has read nothing yet, handing over to the stream where it stands now.
+      const rewound = { snapshot: 'true', lsn: offset.lsn_commit, 'sluice.snapshot.progress': JSON.stringify({ done: [], table: null, after: null, rows: 0 }) };
+      const patched = await app.inject({ method: 'PATCH', url: '/connectors/source/offsets', payload: { offsets: [{ partition, offset: rewound }] } });
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json()).toEqual({ message: 'The offsets for this connector have been altered successfully' });
+      expect((await app.inject({ method: 'PUT', url: '/connectors/source/resume' })).statusCode).toBe(202);
+      await waitFor(() => ids('r').length === 20, 30_000, 'the table read again');
+
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(metrics).toMatch(/sluice_source_records_polled_total\{connector="source",task="0"\} [1-9]/);
+      expect(metrics).toMatch(/sluice_snapshot_rows_done\{connector="source",table="public\.patched"\} 10/);
+      expect(metrics).toMatch(/sluice_source_slot_lag_bytes\{connector="source"\} \d+/);
+      expect(metrics).toMatch(/sluice_sink_records_put_total\{connector="sink",task="0"\} [1-9]/);
+    } finally {
+      await app.close();
       await herder.shutdown();
     }
   });
