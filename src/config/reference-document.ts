@@ -2,6 +2,7 @@
  * docs/config-reference.md: every key of the worker and of each connector plugin, generated from
  * their declarations (`npm run docs` writes it; a test fails when it is out of date).
  */
+import { PREDICATE_PLUGINS, TRANSFORM_PLUGINS } from '../transforms/plugins.js';
 import { PLUGINS } from '../worker/plugins.js';
 import { WORKER_CONFIG_DEFINITION } from '../worker/worker-config.js';
 import { renderConfigReference } from './config-reference.js';
@@ -21,6 +22,18 @@ export function renderReferenceDocument(): string {
   for (const plugin of PLUGINS) {
     const names = [plugin.className, ...plugin.aliases].map((n) => `\`${n}\``).join(', ');
     sections.push(`## ${plugin.type === 'source' ? 'Source' : 'Sink'}: ${plugin.className}`, '', `\`connector.class\`: ${names}`, '', renderConfigReference(plugin.definition));
+  }
+  sections.push(
+    '## Transforms and predicates',
+    '',
+    'Configured as in Kafka Connect: `transforms=a,b`, `transforms.a.type=<class>`, `transforms.a.<key>=...`,',
+    '`transforms.a.predicate=p`, `transforms.a.negate=true`, `predicates=p`, `predicates.p.type=<class>`.',
+    '',
+  );
+  for (const plugin of [...TRANSFORM_PLUGINS, ...PREDICATE_PLUGINS]) {
+    const names = [plugin.className, ...('aliases' in plugin ? plugin.aliases : [])].map((n) => `\`${n}\``).join(', ');
+    const keys = plugin.definition.keys.length > 0 ? renderConfigReference(plugin.definition) : 'No settings.\n';
+    sections.push(`### ${plugin.className}`, '', `Class names: ${names}`, '', keys.replaceAll(/^### /gm, '#### '));
   }
   return sections.join('\n');
 }
