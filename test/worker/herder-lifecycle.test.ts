@@ -105,6 +105,49 @@ describe('standalone herder lifecycle', () => {
     }
   });
 
+  it('keeps a permanent failure FAILED with its trace, without restarting it', async () => {
+    const dir = workerDir();
+    const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: 'silent' }), {
+      restart: { initialDelayMs: 50, maxDelayMs: 100 },
+    });
+    try {
+      await herder.start();
+      const url = new URL(db.url);
+      url.password = 'wrong';
+      await herder.create('bad-password', postgresSourceConfig(url.toString(), { 'slot.name': `${db.name}_bad` }));
+      const status = herder.status('bad-password');
+      expect(status.tasks[0]).toMatchObject({ state: 'FAILED', trace: expect.stringMatching(/database\.password/) });
+      await sleep(500);
+      expect(herder.status('bad-password').tasks[0]!.state).toBe('FAILED');
+      expect(JSON.stringify(herder.status('bad-password'))).not.toContain(':wrong@');
+    } finally {
+      await herder.shutdown();
+    }
+  });
+
+  it('keeps configs and target states across a restart of the worker', async () => {
+    const dir = workerDir();
+    const open = async () => {
+      const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: 'silent' }));
+      await herder.start();
+      return herder;
+    };
+    const first = await open();
+    await first.create('paused-sink', { 'connector.class': 'NullSink', topics: 'a' });
+    await first.create('stopped-sink', { 'connector.class': 'NullSink', topics: 'b' }, 'STOPPED');
+    await first.pause('paused-sink');
+    await first.shutdown();
+    const second = await open();
+    try {
+      expect(second.connectors()).toEqual(['paused-sink', 'stopped-sink']);
+      expect(second.status('paused-sink')).toMatchObject({ connector: { state: 'PAUSED' }, tasks: [{ state: 'PAUSED' }] });
+      expect(second.status('stopped-sink')).toMatchObject({ connector: { state: 'STOPPED' }, tasks: [] });
+      expect(second.config('paused-sink')).toEqual({ 'connector.class': 'NullSink', topics: 'a', name: 'paused-sink' });
+    } finally {
+      await second.shutdown();
+    }
+  });
+
   it('restarts a task whose database connection was killed, without a person, and loses nothing', async () => {
     const { herder, ids } = await pipeline('killed');
     try {
