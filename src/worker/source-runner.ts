@@ -30,12 +30,15 @@ export interface SinkTarget {
   running(): SinkRunner | undefined;
 }
 
+const NO_TARGETS: SinkTarget[] = [];
+
 export interface SourceRunnerOptions {
   connector: string;
   task: SourceTask;
   /** The connector's transform chain: a new event, the same, or null to drop it. */
   transform(event: ChangeEvent): ChangeEvent | null;
   offsets: OffsetStore;
+  /** The sink connectors; the same array until the set of sinks changes (topic routing is cached per array). */
   sinks: () => SinkTarget[];
   onFailure?: (error: unknown) => void;
   metrics?: SourceTaskMetrics;
@@ -63,6 +66,8 @@ export class SourceRunner {
   readonly counts = { records: 0, events: 0 };
   /** Topics this runner has produced to. */
   readonly topics = new Set<string>();
+  private knownSinks: SinkTarget[] | undefined;
+  private readonly targetsByTopic = new Map<string, SinkTarget[]>();
 
   constructor(private readonly options: SourceRunnerOptions) {}
 
@@ -123,52 +128,74 @@ export class SourceRunner {
   }
 
   private async dispatch(records: SourceRecord[]): Promise<void> {
-    const sinks = this.options.sinks();
-    const events = records.map((record) => (record.event ? this.options.transform(record.event) : null));
-    const targetsOf = new Map<string, SinkTarget[]>();
-    for (const event of events) {
-      if (event && !targetsOf.has(event.topic)) {
-        targetsOf.set(event.topic, sinks.filter((sink) => sink.accepts(event.topic)));
-        this.topics.add(event.topic);
+    const events: Array<ChangeEvent | null> = new Array(records.length);
+    const targets: SinkTarget[][] = new Array(records.length);
+    let last: ChangeEvent | null = null;
+    let delivered = 0;
+    for (let i = 0; i < records.length; i++) {
+      const source = records[i]!.event;
+      const event = source ? this.options.transform(source) : null;
+      const eventTargets = event ? this.targetsOf(event.topic) : NO_TARGETS;
+      events[i] = event;
+      targets[i] = eventTargets;
+      if (eventTargets.length > 0) {
+        delivered++;
+        last = event;
       }
     }
-    const needed = new Set([...targetsOf.values()].flat());
-    while (!this.stopping && [...needed].some((target) => target.running()?.state !== 'RUNNING')) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    while (!this.stopping && this.someTargetDown(targets)) await new Promise((resolve) => setTimeout(resolve, 100));
     if (this.stopping) return;
     const batches = new Map<SinkRunner, Delivery[]>();
-    records.forEach((record, i) => {
-      const event = events[i] ?? null;
-      const targets = event ? targetsOf.get(event.topic)! : [];
-      const handle = this.trackerOf(record.partition).submit(record.offset, targets.length);
-      for (const target of targets) {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
+      const eventTargets = targets[i]!;
+      const handle = this.trackerOf(record.partition).submit(record.offset, eventTargets.length);
+      for (const target of eventTargets) {
         const runner = target.running()!;
         let batch = batches.get(runner);
         if (!batch) batches.set(runner, (batch = []));
-        batch.push({ event: event!, handle });
+        batch.push({ event: events[i]!, handle });
       }
-      if (targets.length > 0) this.counts.events++;
-    });
+    }
     this.counts.records += records.length;
+    this.counts.events += delivered;
     await Promise.all([...batches].map(([sink, batch]) => sink.deliver(batch)));
     const metrics = this.options.metrics;
     if (metrics) {
       metrics.recordPolled(records.length);
-      let delivered = 0;
-      let last: ChangeEvent | null = null;
-      for (const event of events) {
-        if (event && targetsOf.get(event.topic)!.length > 0) {
-          delivered++;
-          last = event;
-        }
-      }
       metrics.recordDispatched(delivered);
       if (last) {
         metrics.setLastEventTime(last.timestamp);
         metrics.observeCommitToDelivery(Date.now() - last.timestamp);
       }
     }
+  }
+
+  /** The sinks that take a topic, remembered until the set of sinks changes. */
+  private targetsOf(topic: string): SinkTarget[] {
+    const sinks = this.options.sinks();
+    if (sinks !== this.knownSinks) {
+      this.knownSinks = sinks;
+      this.targetsByTopic.clear();
+    }
+    let found = this.targetsByTopic.get(topic);
+    if (!found) {
+      found = sinks.filter((sink) => sink.accepts(topic));
+      this.targetsByTopic.set(topic, found);
+      this.topics.add(topic);
+    }
+    return found;
+  }
+
+  /** Whether a sink some event of the batch goes to has no running runner (failed, paused...). */
+  private someTargetDown(targets: SinkTarget[][]): boolean {
+    let checked: SinkTarget[] | undefined;
+    for (const eventTargets of targets) {
+      if (eventTargets === checked || eventTargets.length === 0) continue;
+      checked = eventTargets;
+      for (const target of eventTargets) if (target.running()?.state !== 'RUNNING') return true;
+    }
+    return false;
   }
 
   private trackerOf(partition: OffsetMap): AckTracker {

@@ -63,6 +63,8 @@ export class StandaloneHerder implements Herder {
   private readonly runtimes = new Map<string, ConnectorRuntime>();
   private readonly deps: RuntimeDeps;
   private stopping: Promise<void> | undefined;
+  /** The sink runtimes, rebuilt after connectors come or go (sources cache topic routing per list). */
+  private sinkList: ConnectorRuntime[] | undefined;
 
   private constructor(
     readonly workerId: string,
@@ -84,7 +86,7 @@ export class StandaloneHerder implements Herder {
       shutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs,
       sinkChannelCapacity: SINK_CHANNEL_CAPACITY,
       restart: { ...config.taskRestart, ...options.restart },
-      sinks: () => [...this.runtimes.values()].filter((r) => r.type === 'sink'),
+      sinks: () => (this.sinkList ??= [...this.runtimes.values()].filter((r) => r.type === 'sink')),
       resolve: options.resolve ?? (async (c) => c),
       transformOf: (connector, logger) => {
         const chain = buildTransformChain(connector, { logger });
@@ -111,10 +113,12 @@ export class StandaloneHerder implements Herder {
       for (const { name, config } of connectors) {
         const full = this.checked(name, config);
         this.runtimes.set(name, this.runtime(name, full, (await this.configs.targetState(name)) ?? 'STARTED'));
+        this.sinkList = undefined;
         added.push(name);
       }
     } catch (error) {
       for (const name of added) this.runtimes.delete(name);
+      this.sinkList = undefined;
       throw error;
     }
     for (const name of added) await this.configs.put(name, this.runtimes.get(name)!.config);
@@ -123,6 +127,7 @@ export class StandaloneHerder implements Herder {
       const config = (await this.configs.get(name))!;
       try {
         this.runtimes.set(name, this.runtime(name, config, (await this.configs.targetState(name)) ?? 'STARTED'));
+        this.sinkList = undefined;
       } catch (error) {
         this.logger.error({ err: error, connector: name }, `stored connector ${name} cannot run: ${(error as Error).message}`);
       }
@@ -208,6 +213,7 @@ export class StandaloneHerder implements Herder {
     await this.configs.put(name, full, initialState);
     const runtime = this.runtime(name, full, initialState);
     this.runtimes.set(name, runtime);
+    this.sinkList = undefined;
     await runtime.applyTarget(initialState);
     return this.info(name);
   }
@@ -223,6 +229,7 @@ export class StandaloneHerder implements Herder {
     }
     await this.configs.put(name, full);
     await existing.applyTarget(existing.target, full);
+    this.sinkList = undefined; // a sink's topics may have changed: sources route afresh
     return { created: false, info: this.info(name) };
   }
 
@@ -238,6 +245,7 @@ export class StandaloneHerder implements Herder {
   async delete(name: string): Promise<void> {
     const runtime = this.get(name);
     this.runtimes.delete(name);
+    this.sinkList = undefined;
     await runtime.shutdown();
     await this.configs.delete(name);
     this.metrics.removeConnector(name);
