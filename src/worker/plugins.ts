@@ -10,6 +10,13 @@ import type { SourceTask } from '../contracts/source-task.js';
 import { ConfigError } from '../errors.js';
 import { FILE_SINK_ALIASES, FILE_SINK_CLASS, FILE_SINK_CONFIG, parseFileSinkConfig } from '../sinks/file/file-sink-config.js';
 import { FileSinkTask } from '../sinks/file/file-sink-task.js';
+import {
+  OPENSEARCH_SINK_ALIASES,
+  OPENSEARCH_SINK_CLASS,
+  OPENSEARCH_SINK_CONFIG,
+  parseOpenSearchSinkConfig,
+} from '../sinks/opensearch/opensearch-sink-config.js';
+import { OpenSearchSinkTask } from '../sinks/opensearch/sink-task.js';
 import { NULL_SINK_CLASS, NULL_SINK_CONFIG, NullSinkTask } from '../sinks/null/null-sink.js';
 import { createTopicSelector, type TopicSelector } from '../sinks/topic-selector.js';
 import { parsePostgresSourceConfig, POSTGRES_SOURCE_CLASS, POSTGRES_SOURCE_CONFIG } from '../sources/postgres/postgres-source-config.js';
@@ -64,6 +71,13 @@ export const PLUGINS: readonly ConnectorPlugin[] = [
     aliases: FILE_SINK_ALIASES,
     definition: FILE_SINK_CONFIG,
     createSink: (config) => ({ task: new FileSinkTask(parseFileSinkConfig(config)), accepts: sinkSelector(FILE_SINK_CONFIG, config) }),
+  },
+  {
+    type: 'sink',
+    className: OPENSEARCH_SINK_CLASS,
+    aliases: OPENSEARCH_SINK_ALIASES,
+    definition: OPENSEARCH_SINK_CONFIG,
+    createSink: (config) => ({ task: new OpenSearchSinkTask(parseOpenSearchSinkConfig(config)), accepts: sinkSelector(OPENSEARCH_SINK_CONFIG, config) }),
   },
   {
     type: 'sink',

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import type { ChangeEvent } from '../../events.js';
+import { SluiceError } from '../../errors.js';
+import { created, message, snapshotRead } from '../../transforms/debezium-events.fixture.js';
+import { EXTRACT_NEW_RECORD_STATE_CLASS } from '../../transforms/extract-new-record-state.js';
+import { createTransform } from '../../transforms/plugins.js';
+import {
+  articleCreated,
+  articleDeleted,
+  articleMovedAway,
+  articleMovedHere,
+  articleRead,
+  articleRetitled,
+  articlesTruncated,
+  articleTombstone,
+  sinkRecord,
+} from './articles.fixture.js';
+import { BulkPlanner, bulkBody, PARTIAL_UPDATE_SCRIPT, type BulkAction, type RecordPlan } from './bulk-body.js';
+import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
+
+const BASE = { name: 'search', 'connector.class': 'OpenSearchSink', topics: 'shop.public.articles', 'connection.url': 'http://localhost:9200' };
+const planner = (overrides: Record<string, string> = {}) => new BulkPlanner(parseOpenSearchSinkConfig({ ...BASE, ...overrides }));
+const plan = (event: ChangeEvent, overrides: Record<string, string> = {}, offset = 10) => planner(overrides).plan(sinkRecord(event, offset));
+
+function actionOf(result: RecordPlan): BulkAction {
+  if (result.kind !== 'action') throw new Error(`expected an action, got ${result.kind}`);
+  return result.action;
+}
+const lines = (action: BulkAction) => action.text.split('\n');
+
+const ARTICLE_ID = '["eu",9007199254740993]';
+const ARTICLE_TEXT =
+  '{"region":"eu","id":9007199254740993,"title":"Hello","body":"A long body","tags":["search","cdc"],"cover":"AQL/","price":19.9,"published":"2024-03-07"}';
+
+describe('bulk actions', () => {
+  it('index a written row under its key with the change\'s version', () => {
+    const read = plan(articleRead);
+    expect(read).toEqual({ kind: 'action', action: expect.objectContaining({ op: 'index', index: 'shop.public.articles', id: ARTICLE_ID, version: 5000, partial: false }), warnings: [] });
+    expect(actionOf(read).text).toBe(
+      `{"index":{"_index":"shop.public.articles","_id":"[\\"eu\\",9007199254740993]","version":5000,"version_type":"external_gte"}}\n${ARTICLE_TEXT}\n`,
+    );
+    const create = actionOf(plan(articleCreated, {}, 11));
+    expect(lines(create)[0]).toBe('{"index":{"_index":"shop.public.articles","_id":"[\\"eu\\",9007199254740993]","version":6000,"version_type":"external_gte"}}');
+    expect(create.record).toEqual({ topic: 'shop.public.articles', partition: 0, offset: 11 });
+    expect(create.rowSchema).toBe(articleCreated.valueSchema!.fields!.find((f) => f.field === 'after'));
+    expect(create.bytes).toBe(Buffer.byteLength(create.text));
+  });
+
+  it('turn an update with unchanged TOAST values into a conditional partial update of the other fields', () => {
+    const update = actionOf(plan(articleRetitled));
+    expect(update).toMatchObject({ op: 'update', id: ARTICLE_ID, version: null, partial: true });
+    expect(lines(update)[0]).toBe('{"update":{"_index":"shop.public.articles","_id":"[\\"eu\\",9007199254740993]"}}');
+    expect(JSON.parse(lines(update)[1]!)).toEqual({
+      script: { source: PARTIAL_UPDATE_SCRIPT, lang: 'painless', params: { version: 6100, doc: { region: 'eu', id: 9007199254740993, title: 'Hello again', price: 19.9, published: '2024-03-07' } } },
+    });
+    expect(lines(update)[1]).toContain('"id":9007199254740993,');
+    expect(PARTIAL_UPDATE_SCRIPT).toBe("if (ctx._version > params.version) { ctx.op = 'none' } else { ctx._source.putAll(params.doc) }");
+  });
+
+  it('delete with the change\'s version, and leave tombstones alone by default', () => {
+    const deletion = actionOf(plan(articleDeleted));
+    expect(deletion.text).toBe('{"delete":{"_index":"shop.public.articles","_id":"[\\"eu\\",9007199254740993]","version":6200,"version_type":"external_gte"}}\n');
+    expect(deletion.rowSchema).toBeNull();
+    expect(plan(articleTombstone)).toEqual({ kind: 'skip', record: { topic: 'shop.public.articles', partition: 0, offset: 10 }, warnings: [] });
+  });
+
+  it('follow behavior.on.null.values for tombstones', () => {
+    expect(actionOf(plan(articleTombstone, { 'behavior.on.null.values': 'delete' })).text).toBe('{"delete":{"_index":"shop.public.articles","_id":"[\\"eu\\",9007199254740993]"}}\n');
+    expect(() => plan(articleTombstone, { 'behavior.on.null.values': 'fail' })).toThrow(SluiceError);
+    expect(() => plan(articleTombstone, { 'behavior.on.null.values': 'fail' })).toThrow(/shop\.public\.articles-0@10 has a null value/);
+  });
+
+  it('move a row whose key changed: delete the old document, index the new one without the values it lacks', () => {
+    expect(actionOf(plan(articleMovedAway))).toMatchObject({ op: 'delete', id: ARTICLE_ID, version: 6300 });
+    const moved = plan(articleMovedHere);
+    expect(moved.kind === 'action' && moved.warnings.map((w) => w.code)).toEqual(['toast-fields-dropped']);
+    expect(actionOf(moved)).toMatchObject({ op: 'index', id: '["eu",7]', version: 6300 });
+    expect(lines(actionOf(moved))[1]).toBe('{"region":"eu","id":7,"title":"Hello again","price":19.9,"published":"2024-03-07"}');
+  });
+
+  it('truncate the table\'s index, or not', () => {
+    expect(plan(articlesTruncated)).toEqual({ kind: 'truncate', index: 'shop.public.articles', version: 6400, record: { topic: 'shop.public.articles', partition: 0, offset: 10 } });
+    expect(plan(articlesTruncated, { 'truncate.behavior': 'ignore' })).toMatchObject({ kind: 'skip', warnings: [] });
+  });
+
+  it('name indices by the template or the topic map', () => {
+    expect(actionOf(plan(articleCreated, { 'index.name.format': '${prefix}-${schema}-${table}' })).index).toBe('shop-public-articles');
+    expect(actionOf(plan(articleCreated, { 'topic.to.index.map': 'shop.public.articles:articles' })).index).toBe('articles');
+  });
+
+  it('write decimals as text with decimal.format=string', () => {
+    expect(lines(actionOf(plan(articleCreated, { 'decimal.format': 'string' })))[1]).toContain('"price":"19.90"');
+  });
+
+  it('merge rows without versions in upsert mode', () => {
+    const upsert = actionOf(plan(articleRetitled, { 'index.write.method': 'upsert' }));
+    expect(upsert).toMatchObject({ op: 'update', version: null, partial: false });
+    expect(upsert.text).toBe(
+      '{"update":{"_index":"shop.public.articles","_id":"[\\"eu\\",9007199254740993]"}}\n{"doc":{"region":"eu","id":9007199254740993,"title":"Hello again","price":19.9,"published":"2024-03-07"},"doc_as_upsert":true}\n',
+    );
+    expect(actionOf(plan(articleDeleted, { 'index.write.method': 'upsert' }))).toMatchObject({ op: 'delete', version: 6200 });
+  });
+
+  it('keep every record as its own document with key.ignore', () => {
+    const keyIgnore = { 'key.ignore': 'true' };
+    expect(lines(actionOf(plan(articleCreated, keyIgnore, 42)))[0]).toBe('{"index":{"_index":"shop.public.articles","_id":"shop.public.articles+0+42"}}');
+    expect(plan(articleCreated, keyIgnore)).toMatchObject({ warnings: [] });
+    for (const event of [articleDeleted, articleTombstone]) expect(plan(event, { ...keyIgnore, 'behavior.on.null.values': 'delete' })).toMatchObject({ kind: 'skip', warnings: [] });
+  });
+
+  it('index rows of keyless tables as new documents, and skip their updates and deletes with a warning', () => {
+    const keyless = (event: ChangeEvent): ChangeEvent => ({ ...event, key: null, keySchema: null });
+    expect(actionOf(plan(keyless(snapshotRead), {}, 7))).toMatchObject({ op: 'index', id: 'shop.public.orders+0+7', version: null });
+    expect(plan(keyless(snapshotRead))).toMatchObject({ warnings: [] });
+    for (const event of [articleRetitled, articleDeleted]) {
+      expect(plan(keyless(event))).toMatchObject({ kind: 'skip', warnings: [{ code: 'keyless-change' }] });
+    }
+  });
+
+  it('write flat rows of ExtractNewRecordState, versioned when add.fields copied the LSNs', () => {
+    const flat = (config: Record<string, string>, event: ChangeEvent) => createTransform(EXTRACT_NEW_RECORD_STATE_CLASS, config).apply(event)!;
+    const unversioned = plan(flat({}, created));
+    expect(unversioned).toMatchObject({ kind: 'action', action: { op: 'index', index: 'shop.public.orders', id: '1', version: null }, warnings: [{ code: 'unversioned' }] });
+    const versioned = plan(flat({ 'add.fields': 'source.lsn,source.sequence' }, created));
+    expect(versioned).toMatchObject({ action: { version: 33_837_424 }, warnings: [] });
+    expect(lines(actionOf(versioned))[1]).toContain('"total":5094.61,');
+    const toasted = plan(flat({ 'add.fields': 'lsn' }, articleRetitled));
+    expect(actionOf(toasted)).toMatchObject({ op: 'update', partial: true });
+    const rewritten = plan(flat({ 'delete.tombstone.handling.mode': 'rewrite', 'add.fields': 'lsn' }, articleDeleted));
+    expect(actionOf(rewritten)).toMatchObject({ op: 'delete', version: 6200 });
+    expect(plan(flat({}, articleDeleted), { 'behavior.on.null.values': 'delete' })).toMatchObject({ action: { op: 'delete', version: null }, warnings: [] });
+  });
+
+  it('skip records that are not row changes, with a warning', () => {
+    expect(plan(message)).toMatchObject({ kind: 'skip', warnings: [{ code: 'not-a-row-change', message: 'shop.message: io.debezium.connector.postgresql.MessageValue is not a row change; such records are skipped.' }] });
+  });
+
+  it('join actions into one NDJSON body whose items follow the body\'s order', () => {
+    const p = planner({ topics: 'shop.public.orders,shop.public.articles' });
+    const actions = [sinkRecord(articleCreated, 0), sinkRecord(articleRetitled, 1), sinkRecord(articleDeleted, 2), { ...snapshotRead, kafkaPartition: 2, kafkaOffset: 0 }].map((r) => actionOf(p.plan(r)));
+    const body = bulkBody(actions);
+    expect(body.items).toEqual(actions);
+    expect(body.body).toBe(actions.map((a) => a.text).join(''));
+    expect(body.bytes).toBe(Buffer.byteLength(body.body));
+    expect(body.body.endsWith('\n')).toBe(true);
+    const parsed = body.body.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(parsed.map((line) => Object.keys(line)[0])).toEqual(['index', 'region', 'update', 'script', 'delete', 'index', 'id']);
+  });
+});

@@ -1,0 +1,221 @@
+/**
+ * Turns sink records into `_bulk` actions. `BulkPlanner.plan` is called once per record as the sink
+ * takes it; it returns the record's action with its NDJSON text and byte size already made (so the
+ * writer can fill requests up to `batch.size` and `bulk.size.bytes`), a truncate to carry out
+ * between bulk requests, or a skip. `bulkBody` joins actions into one request body; its `items` are
+ * the actions in order, matching the response's items one to one (bulk-response.ts). Pure apart
+ * from caches; never blocks. Throws a SluiceError only for a tombstone under
+ * `behavior.on.null.values=fail`.
+ *
+ * The rules (change-record.ts reads the record, version.ts gives `v`):
+ * - a row to write: `index` of the whole document with `version=v, version_type=external_gte`;
+ * - a row with unavailable TOAST values (toast.ts) from an update: an `update` running
+ *   PARTIAL_UPDATE_SCRIPT, which sets the other fields only if the stored version is not newer than
+ *   `v`. OpenSearch's update API takes no external version, and an unconditional partial update would
+ *   let a replayed old change overwrite newer fields (and bump the version past the changes that
+ *   should repair it). A scripted update raises the stored version by one, never past `v`, so later
+ *   changes still apply. The document must exist; a missing one (deleted since, on a replay) is no
+ *   error. The same row from an insert or snapshot (a primary-key change moves a row without its
+ *   unchanged TOAST values, unless the table has REPLICA IDENTITY FULL) is indexed without those
+ *   fields, with a warning: nothing else can be written there;
+ * - a delete: `delete` with the same version; a tombstone: nothing (`behavior.on.null.values`
+ *   ignore), an unversioned `delete` (delete) or an error (fail);
+ * - a truncate: a `truncate` plan for the table's index (`truncate.behavior=delete_by_query`); the
+ *   writer must send what came before it first, delete the index's documents, then go on.
+ *   delete_by_query raises every deleted document's version by one and cannot compare versions, so
+ *   replaying a truncate (offsets reset to before it) deletes rows written after it, and for
+ *   `index.gc_deletes` (60 s) their own replayed writes lose to those deletions;
+ * - `index.write.method=upsert`: an `update` with `doc` and `doc_as_upsert`, no version (a merge);
+ * - `key.ignore=true`, and rows of tables without a key: `index` under topic+partition+offset, no
+ *   version; their updates and deletes cannot find the document and are skipped (keyless tables
+ *   warn).
+ * Without a version (a flat row without `add.fields` LSNs) writes are plain: the last write wins.
+ */
+import type { ConnectSchema, SinkRecord } from '../../events.js';
+import { SluiceError } from '../../errors.js';
+import { toJson } from '../../json.js';
+import { readChange, type Change } from './change-record.js';
+import { DocumentIds, offsetDocumentId } from './document-id.js';
+import { DocumentConverter, type Document } from './document-values.js';
+import { IndexNamer } from './index-name.js';
+import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
+import { PlaceholderDetector } from './toast.js';
+import { VERSION_TYPE } from './version.js';
+
+/** Sets `params.doc`'s fields unless the stored document is newer than `params.version`. */
+export const PARTIAL_UPDATE_SCRIPT = "if (ctx._version > params.version) { ctx.op = 'none' } else { ctx._source.putAll(params.doc) }";
+
+/** Where a record sits in its transport: what its outcome is reported against. */
+export interface RecordRef {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface BulkAction {
+  op: 'index' | 'update' | 'delete';
+  index: string;
+  id: string;
+  version: number | null;
+  /** A partial update (PARTIAL_UPDATE_SCRIPT, or a plain `doc` without a version): a missing document is no error. */
+  partial: boolean;
+  /** The action's NDJSON lines, each ending in a newline. */
+  text: string;
+  /** UTF-8 length of `text`. */
+  bytes: number;
+  record: RecordRef;
+  /** The row's schema, to derive the mapping of an index the sink creates; null for deletes. */
+  rowSchema: ConnectSchema | null;
+}
+
+export type PlanWarningCode = 'unversioned' | 'toast-fields-dropped' | 'keyless-change' | 'not-a-row-change';
+
+/** Something the sink should log, once per code and topic. */
+export interface PlanWarning {
+  code: PlanWarningCode;
+  message: string;
+}
+
+export type RecordPlan =
+  | { kind: 'action'; action: BulkAction; warnings: readonly PlanWarning[] }
+  | { kind: 'truncate'; index: string; version: number | null; record: RecordRef }
+  | { kind: 'skip'; record: RecordRef; warnings: readonly PlanWarning[] };
+
+export interface BulkBody {
+  body: string;
+  bytes: number;
+  /** The actions in body order: the response's items[i] answers items[i]. */
+  items: readonly BulkAction[];
+}
+
+export type BulkPlannerConfig = Pick<OpenSearchSinkConfig, 'documents' | 'indices'>;
+
+const NO_WARNINGS: readonly PlanWarning[] = Object.freeze([]);
+
+export class BulkPlanner {
+  private readonly documents: BulkPlannerConfig['documents'];
+  private readonly truncate: BulkPlannerConfig['indices']['truncate'];
+  private readonly namer: IndexNamer;
+  private readonly converter: DocumentConverter;
+  private readonly ids = new DocumentIds();
+  private readonly placeholders: PlaceholderDetector;
+
+  constructor(config: BulkPlannerConfig) {
+    this.documents = config.documents;
+    this.truncate = config.indices.truncate;
+    this.namer = new IndexNamer(config.indices.nameFormat, config.indices.topicToIndex);
+    this.converter = new DocumentConverter(config.documents.decimalFormat === 'string');
+    this.placeholders = new PlaceholderDetector(config.documents.unavailableValuePlaceholder);
+  }
+
+  plan(record: SinkRecord): RecordPlan {
+    const ref: RecordRef = { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset };
+    const change = readChange(record);
+    switch (change.kind) {
+      case 'other':
+        return skip(ref, [warning('not-a-row-change', `${ref.topic}: ${change.reason}; such records are skipped.`)]);
+      case 'tombstone':
+        return this.tombstone(record, ref, change);
+      case 'truncate':
+        if (this.truncate === 'ignore') return skip(ref);
+        return { kind: 'truncate', index: this.namer.indexFor(change.table), version: change.version, record: ref };
+      case 'delete': {
+        if (this.documents.keyIgnore) return skip(ref);
+        const id = this.ids.keyId(record.key, record.keySchema);
+        if (id === null) return skip(ref, [keyless(ref)]);
+        return action(ref, 'delete', this.namer.indexFor(change.table), id, change.version, null, null, false, [unversioned(ref, change.version)]);
+      }
+      case 'write':
+        return this.write(record, ref, change);
+    }
+  }
+
+  private tombstone(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'tombstone' }>): RecordPlan {
+    if (this.documents.keyIgnore || this.documents.onNullValues === 'ignore') return skip(ref);
+    if (this.documents.onNullValues === 'fail') {
+      throw new SluiceError(
+        'OPENSEARCH_NULL_VALUE',
+        `Record ${ref.topic}-${ref.partition}@${ref.offset} has a null value (a tombstone) and behavior.on.null.values=fail. Change events delete with their "d" events, so set behavior.on.null.values=ignore, or delete when deletes arrive only as tombstones.`,
+        { stage: 'put' },
+      );
+    }
+    const id = this.ids.keyId(record.key, record.keySchema);
+    if (id === null) return skip(ref);
+    return action(ref, 'delete', this.namer.indexFor(change.table), id, null, null, null, false, []);
+  }
+
+  private write(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'write' }>): RecordPlan {
+    const { row, rowSchema, op, version } = change;
+    const { keyIgnore, writeMethod } = this.documents;
+    const index = this.namer.indexFor(change.table);
+    const omit = this.placeholders.unavailableFields(row, rowSchema);
+    const document = this.converter.document(row, rowSchema, omit);
+    const dropped = omit.length === 0 ? null : warning('toast-fields-dropped', `${ref.topic}: a new row arrived without its unchanged TOAST values (${omit.join(', ')}), so its document lacks them; REPLICA IDENTITY FULL on the table avoids this.`);
+    const keyId = keyIgnore ? null : this.ids.keyId(record.key, record.keySchema);
+    if (keyId === null) {
+      if (op === 'u' && !keyIgnore) return skip(ref, [keyless(ref)]);
+      const warnings = [dropped, keyIgnore || op === 'c' || op === 'r' ? null : keyless(ref)];
+      return action(ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
+    }
+    if (writeMethod === 'upsert') return action(ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
+    if (omit.length > 0 && op !== 'c' && op !== 'r') {
+      if (version === null) return action(ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
+      const script = { source: PARTIAL_UPDATE_SCRIPT, lang: 'painless', params: { version, doc: document } };
+      return action(ref, 'update', index, keyId, null, rowSchema, { script }, true, []);
+    }
+    return action(ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
+  }
+}
+
+export function bulkBody(actions: readonly BulkAction[]): BulkBody {
+  let body = '';
+  let bytes = 0;
+  for (const action of actions) {
+    body += action.text;
+    bytes += action.bytes;
+  }
+  return { body, bytes, items: actions };
+}
+
+/** The action with its text; `version` goes into the action line, `body` (if any) is the second line. */
+function action(
+  ref: RecordRef,
+  op: BulkAction['op'],
+  index: string,
+  id: string,
+  version: number | null,
+  rowSchema: ConnectSchema | null,
+  body: Document | null,
+  partial: boolean,
+  warnings: ReadonlyArray<PlanWarning | null>,
+): RecordPlan {
+  const meta: Record<string, unknown> = { _index: index, _id: id };
+  if (version !== null) {
+    meta['version'] = version;
+    meta['version_type'] = VERSION_TYPE;
+  }
+  const text = `${JSON.stringify({ [op]: meta })}\n${body === null ? '' : `${toJson(body)}\n`}`;
+  const given = warnings.filter((w): w is PlanWarning => w !== null);
+  return {
+    kind: 'action',
+    action: { op, index, id, version, partial, text, bytes: Buffer.byteLength(text), record: ref, rowSchema },
+    warnings: given.length === 0 ? NO_WARNINGS : given,
+  };
+}
+
+function skip(record: RecordRef, warnings: readonly PlanWarning[] = NO_WARNINGS): RecordPlan {
+  return { kind: 'skip', record, warnings };
+}
+
+function warning(code: PlanWarningCode, message: string): PlanWarning {
+  return { code, message };
+}
+
+function unversioned(ref: RecordRef, version: number | null): PlanWarning | null {
+  if (version !== null) return null;
+  return warning('unversioned', `${ref.topic}: changes carry no source position, so they are written without a version and the last write wins; keep the envelope, or add.fields=source.lsn,source.sequence to ExtractNewRecordState.`);
+}
+
+function keyless(ref: RecordRef): PlanWarning {
+  return warning('keyless-change', `${ref.topic}: the table has no primary key or replica identity index, so updates and deletes cannot find their document; its rows are indexed as new documents and their changes skipped.`);
+}

@@ -1,0 +1,79 @@
+/**
+ * What a record asks of a search index, whether it carries a Debezium envelope or a flat row left
+ * by ExtractNewRecordState:
+ * - envelope `c`, `r`, `u`: write the `after` row; `d`: delete; `t`: truncate the table; `m`
+ *   (logical decoding messages) is not a row change;
+ * - flat row: write it, or delete it when it carries `__deleted` = "true" (the unwrap transform's
+ *   rewrite modes); its op is known only if `add.fields` copied `op` (`__op`);
+ * - null value: a tombstone;
+ * - heartbeats, transaction metadata and other values that are not rows: nothing to do.
+ * The table comes from the envelope's `source` block, else from the schema names Debezium gives
+ * (`<prefix>.<schema>.<table>.Value` / `.Key`), else from the topic (`<prefix>.<schema>.<table>`).
+ * Pure; called per record.
+ */
+import type { ChangeEvent, ConnectSchema, Row } from '../../events.js';
+import { findField, isPlainObject } from '../../transforms/connect-data.js';
+import type { TableRef } from './index-name.js';
+import { envelopeVersion, flatRowVersion } from './version.js';
+
+export type WriteOp = 'c' | 'r' | 'u';
+
+export type Change =
+  | { kind: 'write'; op: WriteOp | null; row: Row; rowSchema: ConnectSchema | null; version: number | null; table: TableRef }
+  | { kind: 'delete'; version: number | null; table: TableRef }
+  | { kind: 'truncate'; version: number | null; table: TableRef }
+  | { kind: 'tombstone'; table: TableRef }
+  | { kind: 'other'; reason: string };
+
+const WRITE_OPS = new Set<unknown>(['c', 'r', 'u']);
+const NOT_ROWS = /^io\.debezium\.connector\.(common\.|postgresql\.Message)/;
+
+export function readChange(event: ChangeEvent): Change {
+  const { value, valueSchema } = event;
+  if (value === null || value === undefined) return { kind: 'tombstone', table: tableOf(event, null) };
+  if (!isPlainObject(value)) return { kind: 'other', reason: 'the value is not a row' };
+  if (isEnvelope(value, valueSchema)) return envelopeChange(event, value);
+  if (valueSchema?.name !== undefined && NOT_ROWS.test(valueSchema.name)) return { kind: 'other', reason: `${valueSchema.name} is not a row change` };
+  const table = tableOf(event, null);
+  const version = flatRowVersion(value);
+  if (value['__deleted'] === 'true' || value['__deleted'] === true) return { kind: 'delete', version, table };
+  const op = WRITE_OPS.has(value['__op']) ? (value['__op'] as WriteOp) : null;
+  return { kind: 'write', op, row: value, rowSchema: valueSchema, version, table };
+}
+
+function isEnvelope(value: Record<string, unknown>, schema: ConnectSchema | null): boolean {
+  if (schema !== null) return schema.name?.endsWith('.Envelope') === true;
+  return typeof value['op'] === 'string' && isPlainObject(value['source']);
+}
+
+function envelopeChange(event: ChangeEvent, envelope: Record<string, unknown>): Change {
+  const op = envelope['op'];
+  const source = isPlainObject(envelope['source']) ? envelope['source'] : null;
+  const table = tableOf(event, source);
+  const version = envelopeVersion(envelope);
+  if (WRITE_OPS.has(op)) {
+    const after = envelope['after'];
+    if (!isPlainObject(after)) return { kind: 'other', reason: `a "${String(op)}" event without an after row` };
+    const rowSchema = event.valueSchema === null ? null : (findField(event.valueSchema, 'after') ?? null);
+    return { kind: 'write', op: op as WriteOp, row: after, rowSchema, version, table };
+  }
+  if (op === 'd') return { kind: 'delete', version, table };
+  if (op === 't') return { kind: 'truncate', version, table };
+  return { kind: 'other', reason: `"${String(op)}" events are not row changes` };
+}
+
+function tableOf(event: ChangeEvent, source: Record<string, unknown> | null): TableRef {
+  if (source !== null && typeof source['schema'] === 'string' && typeof source['table'] === 'string') {
+    return { topic: event.topic, prefix: typeof source['name'] === 'string' ? source['name'] : '', schema: source['schema'], table: source['table'] };
+  }
+  const named = schemaNameBase(event.valueSchema, '.Value') ?? schemaNameBase(event.keySchema, '.Key') ?? event.topic;
+  const parts = named.split('.');
+  const table = parts.pop()!;
+  const schema = parts.pop() ?? '';
+  return { topic: event.topic, prefix: parts.join('.'), schema, table };
+}
+
+function schemaNameBase(schema: ConnectSchema | null, suffix: string): string | undefined {
+  const name = schema?.name;
+  return name !== undefined && name.endsWith(suffix) ? name.slice(0, -suffix.length) : undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * The sink's few calls to OpenSearch, through the official client with its own retries off (the
+ * sink retries per item, with backoff). Every failure is classified here: connection errors, 429
+ * and 5xx are RetriableError; anything else is a permanent SluiceError naming the fix.
+ *
+ * - `bulk(body)` sends one NDJSON body and returns the parsed response (per-item errors are the
+ *   caller's to classify).
+ * - `ensureIndex(name, mapping)` creates a missing index (with the derived mapping when given) and
+ *   never changes an existing one; "already exists" from a concurrent creation is success.
+ * - `deleteAll(index)` deletes every document of an index (a TRUNCATE); a missing index is fine.
+ */
+import { readFileSync } from 'node:fs';
+import { Client } from '@opensearch-project/opensearch';
+import { RetriableError, SluiceError } from '../../errors.js';
+import type { IndexMapping } from './index-mapping.js';
+import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
+
+export interface OpenSearchClient {
+  bulk(body: string): Promise<unknown>;
+  ensureIndex(name: string, mapping: IndexMapping | null): Promise<void>;
+  deleteAll(index: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function createOpenSearchClient(config: OpenSearchSinkConfig['connection']): OpenSearchClient {
+  if (config.sigv4) {
+    throw new SluiceError('OPENSEARCH_SIGV4_UNSUPPORTED', 'AWS SigV4 signing (aws.region) is not available in this version of Sluice; use basic authentication (connection.username / connection.password) for now.');
+  }
+  const client = new Client({
+    nodes: [...config.urls],
+    auth: config.basicAuth ?? undefined,
+    maxRetries: 0,
+    requestTimeout: config.readTimeoutMs,
+    pingTimeout: config.connectTimeoutMs,
+    ssl: config.tls.caFile ? { ca: readFileSync(config.tls.caFile), rejectUnauthorized: config.tls.verify } : { rejectUnauthorized: config.tls.verify },
+  });
+  const where = config.urls.join(', ');
+  const call = async <T>(what: string, run: () => Promise<{ body: T }>): Promise<T> => {
+    try {
+      return (await run()).body;
+    } catch (error) {
+      throw describe(error, what, where);
+    }
+  };
+  return {
+    // The body is NDJSON text made with our bigint-safe writer; the client sends a string as it is.
+    bulk: (body) => call('bulk', () => client.bulk({ body: body as unknown as object[] })),
+    async ensureIndex(name, mapping) {
+      const exists = await call('index check', () => client.indices.exists({ index: name }) as Promise<{ body: boolean }>);
+      if (exists) return;
+      try {
+        await client.indices.create({ index: name, body: mapping ? { mappings: mapping } : {} });
+      } catch (error) {
+        if (errorType(error) === 'resource_already_exists_exception') return;
+        throw describe(error, `creating index ${name}`, where);
+      }
+    },
+    async deleteAll(index) {
+      try {
+        // delete_by_query sees what a search sees: refresh first, so the latest writes go too.
+        await client.indices.refresh({ index });
+        await client.deleteByQuery({ index, body: { query: { match_all: {} } }, refresh: true, conflicts: 'proceed' });
+      } catch (error) {
+        if (statusOf(error) === 404) return;
+        throw describe(error, `deleting the documents of ${index}`, where);
+      }
+    },
+    close: () => client.close(),
+  };
+}
+
+function statusOf(error: unknown): number | null | undefined {
+  return (error as { meta?: { statusCode?: number | null } }).meta?.statusCode;
+}
+
+function errorType(error: unknown): string | undefined {
+  return (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+}
+
+function describe(error: unknown, what: string, where: string): SluiceError {
+  const status = statusOf(error);
+  const message = error instanceof Error ? error.message : String(error);
+  // A connection error (reset, refused, timeout) has no status: null or absent.
+  if (status == null || status === 429 || status >= 500) {
+    return new RetriableError('OPENSEARCH_UNAVAILABLE', `OpenSearch at ${where} did not complete the ${what} (${status ?? 'no answer'}: ${message}); retrying.`, { stage: 'put', cause: error });
+  }
+  if (status === 401 || status === 403) {
+    return new SluiceError('OPENSEARCH_AUTH', `OpenSearch at ${where} refused the ${what} (${status}): check connection.username and connection.password, and the user's permissions on the index.`, { stage: 'put', cause: error });
+  }
+  return new SluiceError('OPENSEARCH_ERROR', `OpenSearch at ${where} refused the ${what} (${status}): ${message}`, { stage: 'put', cause: error });
+}

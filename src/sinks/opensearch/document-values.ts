@@ -1,0 +1,151 @@
+/**
+ * A row as OpenSearch should store it, converted field by field by the row's Connect schema. Works
+ * on a change event's `after` image and on a flat row after ExtractNewRecordState alike (both are
+ * the table's `Value` struct, the latter maybe with added `__` fields).
+ *
+ * - Decimal / VariableScaleDecimal: a JSON number when that is exact, else the exact decimal string
+ *   (always the string with decimal.format=string); see decimal.ts.
+ * - io.debezium.time.Date and Connect Date (days): "YYYY-MM-DD".
+ * - Timestamp / Connect Timestamp (ms) and MicroTimestamp (µs): "YYYY-MM-DDTHH:MM:SS.fff" and
+ *   ".ffffff", every digit of the type's precision and no zone (the column has none; OpenSearch
+ *   reads a zoneless date-time as UTC, which is how Debezium counts it). ZonedTimestamp strings
+ *   stay as they are.
+ * - Time / Connect Time (ms) and MicroTime (µs): "HH:MM:SS.fff" and "HH:MM:SS.ffffff".
+ * - Json: the parsed value (integers beyond 2^53 inside it lose precision: JSON.parse has no other
+ *   choice on Node 20).
+ * - float/double NaN and infinities (strings in the event): null, since OpenSearch rejects them.
+ * - bytes: the base64 text the event already holds. int64 beyond 2^53: the bigint the event holds,
+ *   which src/json.ts writes exactly.
+ * - arrays element by element (nested arrays of multi-dimensional columns too), maps value by value,
+ *   other structs field by field; anything else unchanged.
+ * Without a schema (schemaless JSON) the row is taken as it is. Conversions are compiled once per
+ * schema object and never throw for a value of an unexpected shape: it passes through unchanged.
+ */
+import type { ConnectSchema, Row } from '../../events.js';
+import { formatIsoDate, formatTime, MICROS_PER_DAY } from '../../sources/postgres/types/calendar.js';
+import { LOGICAL, isPlainObject } from '../../transforms/connect-data.js';
+import { decimalValue, unscaledValue } from './decimal.js';
+
+export type Document = Record<string, unknown>;
+
+type Convert = (value: unknown) => unknown;
+
+const MICROS_PER_DAY_BIG = BigInt(MICROS_PER_DAY);
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+export class DocumentConverter {
+  private readonly compiled = new WeakMap<ConnectSchema, Convert | null>();
+
+  /** `decimalsAsText`: decimals always as their exact text (decimal.format=string, and document ids). */
+  constructor(private readonly decimalsAsText: boolean) {}
+
+  /** The document for a row, leaving out the fields named in `omit` (unavailable TOAST values). */
+  document(row: Row, schema: ConnectSchema | null, omit: readonly string[] = []): Document {
+    const document: Document = {};
+    if (schema === null || schema.fields === undefined) {
+      for (const name of Object.keys(row)) if (!omit.includes(name)) document[name] = row[name];
+      return document;
+    }
+    for (const field of schema.fields) {
+      const name = field.field;
+      const value = row[name];
+      if (value === undefined || omit.includes(name)) continue;
+      const convert = this.converter(field);
+      document[name] = convert === null || value === null ? value : convert(value);
+    }
+    return document;
+  }
+
+  /** One value converted by its schema. */
+  value(value: unknown, schema: ConnectSchema | null): unknown {
+    const convert = schema === null ? null : this.converter(schema);
+    return convert === null || value === null ? value : convert(value);
+  }
+
+  /** The conversion a schema needs, or null when values pass unchanged. */
+  private converter(schema: ConnectSchema): Convert | null {
+    let convert = this.compiled.get(schema);
+    if (convert === undefined) {
+      convert = this.compile(schema);
+      this.compiled.set(schema, convert);
+    }
+    return convert;
+  }
+
+  private compile(schema: ConnectSchema): Convert | null {
+    const asText = this.decimalsAsText;
+    switch (schema.name) {
+      case LOGICAL.decimal: {
+        const scale = Number(schema.parameters?.['scale'] ?? 0);
+        return (v) => (typeof v === 'string' ? decimalValue(unscaledValue(v), scale, asText) : v);
+      }
+      case 'io.debezium.data.VariableScaleDecimal':
+        return (v) => (isPlainObject(v) && typeof v['value'] === 'string' ? decimalValue(unscaledValue(v['value']), Number(v['scale'] ?? 0), asText) : v);
+      case 'io.debezium.time.Date':
+      case LOGICAL.date:
+        return (v) => (typeof v === 'number' ? formatIsoDate(v) : v);
+      case 'io.debezium.time.Timestamp':
+      case LOGICAL.timestamp:
+        return (v) => (typeof v === 'number' || typeof v === 'bigint' ? localDateTime(v, 1000, 3) : v);
+      case 'io.debezium.time.MicroTimestamp':
+        return (v) => (typeof v === 'number' || typeof v === 'bigint' ? localDateTime(v, 1, 6) : v);
+      case 'io.debezium.time.Time':
+      case LOGICAL.time:
+        return (v) => (typeof v === 'number' ? formatTime(v * 1000, 3) : v);
+      case 'io.debezium.time.MicroTime':
+        return (v) => (typeof v === 'number' ? formatTime(v, 6) : v);
+      case 'io.debezium.data.Json':
+        return parseJson;
+    }
+    switch (schema.type) {
+      case 'float':
+      case 'double':
+        return (v) => (typeof v === 'string' && NON_FINITE.has(v) ? null : v);
+      case 'array':
+        return schema.items ? this.arrayConverter(this.converter(schema.items)) : null;
+      case 'map':
+        return schema.values ? this.mapConverter(this.converter(schema.values)) : null;
+      case 'struct':
+        return (v) => (isPlainObject(v) ? this.document(v, schema) : v);
+      default:
+        return null;
+    }
+  }
+
+  private arrayConverter(element: Convert | null): Convert | null {
+    if (element === null) return null;
+    const each = (v: unknown): unknown => (v === null ? null : Array.isArray(v) ? v.map(each) : element(v));
+    return (v) => (Array.isArray(v) ? v.map(each) : v);
+  }
+
+  private mapConverter(entry: Convert | null): Convert | null {
+    if (entry === null) return null;
+    return (v) => {
+      if (!isPlainObject(v)) return v;
+      const converted: Document = {};
+      for (const [key, value] of Object.entries(v)) converted[key] = value === null ? null : entry(value);
+      return converted;
+    };
+  }
+}
+
+/** An epoch count in `unitMicros` units as a zoneless ISO date-time with `digits` fraction digits. */
+function localDateTime(count: number | bigint, unitMicros: number, digits: number): string {
+  if (typeof count === 'number' && Number.isSafeInteger(count * unitMicros)) {
+    const micros = count * unitMicros;
+    const days = Math.floor(micros / MICROS_PER_DAY);
+    return `${formatIsoDate(days)}T${formatTime(micros - days * MICROS_PER_DAY, digits)}`;
+  }
+  const micros = BigInt(count) * BigInt(unitMicros);
+  const remainder = ((micros % MICROS_PER_DAY_BIG) + MICROS_PER_DAY_BIG) % MICROS_PER_DAY_BIG;
+  return `${formatIsoDate(Number((micros - remainder) / MICROS_PER_DAY_BIG))}T${formatTime(Number(remainder), digits)}`;
+}
+
+function parseJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
