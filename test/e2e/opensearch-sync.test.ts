@@ -16,6 +16,7 @@ import { postgresSourceConfig, workerDir } from '../support/connectors.js';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../support/fake-opensearch.js';
 import { createTestDatabase, type TestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 
 const BIG = `(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 400))`;
 
@@ -152,5 +153,35 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     } finally {
       await herder.shutdown();
     }
+  });
+
+  it('reaches the same state when the worker is killed with SIGKILL mid-stream and restarted', { timeout: 120_000 }, async () => {
+    const table = 'killed';
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
+    await client.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+    await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${BIG}, g * 1.25 FROM generate_series(1, 100) g`);
+    const dir = workerDir();
+    const index = `test.public.${table}`;
+    const files = [
+      dir.connectorFile('search', { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: index, 'batch.size': '20' }),
+      dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': `${db.name}_${table}`, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' })),
+    ];
+    let worker = startWorkerProcess(dir.configFile, files);
+    await waitFor(() => search.documents(index).size >= 100, 60_000, 'the snapshot indexed');
+    let next = await runWorkload(client, table, 101, 30, 5);
+    worker.child.kill('SIGKILL');
+    expect(await worker.exited).toBeNull();
+    next = await runWorkload(client, table, next, 30, 6);
+    worker = startWorkerProcess(dir.configFile, files);
+    await runWorkload(client, table, next, 30, 7);
+    await client.query(`INSERT INTO ${table} VALUES (-1, 'marker', NULL, 0)`);
+    await waitFor(() => search.documents(index).has('-1'), 60_000, 'the marker document');
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
+    await client.end();
+    expectSynced(rows, search.documents(index));
   });
 });
