@@ -12,8 +12,12 @@ import { spawn } from 'node:child_process';
 import type { CaptureBuild } from './build-capture.js';
 
 export interface CaptureRequest {
-  /** snapshot: snapshot.mode=initial_only until the table is read; stream: no_data from `slot` until it is confirmed at `endLsn`. */
-  mode: 'snapshot' | 'stream';
+  /**
+   * snapshot: snapshot.mode=initial_only until the table is read; stream: no_data from `slot` until
+   * it is confirmed at `endLsn`; opensearch: a snapshot into the OpenSearch sink until `opensearch`
+   * holds every row.
+   */
+  mode: 'snapshot' | 'stream' | 'opensearch';
   host: string;
   port: number;
   user: string;
@@ -22,13 +26,15 @@ export interface CaptureRequest {
   table: string;
   publication: string;
   slot: string;
-  /** snapshot: rows in the table. */
+  /** snapshot, opensearch: rows in the table. */
   rows: number;
   /** stream: end LSN of the backlog's last transaction. */
   endLsn: string | null;
   timeoutMs: number;
   /** Source connector settings that replace the benchmark's own (e.g. snapshot.fetch.size). */
   sourceOverrides: Record<string, string>;
+  /** opensearch: the node the sink writes to, and the index the table's documents land in. */
+  opensearch: { url: string; index: string } | null;
 }
 
 export interface CaptureResult {

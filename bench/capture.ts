@@ -1,16 +1,20 @@
 /**
  * The Sluice side of one measurement, run as its own process by capture-process.ts: starts the
- * standalone worker in-process with the Postgres source and a NullSink, waits until the work is
- * done, and prints one JSON line (a CaptureResult) on standard output.
+ * standalone worker in-process with the Postgres source and a NullSink (or, for the opensearch
+ * case, the OpenSearch sink), waits until the work is done, and prints one JSON line (a
+ * CaptureResult) on standard output.
  *
  * Done means: for a snapshot (snapshot.mode=initial_only), the table is reported finished and the
  * source has handed every row and the snapshot's end record to the sink; for a stream
  * (snapshot.mode=no_data on an existing slot), the slot's confirmed_flush_lsn has reached the end
- * of the backlog, i.e. the worker has delivered everything and confirmed it to the server. Timing
+ * of the backlog, i.e. the worker has delivered everything and confirmed it to the server; for the
+ * opensearch case, the snapshot is done as above and, after a `_refresh`, the index's `_count` is
+ * every row (the sink sends in order, so every request it made has been answered). Timing
  * and CPU time run from just before the worker opens to that moment. Exits non-zero on failure,
  * on a FAILED connector or after `timeoutMs`.
  */
 import { rmSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,12 +27,18 @@ import type { CaptureRequest, CaptureResult } from './capture-process.js';
 const SOURCE = 'bench-source';
 const SNAPSHOT_POLL_MS = 10;
 const SLOT_POLL_MS = 100;
+const SINK = 'bench-sink';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function sinkConfig(request: CaptureRequest): Record<string, string> {
+  if (request.opensearch === null) return { 'connector.class': 'NullSink', 'topics.regex': '.*' };
+  return { 'connector.class': 'OpenSearchSink', 'topics.regex': '.*', 'connection.url': request.opensearch.url };
+}
+
 function connectors(request: CaptureRequest): Array<{ name: string; config: Record<string, string> }> {
   return [
-    { name: 'bench-sink', config: { 'connector.class': 'NullSink', 'topics.regex': '.*' } },
+    { name: SINK, config: sinkConfig(request) },
     {
       name: SOURCE,
       config: {
@@ -44,13 +54,38 @@ function connectors(request: CaptureRequest): Array<{ name: string; config: Reco
         'publication.name': request.publication,
         'publication.autocreate.mode': 'disabled',
         'slot.name': request.slot,
-        'snapshot.mode': request.mode === 'snapshot' ? 'initial_only' : 'no_data',
+        'snapshot.mode': request.mode === 'stream' ? 'no_data' : 'initial_only',
         // Heartbeats would write WAL into the database being measured.
         'heartbeat.interval.ms': '0',
         ...request.sourceOverrides,
       },
     },
   ];
+}
+
+/** A small JSON request over node:http (fetch would load undici into the measured process). */
+function requestJson(url: string, method: string): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        if (res.statusCode !== 200) reject(new Error(`${method} ${url} answered ${res.statusCode}: ${body}`));
+        else resolve(JSON.parse(body));
+      });
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Whether the index holds `rows` documents; refreshes it first, since `_count` sees only refreshed writes. */
+async function indexHolds(opensearch: { url: string; index: string }, rows: number): Promise<boolean> {
+  const index = `${opensearch.url}/${encodeURIComponent(opensearch.index)}`;
+  await requestJson(`${index}/_refresh`, 'POST');
+  const { count } = (await requestJson(`${index}/_count`, 'GET')) as { count: number };
+  return count >= rows;
 }
 
 /** Resolves once `done()` is true; rejects when a connector fails or time runs out. */
@@ -75,10 +110,12 @@ async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Cli
   try {
     await worker.start(connectors(request));
     const source = worker.sourceRunner(SOURCE);
-    if (request.mode === 'snapshot') {
+    if (request.mode !== 'stream') {
       const tableDone = () => worker.progress.snapshot().some((t) => t.connector === SOURCE && t.table === request.table && t.finished);
       // +1: the snapshot's end record, which carries no event.
       await waitFor(worker, () => tableDone() && (source?.counts.records ?? 0) >= request.rows + 1, SNAPSHOT_POLL_MS, request.timeoutMs);
+      const { opensearch } = request;
+      if (opensearch) await waitFor(worker, () => indexHolds(opensearch, request.rows), SNAPSHOT_POLL_MS, request.timeoutMs);
     } else {
       const confirmed = async () => {
         const { rows } = await monitor.query<{ done: boolean }>(

@@ -9,10 +9,10 @@ import { writeFile } from 'node:fs/promises';
 import type { CaptureResult } from './capture-process.js';
 
 export interface Comparison {
-  name: 'snapshot' | 'stream';
-  /** Rows read (snapshot) or row changes in the backlog (stream): the same work for both sides. */
+  name: 'snapshot' | 'stream' | 'opensearch';
+  /** Rows read (snapshot), row changes in the backlog (stream) or documents written (opensearch): the same work for both sides. */
   rows: number;
-  unit: 'rows' | 'changes';
+  unit: 'rows' | 'changes' | 'docs';
   reference: { tool: string; seconds: number };
   /** The fastest of the runs; `maxRssKb` is the highest peak of them all. */
   sluice: CaptureResult;
@@ -47,6 +47,8 @@ export function figuresOf(c: Comparison): ComparisonFigures {
   };
 }
 
+const SINGULAR: Record<Comparison['unit'], string> = { rows: 'row', changes: 'change', docs: 'doc' };
+
 function rate(perSecond: number): string {
   if (perSecond >= 1e6) return `${(perSecond / 1e6).toFixed(2)}M`;
   if (perSecond >= 1e3) return `${Math.round(perSecond / 1e3)}k`;
@@ -57,12 +59,12 @@ export function formatComparison(c: Comparison): string {
   const f = figuresOf(c);
   const misses = [!f.meetsRatio && 'throughput', !f.meetsRss && 'memory'].filter(Boolean);
   return [
-    c.name.padEnd(9),
+    c.name.padEnd(10),
     `${c.rows} ${c.unit}`.padEnd(16),
     `sluice ${rate(f.sluiceRowsPerSecond)} ${c.unit}/s (${c.sluice.seconds.toFixed(2)} s)`.padEnd(32),
     `${c.reference.tool} ${rate(f.referenceRowsPerSecond)} ${c.unit}/s (${c.reference.seconds.toFixed(2)} s)`.padEnd(42),
     `ratio ${f.ratio.toFixed(2)}x`.padEnd(12),
-    `cpu ${f.cpuMicrosPerRow.toFixed(1)} µs/${c.unit === 'rows' ? 'row' : 'change'}`.padEnd(20),
+    `cpu ${f.cpuMicrosPerRow.toFixed(1)} µs/${SINGULAR[c.unit]}`.padEnd(20),
     `peak RSS ${Math.round(f.peakRssMb)} MB (idle ${Math.round(f.baselineRssMb)} MB)`.padEnd(30),
     `(target >= ${c.targets.minRatio}x, <= ${c.targets.maxRssMb} MB)`,
     misses.length > 0 ? `  below target: ${misses.join(', ')}` : '',

@@ -6,6 +6,12 @@
  * 2. Stream: slots made first, then a backlog of BENCH_CHANGES row changes (default 1,000,000; small
  *    and large transactions, inserts, updates, deletes), read by `pg_recvlogical` with pgoutput and
  *    by Sluice (snapshot.mode=no_data) until the end of the backlog.
+ * 3. OpenSearch: the first BENCH_OS_ROWS rows of the table (default 200,000; the fake node keeps
+ *    documents in memory) snapshotted by Sluice into the OpenSearch sink, writing to a fake node
+ *    (test/support/fake-opensearch.ts) in this process through a recording proxy, until the node
+ *    holds every document; the reference replays the exact `_bulk` bodies Sluice sent, one request
+ *    at a time, with a plain HTTP client into a fresh fake behind the same proxy
+ *    (opensearch-replay.ts).
  * Each pair runs BENCH_REPEAT times (default 1); the fastest run of each side counts. Prints one line
  * per measurement (rows/s of both, their ratio, Sluice's CPU µs per row and peak RSS, the targets)
  * and writes bench/results.json. Sluice runs in a child process, compiled to JavaScript first
@@ -28,10 +34,19 @@ import { buildCapture, type CaptureBuild } from './build-capture.js';
 import { runCapture, type CaptureRequest, type CaptureResult } from './capture-process.js';
 import { createBenchDatabase, createSlots, generateBacklog, PUBLICATION, TABLE, type Backlog } from './dataset.js';
 import { timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
+import { startOpenSearchTarget, timeBulkReplay, type RecordedRequest } from './opensearch-replay.js';
 import { formatComparison, writeResults, type Comparison } from './report.js';
 
 const DATABASE = 'bench';
-const TARGETS = { snapshot: { minRatio: 0.4, maxRssMb: 200 }, stream: { minRatio: 0.7, maxRssMb: 200 } };
+const TARGETS = {
+  snapshot: { minRatio: 0.4, maxRssMb: 200 },
+  stream: { minRatio: 0.7, maxRssMb: 200 },
+  opensearch: { minRatio: 0.8, maxRssMb: 200 },
+};
+const OPENSEARCH_TABLE = 'public.t_os';
+const OPENSEARCH_PUBLICATION = 'bench_os_pub';
+/** The sink's index for OPENSEARCH_TABLE: its topic, `topic.prefix`.schema.table. */
+const OPENSEARCH_INDEX = 'bench.public.t_os';
 const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
 function envCount(name: string, fallback: number): number {
@@ -45,6 +60,7 @@ function envCount(name: string, fallback: number): number {
 const settings = {
   rows: envCount('BENCH_ROWS', 1_000_000),
   changes: envCount('BENCH_CHANGES', 1_000_000),
+  opensearchRows: envCount('BENCH_OS_ROWS', 200_000),
   repeat: envCount('BENCH_REPEAT', 1),
   timeoutMs: envCount('BENCH_TIMEOUT_MS', 30 * 60_000),
   cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
@@ -62,22 +78,30 @@ function sourceOverrides(json: string | undefined): Record<string, string> {
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-/** Runs the reference and Sluice `repeat` times each; keeps the fastest of each side. */
+/**
+ * Runs the reference and Sluice `repeat` times each, the reference first in each run unless
+ * `sluiceFirst` (when the reference replays what Sluice did); keeps the fastest of each side.
+ */
 async function compare(
   name: Comparison['name'],
   tool: string,
   reference: (run: number) => Promise<number>,
   sluice: (run: number) => Promise<CaptureResult>,
+  sluiceFirst = false,
 ): Promise<{ reference: { tool: string; seconds: number }; sluice: CaptureResult }> {
   let bestReference = Infinity;
   let best: CaptureResult | undefined;
   let peakRssKb = 0;
-  for (let run = 1; run <= settings.repeat; run++) {
+  const runReference = async (run: number) => {
     const seconds = await reference(run);
     progress(`${name} run ${run}: ${tool} ${seconds.toFixed(2)} s`);
     bestReference = Math.min(bestReference, seconds);
+  };
+  for (let run = 1; run <= settings.repeat; run++) {
+    if (!sluiceFirst) await runReference(run);
     const result = await sluice(run);
     progress(`${name} run ${run}: sluice ${result.seconds.toFixed(2)} s, ${result.events} events`);
+    if (sluiceFirst) await runReference(run);
     if (!best || result.seconds < best.seconds) best = result;
     peakRssKb = Math.max(peakRssKb, result.maxRssKb);
   }
@@ -88,7 +112,7 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, si
   const address: ServerAddress = { port: server.port, database: DATABASE, user: 'postgres', password: 'postgres' };
   const request = (mode: CaptureRequest['mode'], slot: string, endLsn: string | null): CaptureRequest => ({
     mode, host: '127.0.0.1', ...address, table: TABLE, publication: PUBLICATION, slot, rows: settings.rows, endLsn, timeoutMs: settings.timeoutMs,
-    sourceOverrides: settings.sourceOverrides,
+    sourceOverrides: settings.sourceOverrides, opensearch: null,
   });
   const databaseUrl = server.urlFor(DATABASE);
 
@@ -113,13 +137,53 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, si
     (run) => runCapture(build, request('stream', `sluice_${run}`, backlog.endLsn), signal, settings.cpuProfileDir),
   );
 
+  const documents = Math.min(settings.opensearchRows, settings.rows);
+  progress(`copying ${documents} rows for the OpenSearch case`);
+  await createOpenSearchTable(databaseUrl, documents);
+  let recorded: RecordedRequest[] = [];
+  const opensearch = await compare(
+    'opensearch',
+    'HTTP replay',
+    () => timeBulkReplay(recorded, OPENSEARCH_INDEX, documents, signal),
+    async (run) => {
+      const target = await startOpenSearchTarget({ record: true });
+      try {
+        const capture: CaptureRequest = {
+          ...request('opensearch', `sluice_os_${run}`, null),
+          table: OPENSEARCH_TABLE, publication: OPENSEARCH_PUBLICATION, rows: documents, opensearch: { url: target.url, index: OPENSEARCH_INDEX },
+        };
+        const result = await runCapture(build, capture, signal, settings.cpuProfileDir);
+        recorded = target.recorded;
+        return result;
+      } finally {
+        await target.close();
+      }
+    },
+    true,
+  );
+
   const comparisons: Comparison[] = [
     { name: 'snapshot', rows: settings.rows, unit: 'rows', ...snapshot, targets: TARGETS.snapshot },
     { name: 'stream', rows: backlog.changes, unit: 'changes', ...stream, targets: TARGETS.stream },
+    { name: 'opensearch', rows: documents, unit: 'docs', ...opensearch, targets: TARGETS.opensearch },
   ];
   process.stdout.write(`${comparisons.map(formatComparison).join('\n')}\n`);
   await writeResults(RESULTS_FILE, await context(databaseUrl, backlog), comparisons);
   progress(`results written to ${RESULTS_FILE}`);
+}
+
+/** The first `rows` rows of the bench table in a table of their own, in a publication of their own. */
+async function createOpenSearchTable(databaseUrl: string, rows: number): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE TABLE ${OPENSEARCH_TABLE} (LIKE ${TABLE} INCLUDING ALL) WITH (autovacuum_enabled = false)`);
+    await client.query(`INSERT INTO ${OPENSEARCH_TABLE} SELECT * FROM ${TABLE} ORDER BY id LIMIT $1`, [rows]);
+    await client.query(`VACUUM ANALYZE ${OPENSEARCH_TABLE}`);
+    await client.query(`CREATE PUBLICATION ${OPENSEARCH_PUBLICATION} FOR TABLE ${OPENSEARCH_TABLE}`);
+  } finally {
+    await client.end();
+  }
 }
 
 async function context(databaseUrl: string, backlog: Backlog): Promise<Record<string, unknown>> {
@@ -131,7 +195,7 @@ async function context(databaseUrl: string, backlog: Backlog): Promise<Record<st
   return {
     date: new Date().toISOString(),
     machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, postgres: version },
-    settings: { rows: settings.rows, changes: settings.changes, repeat: settings.repeat, sourceOverrides: settings.sourceOverrides },
+    settings: { rows: settings.rows, changes: settings.changes, opensearchRows: settings.opensearchRows, repeat: settings.repeat, sourceOverrides: settings.sourceOverrides },
     backlog,
   };
 }

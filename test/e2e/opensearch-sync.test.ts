@@ -20,6 +20,15 @@ import { startWorkerProcess } from '../support/worker-process.js';
 
 const BIG = `(SELECT string_agg(md5(random()::text), '') FROM generate_series(1, 400))`;
 
+/** A table of 100 rows with a TOASTed text column. */
+async function createDocuments(client: pg.Client, table: string): Promise<void> {
+  await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
+  // A primary-key change sends an unchanged TOASTed value only with REPLICA IDENTITY FULL; with
+  // DEFAULT the moved row arrives without it (the sink warns), so exact sync needs FULL here.
+  await client.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
+  await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${BIG}, g * 1.25 FROM generate_series(1, 100) g`);
+}
+
 async function runWorkload(client: pg.Client, table: string, from: number, rounds: number, seed: number): Promise<number> {
   let next = from;
   let s = seed;
@@ -55,11 +64,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
   async function sync(table: string, faults: (fake: FakeOpenSearch) => void = () => {}) {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
-    // A primary-key change sends an unchanged TOASTed value only with REPLICA IDENTITY FULL; with
-    // DEFAULT the moved row arrives without it (the sink warns), so exact sync needs FULL here.
-    await client.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
-    await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${BIG}, g * 1.25 FROM generate_series(1, 100) g`);
+    await createDocuments(client, table);
     const dir = workerDir();
     const deadLetters = path.join(dir.dir, 'dead-letters.jsonl');
     const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: process.env.DEBUG_OS ? 'warn' : 'silent' }, pino.destination(2)), {
@@ -159,9 +164,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     const table = 'killed';
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
-    await client.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
-    await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${BIG}, g * 1.25 FROM generate_series(1, 100) g`);
+    await createDocuments(client, table);
     const dir = workerDir();
     const index = `test.public.${table}`;
     const files = [

@@ -127,19 +127,19 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'linger.ms', type: 'LONG', default: 1, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Linger (ms)', validator: atLeast(0),
-      documentation: 'How long to wait in milliseconds for more records before sending a bulk request that is not full, so that light traffic still makes larger requests.',
+      documentation: 'Accepted for compatibility. A bulk request that is not full is sent when the worker has no more records at hand (the sink runner commits as soon as its channel runs dry), so light traffic is written at once.',
     },
     {
       name: 'max.in.flight.requests', type: 'INT', default: 5, importance: 'MEDIUM', group: WRITES, width: 'SHORT', displayName: 'Max In-flight Requests', validator: atLeast(1),
-      documentation: 'The most bulk requests sent at once. Changes to the same document never race: they stay in order whatever this is.',
+      documentation: 'Accepted for compatibility. This version sends one bulk request at a time, in record order.',
     },
     {
       name: 'max.buffered.records', type: 'INT', default: 20000, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Max Buffered Records', validator: atLeast(1),
-      documentation: 'The most records each task holds before it stops accepting more, which bounds its memory.',
+      documentation: 'Accepted for compatibility. The task holds at most one batch (batch.size records) before sending it, which bounds its memory.',
     },
     {
       name: 'flush.timeout.ms', type: 'LONG', default: 180000, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Flush Timeout (ms)', validator: atLeast(1),
-      documentation: 'How long in milliseconds a flush or a wait for buffer space may take before the task gives up with a retriable error.',
+      documentation: 'Accepted for compatibility and not used yet: a flush lasts as long as its retries (max.retries, retry.backoff.ms).',
     },
     {
       name: 'max.retries', type: 'INT', default: 5, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Max Retries', validator: atLeast(0),
