@@ -125,6 +125,10 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, si
     () => runCapture(build, request('snapshot', 'sluice_snapshot', null), signal, settings.cpuProfileDir),
   );
 
+  // Before the stream's slots exist, so its WAL is not in their backlog.
+  progress(`copying ${Math.min(settings.opensearchRows, settings.rows)} rows for the OpenSearch case`);
+  const documents = await createOpenSearchTable(databaseUrl, settings.opensearchRows);
+
   const runs = Array.from({ length: settings.repeat }, (_, i) => i + 1);
   await createSlots(databaseUrl, runs.flatMap((run) => [`ref_${run}`, `sluice_${run}`]));
   progress(`generating a backlog of ${settings.changes} changes`);
@@ -137,9 +141,6 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, si
     (run) => runCapture(build, request('stream', `sluice_${run}`, backlog.endLsn), signal, settings.cpuProfileDir),
   );
 
-  const documents = Math.min(settings.opensearchRows, settings.rows);
-  progress(`copying ${documents} rows for the OpenSearch case`);
-  await createOpenSearchTable(databaseUrl, documents);
   let recorded: RecordedRequest[] = [];
   const opensearch = await compare(
     'opensearch',
@@ -172,15 +173,16 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, si
   progress(`results written to ${RESULTS_FILE}`);
 }
 
-/** The first `rows` rows of the bench table in a table of their own, in a publication of their own. */
-async function createOpenSearchTable(databaseUrl: string, rows: number): Promise<void> {
+/** The first `rows` rows of the bench table in a table of their own, in a publication of their own; how many there are. */
+async function createOpenSearchTable(databaseUrl: string, rows: number): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     await client.query(`CREATE TABLE ${OPENSEARCH_TABLE} (LIKE ${TABLE} INCLUDING ALL) WITH (autovacuum_enabled = false)`);
-    await client.query(`INSERT INTO ${OPENSEARCH_TABLE} SELECT * FROM ${TABLE} ORDER BY id LIMIT $1`, [rows]);
+    const { rowCount } = await client.query(`INSERT INTO ${OPENSEARCH_TABLE} SELECT * FROM ${TABLE} ORDER BY id LIMIT $1`, [rows]);
     await client.query(`VACUUM ANALYZE ${OPENSEARCH_TABLE}`);
     await client.query(`CREATE PUBLICATION ${OPENSEARCH_PUBLICATION} FOR TABLE ${OPENSEARCH_TABLE}`);
+    return rowCount ?? 0;
   } finally {
     await client.end();
   }

@@ -187,4 +187,32 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     await client.end();
     expectSynced(rows, search.documents(index));
   });
+
+  it('keeps stored TOASTed text when an update leaves it unchanged (REPLICA IDENTITY DEFAULT: a partial update)', { timeout: 120_000 }, async () => {
+    const table = 'toasted';
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
+    await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${BIG}, g FROM generate_series(1, 20) g`);
+    const dir = workerDir();
+    const index = `test.public.${table}`;
+    const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: 'silent' }));
+    try {
+      await herder.start([
+        { name: 'search', config: { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: index } },
+        { name: 'source', config: postgresSourceConfig(db.url, { 'slot.name': `${db.name}_${table}`, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' }) },
+      ]);
+      await waitFor(() => search.documents(index).size === 20, 60_000, 'the snapshot indexed');
+      // Only title and price change: pgoutput marks the TOASTed body unchanged, the event carries the placeholder.
+      await client.query(`UPDATE ${table} SET title = 'renamed ' || id, price = price + 0.5 WHERE id <= 10`);
+      await client.query(`INSERT INTO ${table} VALUES (-1, 'marker', NULL, 0)`);
+      await waitFor(() => search.documents(index).has('-1'), 60_000, 'the marker document');
+      const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
+      expectSynced(rows, search.documents(index));
+      expect(search.documents(index).get('3')!.source['title']).toBe('renamed 3');
+    } finally {
+      await client.end();
+      await herder.shutdown();
+    }
+  });
 });
