@@ -5,15 +5,20 @@ import { created, snapshotRead } from '../../transforms/debezium-events.fixture.
 import { EXTRACT_NEW_RECORD_STATE_CLASS } from '../../transforms/extract-new-record-state.js';
 import { createTransform } from '../../transforms/plugins.js';
 import { envelope, isMarker, MARKER_PREFIX, startCapture, type Capture } from '../../../test/support/capture.js';
-import { createTestDatabase, type TestDatabase } from '../../../test/support/postgres.js';
+import { withClient, type TestDatabase } from '../../../test/support/postgres.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../../embedded/postgres-server.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { envelopeVersion, flatRowVersion } from './version.js';
 
-let db: TestDatabase;
+// A server of its own: the race below depends on exactly which transactions a slot's creation waits
+// for, and on a shared server other test files' transactions would join in (and wait on these).
+let server: EmbeddedPostgresServer;
+let db: Pick<TestDatabase, 'url' | 'sql'>;
 beforeAll(async () => {
-  db = await createTestDatabase('os_version');
+  server = await startEmbeddedPostgres();
+  db = { url: server.url, sql: (text, values) => withClient(server.url, async (c) => (await c.query(text, values as unknown[])).rows) };
 });
-afterAll(() => db.drop());
+afterAll(() => server.stop());
 
 const versionOf = (event: ChangeEvent) => envelopeVersion(event.value as Record<string, unknown>);
 const source = (event: ChangeEvent) => envelope(event).source;
