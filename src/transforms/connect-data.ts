@@ -43,6 +43,11 @@ export function requireStruct(schema: ConnectSchema, value: unknown, purpose: st
 }
 
 /** The fields of a struct schema (none for any other schema). */
+/** The record as a transform reads it: a struct checked against its schema, or a map when schemaless. */
+export function requireRecord(schema: ConnectSchema | null, value: unknown, purpose: string): Struct {
+  return schema === null ? requireMap(value, purpose) : requireStruct(schema, value, purpose);
+}
+
 export function fieldsOf(schema: ConnectSchema): readonly ConnectField[] {
   return schema.fields ?? [];
 }

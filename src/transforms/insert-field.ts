@@ -12,7 +12,7 @@ import type { ConfigDefinition, ConfigProblem } from '../config/config-definitio
 import type { ConfigValues } from '../config/config-values.js';
 import type { Transform } from '../contracts/transform.js';
 import type { ChangeEvent, ConnectSchema, SinkRecord } from '../events.js';
-import { appendFields, LOGICAL, requireMap, requireStruct, type Addition } from './connect-data.js';
+import { appendFields, LOGICAL, requireRecord, type Addition } from './connect-data.js';
 import type { RecordSide } from './record-side.js';
 import { keyAndValuePlugins, type TransformPlugin } from './transform-plugin.js';
 
@@ -89,7 +89,7 @@ export function createInsertField(values: ConfigValues, side: RecordSide): Trans
       const data = side.data(event);
       if (data === null) return event;
       const schema = side.schema(event);
-      const struct = schema === null ? requireMap(data, PURPOSE) : requireStruct(schema, data, PURPOSE);
+      const struct = requireRecord(schema, data, PURPOSE);
       const additions: Addition[] = fields.flatMap((field) => {
         const value = field.valueOf(event);
         // Kafka adds the field to the schema even when it has no value for this record.

@@ -13,7 +13,7 @@ import type { ConfigDefinition } from '../config/config-definition.js';
 import { nonEmptyString } from '../config/validators.js';
 import type { Transform } from '../contracts/transform.js';
 import type { ConnectSchema } from '../events.js';
-import { describeValue, findField, LOGICAL, requireMap, requireStruct } from './connect-data.js';
+import { describeValue, findField, LOGICAL, requireRecord } from './connect-data.js';
 import type { RecordSide } from './record-side.js';
 import { keyAndValuePlugins, type TransformPlugin } from './transform-plugin.js';
 
@@ -100,7 +100,7 @@ export function createMaskField(fields: readonly string[], replacement: string |
       const data = side.data(event);
       if (data === null) return event;
       const schema = side.schema(event);
-      const struct = schema === null ? requireMap(data, PURPOSE) : requireStruct(schema, data, PURPOSE);
+      const struct = requireRecord(schema, data, PURPOSE);
       const updated: Record<string, unknown> = { ...struct };
       for (const name of masked) {
         if (!Object.hasOwn(struct, name)) continue;
