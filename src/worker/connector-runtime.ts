@@ -28,7 +28,7 @@ import { isRetriable } from '../errors.js';
 import type { ConnectorConfig, State, TargetState, TaskStatus } from './herder.js';
 import type { ConnectorPlugin } from './plugins.js';
 import type { Metrics } from './metrics.js';
-import type { LagProbe } from './plugins.js';
+import { sinkTopics, type LagProbe } from './plugins.js';
 import type { ProgressLog } from './progress-log.js';
 import { SinkRunner } from './sink-runner.js';
 import { SourceRunner, type SinkTarget } from './source-runner.js';
@@ -91,7 +91,7 @@ export class ConnectorRuntime implements SinkTarget {
   }
 
   accepts(topic: string): boolean {
-    return this.plugin.type === 'sink' && (this.selector ??= this.plugin.createSink(this.config).accepts)(topic);
+    return this.plugin.type === 'sink' && (this.selector ??= sinkTopics(this.plugin, this.config))(topic);
   }
 
   running(): SinkRunner | undefined {
@@ -186,7 +186,8 @@ export class ConnectorRuntime implements SinkTarget {
 
   private async startSink(config: ConnectorConfig): Promise<void> {
     if (this.plugin.type !== 'sink') return;
-    const { task, accepts } = this.plugin.createSink(config);
+    const task = this.plugin.createSink(config);
+    const accepts = sinkTopics(this.plugin, config);
     const runner: SinkRunner = new SinkRunner({
       connector: this.name,
       task,

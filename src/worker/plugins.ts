@@ -44,13 +44,14 @@ export interface LagProbe {
 
 export interface SinkPlugin extends PluginBase {
   type: 'sink';
-  createSink(config: RawConfig): { task: SinkTask; accepts: TopicSelector };
+  createSink(config: RawConfig): SinkTask;
 }
 
 export type ConnectorPlugin = SourcePlugin | SinkPlugin;
 
-function sinkSelector(definition: ConfigDefinition, config: RawConfig): TopicSelector {
-  return createTopicSelector(parseOrThrow(definition, config).values);
+/** The topics a sink connector takes (Connect's `topics` / `topics.regex`), from its config. */
+export function sinkTopics(plugin: SinkPlugin, config: RawConfig): TopicSelector {
+  return createTopicSelector(parseOrThrow(plugin.definition, config).values);
 }
 
 export const PLUGINS: readonly ConnectorPlugin[] = [
@@ -70,21 +71,21 @@ export const PLUGINS: readonly ConnectorPlugin[] = [
     className: FILE_SINK_CLASS,
     aliases: FILE_SINK_ALIASES,
     definition: FILE_SINK_CONFIG,
-    createSink: (config) => ({ task: new FileSinkTask(parseFileSinkConfig(config)), accepts: sinkSelector(FILE_SINK_CONFIG, config) }),
+    createSink: (config) => new FileSinkTask(parseFileSinkConfig(config)),
   },
   {
     type: 'sink',
     className: OPENSEARCH_SINK_CLASS,
     aliases: OPENSEARCH_SINK_ALIASES,
     definition: OPENSEARCH_SINK_CONFIG,
-    createSink: (config) => ({ task: new OpenSearchSinkTask(parseOpenSearchSinkConfig(config)), accepts: sinkSelector(OPENSEARCH_SINK_CONFIG, config) }),
+    createSink: (config) => new OpenSearchSinkTask(parseOpenSearchSinkConfig(config)),
   },
   {
     type: 'sink',
     className: NULL_SINK_CLASS,
     aliases: ['null'],
     definition: NULL_SINK_CONFIG,
-    createSink: (config) => ({ task: new NullSinkTask(), accepts: sinkSelector(NULL_SINK_CONFIG, config) }),
+    createSink: () => new NullSinkTask(),
   },
 ];
 
