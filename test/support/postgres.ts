@@ -4,6 +4,7 @@
  */
 import pg from 'pg';
 import { inject } from 'vitest';
+import { waitFor } from './wait.js';
 
 export interface TestDatabase {
   url: string;
@@ -55,4 +56,27 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
       });
     },
   };
+}
+
+/**
+ * Writes `sql` (one statement) in its own transaction and waits until the replication slot has
+ * confirmed that transaction. The slot is confirmed only once every sink holds everything up to
+ * it, so afterwards the pipeline has caught up with every write made before. A marker row seen in
+ * the sink is not enough: after a restart the snapshot may read it before the stream replays the
+ * changes made while the worker was down.
+ */
+export async function writeAndWaitForSlot(client: pg.Client, slot: string, sql: string, timeoutMs = 60_000): Promise<void> {
+  await client.query('BEGIN');
+  await client.query(sql);
+  const [written] = (await client.query<{ lsn: string }>(`SELECT pg_current_wal_insert_lsn()::text AS lsn`)).rows;
+  await client.query('COMMIT');
+  await waitFor(
+    async () => {
+      const { rows } = await client.query<{ past: boolean }>(`SELECT confirmed_flush_lsn > $2::pg_lsn AS past FROM pg_replication_slots WHERE slot_name = $1`, [slot, written!.lsn]);
+      return rows[0]?.past === true;
+    },
+    timeoutMs,
+    `slot ${slot} to confirm the write "${sql}"`,
+    100,
+  );
 }
