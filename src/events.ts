@@ -93,6 +93,14 @@ export interface SourceRecord {
   partition: OffsetMap;
   offset: OffsetMap;
   event: ChangeEvent | null;
+  /**
+   * Where the record stands in its partition's order, when the source can name it exactly: a
+   * string that sorts as the records come and is the same each time the record is read again
+   * (Postgres: every streamed change). Absent where a re-read may bring other records (snapshot
+   * rows read again after a crash see newer data). Offsets cannot serve: a restart resumes at an
+   * offset, and several records share one (a transaction's changes).
+   */
+  position?: string;
 }
 
 /**
@@ -103,6 +111,13 @@ export interface SourceRecord {
 export interface SinkRecord extends ChangeEvent {
   kafkaPartition: number;
   kafkaOffset: number;
+  /**
+   * Standalone: the source record's position (SourceRecord.position), or null when it has none.
+   * Kafka mode: null, the Kafka offset is the position. A sink that names what it writes after the
+   * records in it (S3 object keys) uses this when present: the same after a restart, unlike the
+   * standalone Kafka offsets, which count deliveries in this process.
+   */
+  position: string | null;
 }
 
 /** Sink-side positions: the next offset to read per topic partition (Kafka's committed offset). */

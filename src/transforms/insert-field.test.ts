@@ -8,7 +8,7 @@ import { createTransform } from './plugins.js';
 
 const VALUE = `${INSERT_FIELD_CLASS}$Value`;
 const row: ChangeEvent = createTransform(`${EXTRACT_FIELD_CLASS}$Value`, { field: 'after' }).apply(created)!;
-const sinkRecord: SinkRecord = { ...row, kafkaPartition: 3, kafkaOffset: 1042 };
+const sinkRecord: SinkRecord = { ...row, kafkaPartition: 3, kafkaOffset: 1042, position: null };
 const ALL = { 'topic.field': 'src_topic', 'partition.field': 'src_partition!', 'offset.field': 'src_offset?', 'timestamp.field': 'committed_at', 'static.field': 'origin', 'static.value': 'pg-main' };
 
 describe('InsertField', () => {

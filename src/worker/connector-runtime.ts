@@ -30,6 +30,7 @@ import type { ConnectorPlugin } from './plugins.js';
 import type { Metrics } from './metrics.js';
 import { sinkTopics, type LagProbe } from './plugins.js';
 import type { ProgressLog } from './progress-log.js';
+import { SinkPositions } from './sink-positions.js';
 import { SinkRunner } from './sink-runner.js';
 import { SourceRunner, type SinkTarget } from './source-runner.js';
 
@@ -195,6 +196,7 @@ export class ConnectorRuntime implements SinkTarget {
       commitIntervalMs: this.deps.commitIntervalMs,
       channelCapacity: this.deps.sinkChannelCapacity,
       accepts,
+      positions: await SinkPositions.load(this.deps.offsets, this.name),
       onFailure: (error) => this.runnerFailed(runner, error),
       metrics: this.deps.metrics.sinkTask(this.name, 0),
     });

@@ -10,6 +10,7 @@ import type { SourceTask } from '../contracts/source-task.js';
 import type { SinkRecord, SourceRecord, TopicPartitionOffsets } from '../events.js';
 import { MemoryOffsetStore } from './offsets/memory-offset-store.js';
 import { ProgressLog } from './progress-log.js';
+import { SinkPositions } from './sink-positions.js';
 import { SinkRunner } from './sink-runner.js';
 import { SourceRunner } from './source-runner.js';
 
@@ -36,6 +37,28 @@ function countingSource(): SourceTask & { polled: number; committed: number[] } 
   };
 }
 
+/**
+ * Emits records 1, 2, ... after `from` in transactions of ten, as a replication stream does: a
+ * record's offset is the end of the last whole transaction before it, so a restart at that offset
+ * reads the transaction again; each record has an exact position.
+ */
+function transactionalSource(from: number): SourceTask & { polled: number } {
+  return {
+    polled: from,
+    async start() {},
+    async poll(): Promise<SourceRecord[]> {
+      await new Promise((r) => setImmediate(r));
+      return Array.from({ length: 10 }, () => {
+        const n = ++this.polled;
+        const event = { topic: 'fake.t', key: { n }, value: { n }, keySchema: null, valueSchema: null, headers: {}, timestamp: 0 };
+        return { partition, offset: { n: n % 10 === 0 ? n : n - (n % 10) }, event, position: String(n).padStart(8, '0') };
+      });
+    },
+    async commit() {},
+    async stop() {},
+  };
+}
+
 /** A sink whose durability the test controls: `durableUpTo` is the next offset it reports durable. */
 function controlledSink(): SinkTask & { received: SinkRecord[]; durableUpTo: number; block: Promise<void> | null; fail: boolean } {
   return {
@@ -58,9 +81,9 @@ function controlledSink(): SinkTask & { received: SinkRecord[]; durableUpTo: num
   };
 }
 
-async function run(source: SourceTask, sinkTask: SinkTask) {
-  const offsets = new MemoryOffsetStore();
-  const sink = new SinkRunner({ connector: 'sink', task: sinkTask, logger, commitIntervalMs: 20, channelCapacity: 500, accepts: () => true });
+async function run(source: SourceTask, sinkTask: SinkTask, offsets = new MemoryOffsetStore()) {
+  const positions = await SinkPositions.load(offsets, 'sink');
+  const sink = new SinkRunner({ connector: 'sink', task: sinkTask, logger, commitIntervalMs: 20, channelCapacity: 500, accepts: () => true, positions });
   await sink.start();
   const runner = new SourceRunner({
     connector: 'src',
@@ -130,5 +153,30 @@ describe('source and sink runners', () => {
     expect(committed).toBeLessThanOrEqual(sinkTask.received.length);
     await runner.stop();
     await sink.stop();
+  });
+
+  it('skips, after a restart, the records the sink made durable beyond the offset the source resumes at', async () => {
+    const offsets = new MemoryOffsetStore();
+    const first = controlledSink();
+    first.durableUpTo = 255;
+    const before = await run(transactionalSource(0), first, offsets);
+    await sleep(300);
+    await before.runner.stop();
+    await before.sink.stop();
+    // The source resumes at the end of the last whole transaction the sink holds: 250.
+    const resumeAt = (await offsets.get('src', partition))!.n as number;
+    expect(resumeAt).toBe(250);
+    expect(await offsets.list('sink')).toEqual([{ partition: { kafka_topic: 'fake.t', kafka_partition: 0 }, offset: { position: '00000255' } }]);
+    const second = controlledSink();
+    second.durableUpTo = Number.MAX_SAFE_INTEGER;
+    const after = await run(transactionalSource(resumeAt), second, offsets);
+    await sleep(200);
+    await after.runner.stop();
+    await after.sink.stop();
+    // 251..255 are acknowledged without reaching the task; everything after arrives once, in order.
+    const received = second.received.map((r) => (r.key as { n: number }).n);
+    expect(received[0]).toBe(256);
+    expect(received).toEqual(Array.from({ length: received.length }, (_, i) => 256 + i));
+    expect(second.received[0]!.position).toBe('00000256');
   });
 });

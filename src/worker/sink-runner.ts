@@ -8,6 +8,9 @@
  * - Every topic is one partition (0) whose offsets count the events delivered in this process. The
  *   runner calls `preCommit` every `commitIntervalMs` and whenever its channel runs dry, and acks
  *   exactly the deliveries below the offsets the task returns.
+ * - A delivery the sink already holds from an earlier run (its position is at or before the one
+ *   recorded for the topic, see sink-positions.ts) is acknowledged without reaching the task; the
+ *   positions reached are recorded durably before the deliveries are acknowledged.
  * - Deliveries stay in `unacked` until acknowledged, so a put that fails with a retriable error is
  *   offered again after a backoff; a permanent failure marks the runner FAILED (its records are then
  *   never acknowledged, so their source positions are never confirmed).
@@ -20,10 +23,13 @@ import { isRetriable } from '../errors.js';
 import { BoundedQueue } from '../util/bounded-queue.js';
 import type { AckHandle } from './ack-tracker.js';
 import type { SinkTaskMetrics } from './metrics.js';
+import type { SinkPositions } from './sink-positions.js';
 
 export interface Delivery {
   event: ChangeEvent;
   handle: AckHandle;
+  /** The source record's position (SourceRecord.position), or null. */
+  position: string | null;
 }
 
 export type RunnerState = 'UNASSIGNED' | 'RUNNING' | 'FAILED' | 'STOPPED';
@@ -36,38 +42,49 @@ export interface SinkRunnerOptions {
   channelCapacity: number;
   /** Chooses the topics this sink takes (Connect's `topics` / `topics.regex`). */
   accepts(topic: string): boolean;
+  /** What this sink already holds from an earlier run: deliveries at or before it are skipped. */
+  positions: SinkPositions;
   /** Called once when the task fails for good (retriable errors are retried here first). */
   onFailure?: (error: unknown) => void;
   metrics?: SinkTaskMetrics;
 }
 
 /**
- * One topic's deliveries in this process: offsets are consecutive, so only the handles of the
- * unacknowledged ones are kept, from offset `base` on.
+ * One topic's deliveries in this process: offsets are consecutive, so only the unacknowledged
+ * ones are kept, from offset `base` on.
  */
 class TopicDeliveries {
   next = 0;
   private base = 0;
-  private handles: AckHandle[] = [];
+  private pending: Delivery[] = [];
   private head = 0;
 
   get unacked(): number {
-    return this.handles.length - this.head;
+    return this.pending.length - this.head;
   }
 
-  add(handle: AckHandle): number {
-    this.handles.push(handle);
+  add(delivery: Delivery): number {
+    this.pending.push(delivery);
     return this.next++;
+  }
+
+  /** The position of the last delivery below `offset` that has one, if any is still unacknowledged. */
+  positionBelow(offset: number): string | null {
+    for (let i = Math.min(offset - this.base, this.pending.length - this.head) - 1; i >= 0; i--) {
+      const position = this.pending[this.head + i]!.position;
+      if (position !== null) return position;
+    }
+    return null;
   }
 
   /** Acknowledges every delivery below `offset` (the next offset to read, as Kafka commits). */
   ackBelow(offset: number): void {
-    while (this.base < offset && this.head < this.handles.length) {
-      this.handles[this.head++]!.ack();
+    while (this.base < offset && this.head < this.pending.length) {
+      this.pending[this.head++]!.handle.ack();
       this.base++;
     }
-    if (this.head > 1024 && this.head * 2 > this.handles.length) {
-      this.handles = this.handles.slice(this.head);
+    if (this.head > 1024 && this.head * 2 > this.pending.length) {
+      this.pending = this.pending.slice(this.head);
       this.head = 0;
     }
   }
@@ -142,12 +159,16 @@ export class SinkRunner {
   }
 
   private async put(deliveries: Delivery[]): Promise<void> {
-    const records: SinkRecord[] = new Array(deliveries.length);
+    const records: SinkRecord[] = [];
     const opened: TopicPartition[] = [];
     let topic: string | undefined;
     let state: TopicDeliveries | undefined;
-    for (let i = 0; i < deliveries.length; i++) {
-      const { event, handle } = deliveries[i]!;
+    for (const delivery of deliveries) {
+      const { event, position } = delivery;
+      if (this.options.positions.skips(event.topic, position)) {
+        delivery.handle.ack();
+        continue;
+      }
       if (event.topic !== topic) {
         topic = event.topic;
         state = this.topics.get(topic);
@@ -156,7 +177,7 @@ export class SinkRunner {
           opened.push({ topic, partition: 0 });
         }
       }
-      records[i] = {
+      records.push({
         topic: event.topic,
         key: event.key,
         value: event.value,
@@ -165,21 +186,35 @@ export class SinkRunner {
         headers: event.headers,
         timestamp: event.timestamp,
         kafkaPartition: 0,
-        kafkaOffset: state!.add(handle),
-      };
+        kafkaOffset: state!.add(delivery),
+        position,
+      });
     }
+    if (records.length === 0) return;
     if (opened.length > 0) await this.options.task.open(opened);
     const started = Date.now();
     await this.withRetries('put', () => this.options.task.put(records));
     this.options.metrics?.recordPut(records.length, Date.now() - started);
   }
 
+  /** Asks the task what is durable; records how far that reaches, then acknowledges it. */
   private async commit(): Promise<void> {
     this.lastCommit = Date.now();
     const current = new Map<string, number>();
     for (const [topic, state] of this.topics) if (state.unacked > 0) current.set(`${topic}:0`, state.next);
     const durable = await this.withRetries('preCommit', () => this.options.task.preCommit(current));
-    for (const [key, offset] of durable) this.topics.get(key.slice(0, key.lastIndexOf(':')))?.ackBelow(offset);
+    const acked: Array<[TopicDeliveries, number]> = [];
+    const reached = new Map<string, string>();
+    for (const [key, offset] of durable) {
+      const topic = key.slice(0, key.lastIndexOf(':'));
+      const state = this.topics.get(topic);
+      if (!state) continue;
+      acked.push([state, offset]);
+      const position = state.positionBelow(offset);
+      if (position !== null) reached.set(topic, position);
+    }
+    if (reached.size > 0) await this.withRetries('commit', () => this.options.positions.advance(reached));
+    for (const [state, offset] of acked) state.ackBelow(offset);
   }
 
   private async withRetries<T>(stage: string, attempt: () => Promise<T>): Promise<T> {

@@ -154,7 +154,7 @@ export class SourceRunner {
         const runner = target.running()!;
         let batch = batches.get(runner);
         if (!batch) batches.set(runner, (batch = []));
-        batch.push({ event: events[i]!, handle });
+        batch.push({ event: events[i]!, handle, position: record.position ?? null });
       }
     }
     this.counts.records += records.length;

@@ -5,7 +5,7 @@ import { validateConfig } from '../../config/validate-config.js';
 import type { SinkRecord } from '../../events.js';
 import { NULL_SINK_CONFIG, NullSinkTask } from './null-sink.js';
 
-const RECORD: SinkRecord = { topic: 't', key: { id: 1 }, value: null, keySchema: null, valueSchema: null, headers: {}, timestamp: 0, kafkaPartition: 0, kafkaOffset: 0 };
+const RECORD: SinkRecord = { topic: 't', key: { id: 1 }, value: null, keySchema: null, valueSchema: null, headers: {}, timestamp: 0, kafkaPartition: 0, kafkaOffset: 0, position: null };
 
 describe('NullSinkTask', () => {
   it('discards records and reports whatever it was given as durable', async () => {

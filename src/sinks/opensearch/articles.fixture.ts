@@ -68,5 +68,5 @@ export const articlesTruncated: ChangeEvent = builder.truncate(ARTICLES, origin(
 
 /** An event as a sink receives it, at an offset of partition 0. */
 export function sinkRecord(event: ChangeEvent, offset: number): SinkRecord {
-  return { ...event, kafkaPartition: 0, kafkaOffset: offset };
+  return { ...event, kafkaPartition: 0, kafkaOffset: offset, position: null };
 }

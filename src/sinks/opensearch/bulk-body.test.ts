@@ -137,7 +137,7 @@ describe('bulk actions', () => {
 
   it('join actions into one NDJSON body whose items follow the body\'s order', () => {
     const p = planner({ topics: 'shop.public.orders,shop.public.articles' });
-    const actions = [sinkRecord(articleCreated, 0), sinkRecord(articleRetitled, 1), sinkRecord(articleDeleted, 2), { ...snapshotRead, kafkaPartition: 2, kafkaOffset: 0 }].map((r) => actionOf(p.plan(r)));
+    const actions = [sinkRecord(articleCreated, 0), sinkRecord(articleRetitled, 1), sinkRecord(articleDeleted, 2), { ...snapshotRead, kafkaPartition: 2, kafkaOffset: 0, position: null }].map((r) => actionOf(p.plan(r)));
     const body = bulkBody(actions);
     expect(body.items).toEqual(actions);
     expect(body.body).toBe(actions.map((a) => a.text).join(''));

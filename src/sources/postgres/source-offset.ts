@@ -72,3 +72,13 @@ export function readStreamResumeLsn(offset: OffsetMap | null): Lsn | null {
   const value = offset.lsn_commit ?? offset.lsn;
   return typeof value === 'number' && value > 0 ? value : null;
 }
+
+/**
+ * A streamed record's position (SourceRecord.position): the end of the transaction before it and
+ * its place among the records after that point, fixed-width hex so that strings sort as records
+ * come. A restart resumes at a transaction end and Postgres sends the same transactions again in
+ * the same order, so a record read again gets the same position.
+ */
+export function streamPosition(lastCommitLsn: Lsn, ordinal: number): string {
+  return lastCommitLsn.toString(16).padStart(16, '0') + ordinal.toString(16).padStart(8, '0');
+}

@@ -15,7 +15,7 @@ import type { ChangeEvent, Envelope, OffsetMap, Op, Row, SourceRecord } from '..
 import type { EventBuilder, EventOrigin } from '../event-builder.js';
 import { nowMicros } from '../event-builder.js';
 import type { Lsn } from '../lsn.js';
-import { streamOffset } from '../source-offset.js';
+import { streamOffset, streamPosition } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
 import { toJson } from '../../../json.js';
 import type { PgoutputMessage, RelationMessage, UpdateMessage } from './pgoutput-decoder.js';
@@ -58,6 +58,8 @@ export class ChangeHandler {
   private readonly tables = new Map<number, TableSchema | null>();
   private tx: OpenTransaction | null = null;
   private batch: SourceRecord[] = [];
+  /** Records emitted since `lastCommitLsn` last moved: the second half of their positions. */
+  private ordinal = 0;
 
   constructor(
     private readonly deps: ChangeHandlerDeps,
@@ -140,25 +142,25 @@ export class ChangeHandler {
     const offset = streamOffset({ lsnCommit: this.lastCommitLsn, lsn: this.lastCommitLsn, txId: xid, tsUsec: commitTimeUs });
     this.tx = { xid, commitTimeUs, finalLsn, offset, id: `${xid}:${finalLsn}`, order: 0, perTable: new Map() };
     if (this.deps.options.provideTransactionMetadata) {
-      this.batch.push({ partition: this.deps.partition, offset, event: this.deps.builder.transaction({ status: 'BEGIN', id: this.tx.id, commitTimeUs }) });
+      this.append(offset, this.deps.builder.transaction({ status: 'BEGIN', id: this.tx.id, commitTimeUs }));
     }
   }
 
   private commit(endLsn: Lsn, commitTimeUs: number): void {
     const tx = this.tx;
     this.tx = null;
-    this.lastCommitLsn = endLsn;
+    this.moveCommitLsn(endLsn);
     const offset = streamOffset({ lsnCommit: endLsn, lsn: endLsn, txId: tx?.xid ?? null, tsUsec: commitTimeUs });
     const event =
       tx && this.deps.options.provideTransactionMetadata ? this.deps.builder.transaction({ status: 'END', id: tx.id, commitTimeUs, counts: tx.perTable }) : null;
-    this.batch.push({ partition: this.deps.partition, offset, event });
+    this.append(offset, event);
   }
 
   private heartbeat(lsn: Lsn): void {
     if (lsn <= this.lastCommitLsn) return;
-    this.lastCommitLsn = lsn;
+    this.moveCommitLsn(lsn);
     const offset = streamOffset({ lsnCommit: lsn, lsn, txId: null, tsUsec: null });
-    this.batch.push({ partition: this.deps.partition, offset, event: this.deps.builder.heartbeat() });
+    this.append(offset, this.deps.builder.heartbeat());
   }
 
   /**
@@ -213,7 +215,17 @@ export class ChangeHandler {
 
   private push(event: ChangeEvent): void {
     const offset = this.tx?.offset ?? streamOffset({ lsnCommit: this.lastCommitLsn, lsn: this.lastCommitLsn, txId: null, tsUsec: null });
-    this.batch.push({ partition: this.deps.partition, offset, event });
+    this.append(offset, event);
+  }
+
+  private append(offset: OffsetMap, event: ChangeEvent | null): void {
+    if (event === null) this.batch.push({ partition: this.deps.partition, offset, event });
+    else this.batch.push({ partition: this.deps.partition, offset, event, position: streamPosition(this.lastCommitLsn, this.ordinal++) });
+  }
+
+  private moveCommitLsn(lsn: Lsn): void {
+    this.lastCommitLsn = lsn;
+    this.ordinal = 0;
   }
 }
 
