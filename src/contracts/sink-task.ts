@@ -38,4 +38,9 @@ export interface SinkTaskContext {
   connector: string;
   taskId: number;
   logger: Logger;
+  /**
+   * Whether a record's `kafkaOffset` names the same record after a restart (Kafka mode), or only
+   * counts deliveries in this process (standalone, where `SinkRecord.position` names records).
+   */
+  stableOffsets: boolean;
 }

@@ -17,6 +17,8 @@ import {
   parseOpenSearchSinkConfig,
 } from '../sinks/opensearch/opensearch-sink-config.js';
 import { OpenSearchSinkTask } from '../sinks/opensearch/sink-task.js';
+import { parseS3SinkConfig, S3_PARQUET_SINK_ALIASES, S3_PARQUET_SINK_CLASS, S3_SINK_CONFIG } from '../sinks/s3-parquet/s3-sink-config.js';
+import { S3ParquetSinkTask } from '../sinks/s3-parquet/s3-sink-task.js';
 import { NULL_SINK_CLASS, NULL_SINK_CONFIG, NullSinkTask } from '../sinks/null/null-sink.js';
 import { createTopicSelector, type TopicSelector } from '../sinks/topic-selector.js';
 import { parsePostgresSourceConfig, POSTGRES_SOURCE_CLASS, POSTGRES_SOURCE_CONFIG } from '../sources/postgres/postgres-source-config.js';
@@ -79,6 +81,13 @@ export const PLUGINS: readonly ConnectorPlugin[] = [
     aliases: OPENSEARCH_SINK_ALIASES,
     definition: OPENSEARCH_SINK_CONFIG,
     createSink: (config) => new OpenSearchSinkTask(parseOpenSearchSinkConfig(config)),
+  },
+  {
+    type: 'sink',
+    className: S3_PARQUET_SINK_CLASS,
+    aliases: S3_PARQUET_SINK_ALIASES,
+    definition: S3_SINK_CONFIG,
+    createSink: (config) => new S3ParquetSinkTask(parseS3SinkConfig(config)),
   },
   {
     type: 'sink',

@@ -117,7 +117,7 @@ export class SinkRunner {
   }
 
   async start(): Promise<void> {
-    await this.options.task.start({ connector: this.options.connector, taskId: 0, logger: this.options.logger });
+    await this.options.task.start({ connector: this.options.connector, taskId: 0, logger: this.options.logger, stableOffsets: false });
     this.state = 'RUNNING';
     this.loop = this.run().catch((error: unknown) => this.fail(error));
   }

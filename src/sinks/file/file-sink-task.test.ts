@@ -9,7 +9,7 @@ import type { SinkRecord } from '../../events.js';
 import { parseFileSinkConfig } from './file-sink-config.js';
 import { FileSinkTask } from './file-sink-task.js';
 
-const CONTEXT = { connector: 'audit', taskId: 0, logger: pino({ level: 'silent' }) };
+const CONTEXT = { connector: 'audit', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false };
 
 function record(topic: string, offset: number, key: unknown, value: unknown, headers: Record<string, string> = {}): SinkRecord {
   return { topic, key, value, keySchema: null, valueSchema: null, headers, timestamp: 1_700_000_000_000, kafkaPartition: 0, kafkaOffset: offset, position: null };

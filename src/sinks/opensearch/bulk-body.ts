@@ -39,7 +39,7 @@ import { DocumentIds, offsetDocumentId } from './document-id.js';
 import { DocumentConverter, type Document } from './document-values.js';
 import { IndexNamer } from './index-name.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
-import { PlaceholderDetector } from './toast.js';
+import { PlaceholderDetector } from '../toast.js';
 import { VERSION_TYPE } from './version.js';
 
 /** Sets `params.doc`'s fields unless the stored document is newer than `params.version`. */

@@ -24,7 +24,7 @@
 import type { ConnectSchema, Row } from '../../events.js';
 import { formatIsoDate, formatTime, MICROS_PER_DAY } from '../../sources/postgres/types/calendar.js';
 import { LOGICAL, isPlainObject } from '../../transforms/connect-data.js';
-import { decimalValue, unscaledValue } from './decimal.js';
+import { decimalValue, unscaledValue } from '../decimal.js';
 
 export type Document = Record<string, unknown>;
 

@@ -1,16 +1,16 @@
 /**
  * Unchanged TOASTed columns. Postgres does not log a large value that an UPDATE left unchanged
  * (unless the table has REPLICA IDENTITY FULL), so the source writes a placeholder in its place
- * (`unavailable.value.placeholder`, by default `__debezium_unavailable_value`). Writing that text into
- * the index would overwrite the real value; `unavailableFields` names the fields holding it so the
- * write can leave them out and keep what is stored.
+ * (`unavailable.value.placeholder`, by default `__debezium_unavailable_value`). Writing that text as
+ * data would stand in for the real value; `unavailableFields` names the fields holding it so a sink
+ * can leave them out (OpenSearch keeps what is stored) or write them as null and list them (S3 Parquet).
  *
  * The placeholder is recognised in each form a source gives it: the string itself (our source, for
  * every column type), its UTF-8 bytes as base64 (Debezium, for bytea columns) and a one-element
  * array of it (Debezium, for array columns). Pure; called per row, before any value is converted
  * (a placeholder in a numeric column is not a decimal).
  */
-import type { ConnectSchema, Row } from '../../events.js';
+import type { ConnectSchema, Row } from '../events.js';
 
 const NONE: readonly string[] = Object.freeze([]);
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Envelope } from '../../events.js';
-import { ARTICLES, articleCreated, articleMovedHere, articleRetitled } from './articles.fixture.js';
+import type { Envelope } from '../events.js';
+import { ARTICLES, articleCreated, articleMovedHere, articleRetitled } from './opensearch/articles.fixture.js';
 import { PlaceholderDetector } from './toast.js';
 
 const after = (event: { value: unknown }) => (event.value as Envelope).after!;

@@ -1,7 +1,7 @@
 /**
  * Decimals as Debezium sends them (a Connect Decimal: base64 of the unscaled value's big-endian
  * two's complement, with the scale in the schema; or a VariableScaleDecimal struct carrying its own
- * scale) turned into what a search engine can hold without losing anything.
+ * scale) turned into what a sink can hold without losing anything (OpenSearch documents, Parquet).
  *
  * `decimalText` is the exact value as plain decimal text ("5094.61", "-0.005", "1.50": the scale's
  * digits are kept). `decimalValue` is that text, or a JSON number when the number's shortest text

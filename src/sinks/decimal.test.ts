@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { numericMapping } from '../../sources/postgres/types/numeric.js';
+import { numericMapping } from '../sources/postgres/types/numeric.js';
 import { decimalText, decimalValue, unscaledValue } from './decimal.js';
 
 /** The Postgres source's own encoding of a numeric(precision, scale) text. */

@@ -1,0 +1,247 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, SluiceError } from '../../errors.js';
+import { startS3Server, type S3TestServer } from '../../../test/support/s3-server.js';
+import { openObjectStore, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
+
+const MiB = 1024 * 1024;
+const BUCKET = 'sink';
+const logger = pino({ level: 'silent' });
+
+let server: S3TestServer;
+let files: string;
+
+beforeAll(async () => {
+  server = await startS3Server();
+  await server.createBucket(BUCKET);
+  files = await mkdtemp(join(tmpdir(), 's3-object-store-'));
+});
+
+afterAll(async () => {
+  await server.stop();
+  await rm(files, { recursive: true, force: true });
+});
+
+function settings(overrides: Partial<ObjectStoreSettings> = {}): ObjectStoreSettings {
+  return { url: server.endpoint, bucket: BUCKET, region: 'us-east-1', pathStyle: true, accessKeyId: 'test', secretAccessKey: 'test', partSize: 5 * MiB, ...overrides };
+}
+
+async function withStore<T>(run: (store: ObjectStore) => Promise<T>, overrides: Partial<ObjectStoreSettings> = {}): Promise<T> {
+  const store = openObjectStore(settings(overrides), logger);
+  try {
+    return await run(store);
+  } finally {
+    store.close();
+  }
+}
+
+async function localFile(name: string, bytes: number): Promise<{ path: string; content: Buffer }> {
+  const content = randomBytes(bytes);
+  const path = join(files, name);
+  await writeFile(path, content);
+  return { path, content };
+}
+
+async function readBack(key: string): Promise<Buffer> {
+  const object = await server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  return Buffer.from(await object.Body!.transformToByteArray());
+}
+
+async function objectExists(key: string): Promise<boolean> {
+  return server.client.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })).then(() => true, (error: { name?: string }) => {
+    if (error.name === 'NotFound') return false;
+    throw error;
+  });
+}
+
+/** The multipart uploads of a key by state, after also asking fauxqs that the ended ones are really gone. */
+async function multipartStates(key: string): Promise<string[]> {
+  const records = server.multipartUploads().filter((record) => record.key === key);
+  for (const record of records.filter((r) => r.state !== 'open')) {
+    const probe = server.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: record.uploadId }));
+    await expect(probe).rejects.toMatchObject({ name: 'NoSuchUpload' });
+  }
+  return records.map((record) => record.state);
+}
+
+async function failure(promise: Promise<unknown>): Promise<SluiceError> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(SluiceError);
+  return error as SluiceError;
+}
+
+async function unusedPort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe('S3ObjectStore against fauxqs', () => {
+  it('checks an existing bucket and names it in describe()', async () => {
+    await withStore(async (store) => {
+      await store.check();
+      expect(store.describe()).toBe(`s3://${BUCKET} at ${server.endpoint}`);
+    });
+  });
+
+  it('uploads a small file with one PUT and reads it back byte for byte', async () => {
+    const { path, content } = await localFile('small.bin', 1000);
+    await withStore((store) => store.upload('topics/t/small.parquet', path, content.length));
+    expect((await readBack('topics/t/small.parquet')).equals(content)).toBe(true);
+    expect(server.multipartUploads().filter((r) => r.key === 'topics/t/small.parquet')).toEqual([]);
+  });
+
+  it('uploads a file larger than three parts as a multipart upload and reads it back byte for byte', async () => {
+    const { path, content } = await localFile('large.bin', 15 * MiB + 4321);
+    const parts = new Set<string>();
+    server.intercept((request) => {
+      if (request.key === 'topics/t/large.parquet' && request.query.has('partNumber')) parts.add(request.query.get('partNumber')!);
+      return undefined;
+    });
+    try {
+      await withStore((store) => store.upload('topics/t/large.parquet', path, content.length));
+    } finally {
+      server.intercept(null);
+    }
+    expect([...parts].sort()).toEqual(['1', '2', '3', '4']);
+    expect((await readBack('topics/t/large.parquet')).equals(content)).toBe(true);
+    expect(await multipartStates('topics/t/large.parquet')).toEqual(['completed']);
+  });
+
+  it('replaces the object when the same key is uploaded again', async () => {
+    const first = await localFile('first.bin', 6 * MiB);
+    const second = await localFile('second.bin', 2000);
+    await withStore(async (store) => {
+      await store.upload('topics/t/again.parquet', first.path, first.content.length);
+      await store.upload('topics/t/again.parquet', second.path, second.content.length);
+      expect(await store.list('topics/t/again')).toEqual(['topics/t/again.parquet']);
+    });
+    expect((await readBack('topics/t/again.parquet')).equals(second.content)).toBe(true);
+  });
+
+  it('leaves no object and no open multipart upload when the server keeps failing a part', async () => {
+    const { path, content } = await localFile('fails.bin', 12 * MiB);
+    server.intercept((request) => (request.key === 'topics/t/fails.parquet' && request.query.get('partNumber') === '2' ? { status: 500, code: 'InternalError' } : undefined));
+    let error;
+    try {
+      error = await failure(withStore((store) => store.upload('topics/t/fails.parquet', path, content.length)));
+    } finally {
+      server.intercept(null);
+    }
+    expect(error.retriable).toBe(true);
+    expect(error.code).toBe('S3_UNAVAILABLE');
+    expect(error.message).toContain('500 InternalError');
+    expect(await objectExists('topics/t/fails.parquet')).toBe(false);
+    expect(await multipartStates('topics/t/fails.parquet')).toEqual(['aborted']);
+  });
+
+  it('leaves no object and no open multipart upload when the file is truncated during its upload', async () => {
+    const { path, content } = await localFile('shrinks.bin', 40 * MiB);
+    // Once a part has reached the server at most 4 parts (of 8) have been read: the rest is cut off.
+    let truncated = false;
+    server.intercept(async (request) => {
+      if (request.key === 'topics/t/shrinks.parquet' && request.query.has('partNumber') && !truncated) {
+        truncated = true;
+        await truncate(path, 7 * MiB);
+      }
+      return undefined;
+    });
+    let error;
+    try {
+      error = await failure(withStore((store) => store.upload('topics/t/shrinks.parquet', path, content.length)));
+    } finally {
+      server.intercept(null);
+    }
+    expect(truncated).toBe(true);
+    expect(error.code).toBe('STORE_SOURCE_CHANGED');
+    expect(error.retriable).toBe(true);
+    expect(error.message).toContain(`expected ${40 * MiB} bytes`);
+    expect(await objectExists('topics/t/shrinks.parquet')).toBe(false);
+    expect(await multipartStates('topics/t/shrinks.parquet')).toEqual(['aborted']);
+  });
+
+  it('publishes nothing when the local file is shorter than announced or missing', async () => {
+    const { path, content } = await localFile('short.bin', 3000);
+    await withStore(async (store) => {
+      const short = await failure(store.upload('topics/t/short.parquet', path, content.length + 1));
+      expect(short.code).toBe('STORE_SOURCE_CHANGED');
+      expect(short.message).toContain('ended after 3000 bytes');
+      const missing = await failure(store.upload('topics/t/missing.parquet', join(files, 'no-such-file'), 10));
+      expect(missing.code).toBe('STORE_SOURCE_CHANGED');
+      expect(missing.message).toContain('could not be opened');
+    });
+    expect(await objectExists('topics/t/short.parquet')).toBe(false);
+    expect(await objectExists('topics/t/missing.parquet')).toBe(false);
+  });
+
+  it('names s3.bucket.name when the bucket does not exist, at check and at upload', async () => {
+    const { path, content } = await localFile('nobucket.bin', 100);
+    const expected = `s3.bucket.name "no-such-bucket" does not exist at ${server.endpoint}: create it or set s3.bucket.name.`;
+    await withStore(async (store) => {
+      const atCheck = await failure(store.check());
+      expect(atCheck).toBeInstanceOf(ConfigError);
+      expect(atCheck.message).toBe(expected);
+      const atUpload = await failure(store.upload('k', path, content.length));
+      expect(atUpload).toBeInstanceOf(ConfigError);
+      expect(atUpload.message).toBe(expected);
+    }, { bucket: 'no-such-bucket' });
+  });
+
+  it('says which store.url cannot be reached, as a retriable error', async () => {
+    const url = `http://127.0.0.1:${await unusedPort()}`;
+    const { path, content } = await localFile('unreachable.bin', 100);
+    await withStore(async (store) => {
+      for (const attempt of [() => store.check(), () => store.upload('k', path, content.length)]) {
+        const error = await failure(attempt());
+        expect(error.retriable).toBe(true);
+        expect(error.code).toBe('S3_UNREACHABLE');
+        expect(error.message).toContain(`Cannot reach S3 at store.url ${url}`);
+        expect(error.message).toContain('ECONNREFUSED');
+      }
+    }, { url });
+  });
+
+  it('classifies refusals: credentials and permissions are permanent and name the keys, throttling is retriable', async () => {
+    const { path, content } = await localFile('refused.bin', 100);
+    const cases = [
+      { method: 'PUT', fault: { status: 403, code: 'InvalidAccessKeyId' }, code: 'S3_CREDENTIALS_REFUSED', retriable: false, mentions: 'aws.access.key.id' },
+      { method: 'HEAD', fault: { status: 403, code: 'AccessDenied' }, code: 'S3_ACCESS_DENIED', retriable: false, mentions: 's3:PutObject' },
+      { method: 'PUT', fault: { status: 503, code: 'SlowDown' }, code: 'S3_UNAVAILABLE', retriable: true, mentions: 'retrying' },
+      { method: 'HEAD', fault: { status: 301, code: 'PermanentRedirect' }, code: 'CONFIG_INVALID', retriable: false, mentions: 'set s3.region' },
+    ];
+    for (const { method, fault, code, retriable, mentions } of cases) {
+      server.intercept((request) => (request.method === method ? fault : undefined));
+      try {
+        const error = await failure(withStore((store) => (method === 'HEAD' ? store.check() : store.upload('refused.parquet', path, content.length))));
+        expect({ code: error.code, retriable: error.retriable }).toEqual({ code, retriable });
+        expect(error.message).toContain(mentions);
+      } finally {
+        server.intercept(null);
+      }
+    }
+  });
+
+  it('lists every key under a prefix across pages', async () => {
+    const keys = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(5, '0')}.parquet`);
+    for (let i = 0; i < keys.length; i += 100) {
+      await Promise.all(keys.slice(i, i + 100).map((key) => server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: key }))));
+    }
+    await server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'manyother/x.parquet', Body: 'x' }));
+    const firstPage = await server.client.send(new ListObjectsV2Command({ Bucket: BUCKET, Prefix: 'many/' }));
+    expect(firstPage.IsTruncated).toBe(true);
+    expect(firstPage.Contents).toHaveLength(1000);
+    await withStore(async (store) => {
+      expect(await store.list('many/')).toEqual(keys);
+      expect(await store.list('many')).toEqual([...keys, 'manyother/x.parquet']);
+      expect(await store.list('nothing/')).toEqual([]);
+    });
+  });
+});

@@ -1,0 +1,380 @@
+/**
+ * The S3 Parquet sink's config: every key it reads, declared once (config/config-definition.ts), and
+ * `parseS3SinkConfig`, which turns a connector's flat string map into the typed settings the sink
+ * task, its object store and its partitioner use. Pure apart from reading os.tmpdir(); called when
+ * the connector starts or is validated; throws one ConfigError listing every problem.
+ *
+ * Keys shared with Confluent's S3 sink keep their names and meaning (s3.bucket.name, s3.region,
+ * s3.part.size, topics.dir, flush.size, rotate.*, partitioner.class, path.format,
+ * partition.duration.ms, timezone, locale, timestamp.*, partition.field.name, format.class,
+ * parquet.codec), so configs move over. Where we differ:
+ * - `flush.size` defaults to 0, no record limit (Confluent requires it): files rotate by size
+ *   (`rotate.size.bytes`, our key) and time, which bounds them better than a record count.
+ * - `timezone` defaults to UTC and `path.format` / `partition.duration.ms` to daily partitions
+ *   (Confluent has no defaults and refuses a TimeBasedPartitioner without them).
+ * - `timestamp.field` has no default (Confluent's is "timestamp"): RecordField needs it named.
+ * Our own keys: `store.url` (S3-compatible servers and local directories), `rotate.size.bytes`,
+ * `buffer.memory.bytes`, `staging.dir`, `parquet.row.group.rows`, `metadata.field.prefix`,
+ * `unavailable.value.placeholder`.
+ */
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { combineDefinitions, type ConfigDefinition, type ConfigProblem, type Validator } from '../../config/config-definition.js';
+import type { ConfigValues } from '../../config/config-values.js';
+import { SINK_CONNECTOR_CONFIG } from '../../config/connector-common.js';
+import { parseOrThrow, type RawConfig } from '../../config/validate-config.js';
+import { atLeast, oneOf } from '../../config/validators.js';
+import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER } from '../opensearch/opensearch-sink-config.js';
+import type { ObjectStoreSettings } from './object-store.js';
+import { DAILY_PATH_FORMAT } from './partitioner.js';
+import { pathFormatError } from './path-format.js';
+import { TIMESTAMP_EXTRACTORS, type TimestampExtractorKind } from './timestamp-extractor.js';
+
+/** Our short name, and the class names of the sinks whose configs we accept. */
+export const S3_PARQUET_SINK_CLASS = 'S3ParquetSink';
+export const CONFLUENT_S3_SINK_CLASS = 'io.confluent.connect.s3.S3SinkConnector';
+export const AIVEN_S3_SINK_CLASS = 'io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector';
+export const S3_PARQUET_SINK_ALIASES: readonly string[] = [CONFLUENT_S3_SINK_CLASS, AIVEN_S3_SINK_CLASS];
+
+const MIN_PART_SIZE = 5 * 1024 * 1024;
+
+export const PARTITIONERS = ['TimeBasedPartitioner', 'DailyPartitioner', 'HourlyPartitioner', 'FieldPartitioner', 'DefaultPartitioner'] as const;
+const CONFLUENT_PARTITIONER_PACKAGE = 'io.confluent.connect.storage.partitioner.';
+const FORMAT_CLASSES: Readonly<Record<string, OutputFormat>> = {
+  parquet: 'parquet',
+  json: 'json',
+  'io.confluent.connect.s3.format.parquet.ParquetFormat': 'parquet',
+  'io.confluent.connect.s3.format.json.JsonFormat': 'json',
+};
+const PARQUET_CODECS = ['snappy', 'zstd', 'gzip', 'none'] as const;
+
+export type PartitionerClass = (typeof PARTITIONERS)[number];
+export type OutputFormat = 'parquet' | 'json';
+export type ParquetCodec = (typeof PARQUET_CODECS)[number];
+
+const STORE = 'Object Store';
+const FILES = 'Files';
+const PARTITIONING = 'Partitioning';
+const ROWS = 'Rows';
+
+const storeUrl: Validator = {
+  describe: 'http(s)://host:port or file:///directory',
+  check: (value) => storeUrlProblem(String(value)),
+};
+
+const bucketName: Validator = {
+  describe: 'a bucket name',
+  check: (value) => (/[/\s]/.test(String(value)) ? 'A bucket name has no slashes or spaces: write my-bucket, not s3://my-bucket/ (put key prefixes in topics.dir)' : undefined),
+};
+
+const keyPrefix: Validator = {
+  describe: 'a key prefix such as topics or data/cdc',
+  check: (value) => {
+    const prefix = trimSlashes(String(value));
+    return prefix !== '' && prefix.split('/').some((segment) => segment === '' || segment === '.' || segment === '..') ? 'Path segments may not be empty, . or ..' : undefined;
+  },
+};
+
+const offOrPositive: Validator = {
+  describe: '-1 (off) or [1,...]',
+  check: (value) => (value === -1 || (typeof value === 'number' && value >= 1) ? undefined : 'Value must be -1 (off) or at least 1'),
+};
+
+const jodaPattern: Validator = {
+  describe: "a Joda-Time pattern such as 'year'=YYYY/'month'=MM",
+  check: (value) => pathFormatError(String(value)),
+};
+
+const timeZone: Validator = {
+  describe: 'an IANA time zone',
+  check: (value) => (canonicalTimeZone(String(value)) === undefined ? `Unknown time zone "${String(value)}": use an IANA name such as UTC, Europe/Berlin or America/New_York` : undefined),
+};
+
+const locale: Validator = {
+  describe: 'a locale such as en-US',
+  check: (value) => (canonicalLocale(String(value)) === undefined ? `"${String(value)}" is not a locale this runtime has data for: use a language tag such as en-US, de-DE or fr-FR` : undefined),
+};
+
+export const S3_SINK_KEYS: ConfigDefinition = {
+  checks: [checkStore, checkPartitioning],
+  keys: [
+    {
+      name: 's3.bucket.name', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'LONG', displayName: 'S3 Bucket', validator: bucketName,
+      documentation: 'The bucket the files are written to. Required, except when store.url is a file:/// directory.',
+    },
+    {
+      name: 's3.region', type: 'STRING', default: 'us-east-1', importance: 'MEDIUM', group: STORE, width: 'MEDIUM', displayName: 'AWS region',
+      documentation: 'The AWS region of the bucket; S3-compatible servers usually accept any. Default us-east-1.',
+    },
+    {
+      name: 'store.url', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'LONG', displayName: 'Store URL', validator: storeUrl,
+      documentation: 'Where the objects go. Unset (the default): AWS S3. http(s)://host:port: an S3-compatible server such as MinIO (usually with s3.path.style.access.enabled=true). file:///absolute/directory: a local directory, the bucket then unused.',
+    },
+    {
+      name: 's3.path.style.access.enabled', type: 'BOOLEAN', default: false, importance: 'LOW', group: STORE, width: 'SHORT', displayName: 'Path-style access',
+      documentation: 'Whether requests address the bucket in the path (http://host/bucket/key) rather than the host name (http://bucket.host/key). Default false, as AWS wants; MinIO and most S3-compatible servers want true.',
+    },
+    {
+      name: 'aws.access.key.id', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'MEDIUM', displayName: 'AWS access key id',
+      documentation: 'The access key id to sign requests with, together with aws.secret.access.key. Unset (the default): the AWS default credential chain (environment, shared config files, instance or container role).',
+    },
+    {
+      name: 'aws.secret.access.key', type: 'PASSWORD', default: null, importance: 'HIGH', group: STORE, width: 'MEDIUM', displayName: 'AWS secret access key',
+      documentation: 'The secret access key belonging to aws.access.key.id. Unset (the default): the AWS default credential chain.',
+    },
+    {
+      name: 's3.part.size', type: 'INT', default: 26214400, importance: 'LOW', group: STORE, width: 'SHORT', displayName: 'Part size', validator: atLeast(MIN_PART_SIZE),
+      documentation: 'The part size in bytes of a multipart upload: files larger than this are uploaded in parts of this size. At least 5242880 (S3\'s minimum); default 26214400 (25 MiB).',
+    },
+
+    {
+      name: 'topics.dir', type: 'STRING', default: 'topics', importance: 'HIGH', group: FILES, width: 'MEDIUM', displayName: 'Topics directory', validator: keyPrefix,
+      documentation: 'The key prefix of every object: <topics.dir>/<topic>/<encoded partition>/<file>. Default topics; leading and trailing slashes are dropped, and an empty value puts topics at the top of the bucket.',
+    },
+    {
+      name: 'format.class', type: 'STRING', default: 'parquet', importance: 'HIGH', group: FILES, width: 'LONG', displayName: 'Format class', validator: oneOf(Object.keys(FORMAT_CLASSES)),
+      documentation: 'The file format: parquet (the default; Confluent\'s io.confluent.connect.s3.format.parquet.ParquetFormat means the same) writes one Parquet row per change event; json (io.confluent.connect.s3.format.json.JsonFormat) writes one JSON line per event.',
+    },
+    {
+      name: 'flush.size', type: 'INT', default: 0, importance: 'HIGH', group: FILES, width: 'SHORT', displayName: 'Flush size', validator: atLeast(0),
+      documentation: 'The most records in one file; a file that reaches it is closed and uploaded. Default 0: no record limit, files rotate by rotate.size.bytes and the rotate intervals.',
+    },
+    {
+      name: 'rotate.size.bytes', type: 'LONG', default: 134217728, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Rotate size (bytes)', validator: atLeast(1),
+      documentation: 'The target size of a file: once it holds this many bytes it is closed and uploaded. Default 134217728 (128 MiB).',
+    },
+    {
+      name: 'rotate.interval.ms', type: 'LONG', default: -1, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Rotate interval (ms)', validator: offOrPositive,
+      documentation: 'Closes a file once the timestamps of its records (as timestamp.extractor reads them) span this many milliseconds, checked as records arrive. Default -1: off.',
+    },
+    {
+      name: 'rotate.schedule.interval.ms', type: 'LONG', default: -1, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Scheduled rotate interval (ms)', validator: offOrPositive,
+      documentation: 'Closes every open file at least this often by the wall clock, even when no more records arrive, so data reaches the store within this time. Default -1: off.',
+    },
+    {
+      name: 'buffer.memory.bytes', type: 'LONG', default: 67108864, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Buffer memory (bytes)', validator: atLeast(1),
+      documentation: 'The memory the rows buffered for all open files may take; when it is reached, the largest buffers are written to their spool files as row groups. Default 67108864 (64 MiB).',
+    },
+    {
+      name: 'staging.dir', type: 'STRING', default: null, importance: 'LOW', group: FILES, width: 'LONG', displayName: 'Staging directory',
+      documentation: 'The local directory where open files are written until they are uploaded. Default: sluice-s3-staging in the system\'s temporary directory (os.tmpdir()).',
+    },
+
+    {
+      name: 'partitioner.class', type: 'STRING', default: 'TimeBasedPartitioner', importance: 'HIGH', group: PARTITIONING, width: 'LONG', displayName: 'Partitioner class',
+      validator: oneOf([...PARTITIONERS, ...PARTITIONERS.map((name) => CONFLUENT_PARTITIONER_PACKAGE + name)]),
+      documentation: 'How records are sorted into directories: TimeBasedPartitioner (the default: path.format of the record\'s time, floored to partition.duration.ms), DailyPartitioner (\'year\'=YYYY/\'month\'=MM/\'day\'=dd), HourlyPartitioner (the same plus /\'hour\'=HH), FieldPartitioner (name=value of the partition.field.name fields) or DefaultPartitioner (partition=<Kafka partition>). Confluent\'s io.confluent.connect.storage.partitioner.* class names are accepted too.',
+    },
+    {
+      name: 'path.format', type: 'STRING', default: DAILY_PATH_FORMAT, importance: 'MEDIUM', group: PARTITIONING, width: 'LONG', displayName: 'Path format', validator: jodaPattern,
+      documentation: 'TimeBasedPartitioner: the directories of a time bucket, a Joda-Time pattern with quoted literals, e.g. \'year\'=YYYY/\'month\'=MM/\'day\'=dd/\'hour\'=HH (letters Y y M d D H k K h m s S E e a; MMM is the month\'s short name in locale). Default \'year\'=YYYY/\'month\'=MM/\'day\'=dd.',
+    },
+    {
+      name: 'partition.duration.ms', type: 'LONG', default: 86400000, importance: 'MEDIUM', group: PARTITIONING, width: 'SHORT', displayName: 'Partition duration (ms)', validator: atLeast(1),
+      documentation: 'TimeBasedPartitioner: the length of a time bucket in milliseconds, counted in timezone\'s wall-clock time (a day bucket is a calendar day, 23 or 25 hours across a DST change). Default 86400000 (one day).',
+    },
+    {
+      name: 'timezone', type: 'STRING', default: 'UTC', importance: 'MEDIUM', group: PARTITIONING, width: 'SHORT', displayName: 'Time zone', validator: timeZone,
+      documentation: 'The IANA time zone whose wall clock names time buckets, e.g. Europe/Berlin. Default UTC.',
+    },
+    {
+      name: 'locale', type: 'STRING', default: 'en-US', importance: 'LOW', group: PARTITIONING, width: 'SHORT', displayName: 'Locale', validator: locale,
+      documentation: 'The locale of month and day names in path.format (MMM, EEE), e.g. de-DE; Java\'s de_DE form is accepted. Default en-US.',
+    },
+    {
+      name: 'timestamp.extractor', type: 'STRING', default: 'Record', importance: 'MEDIUM', group: PARTITIONING, width: 'SHORT', displayName: 'Timestamp extractor', validator: oneOf(TIMESTAMP_EXTRACTORS),
+      documentation: 'The time of a record for time-based partitioning and rotate.interval.ms: Record (the default: the change\'s commit time in the database), RecordField (the timestamp.field of the row) or Wallclock (the time the sink handles it).',
+    },
+    {
+      name: 'timestamp.field', type: 'STRING', default: null, importance: 'MEDIUM', group: PARTITIONING, width: 'MEDIUM', displayName: 'Timestamp field',
+      documentation: 'RecordField: the column holding the record\'s time, read from the after row (the before row of a delete) or the unwrapped row; dots reach into structs. Timestamps, dates, timestamptz text and int64 milliseconds are understood. No default.',
+    },
+    {
+      name: 'partition.field.name', type: 'LIST', default: [], importance: 'MEDIUM', group: PARTITIONING, width: 'LONG', displayName: 'Partition fields',
+      documentation: 'FieldPartitioner: the columns whose values name the directories, in order (region,status gives region=eu/status=paid). Values are escaped as Hive does; null becomes __HIVE_DEFAULT_PARTITION__. No default.',
+    },
+
+    {
+      name: 'parquet.codec', type: 'STRING', default: 'snappy', importance: 'LOW', group: ROWS, width: 'SHORT', displayName: 'Parquet codec', validator: oneOf(PARQUET_CODECS, { ignoreCase: true }),
+      documentation: 'The compression of Parquet pages: snappy (the default), zstd, gzip or none.',
+    },
+    {
+      name: 'parquet.row.group.rows', type: 'INT', default: 100000, importance: 'LOW', group: ROWS, width: 'SHORT', displayName: 'Parquet row group rows', validator: atLeast(1),
+      documentation: 'The most rows in one Parquet row group; a row group is also written early when buffer.memory.bytes is reached. Default 100000.',
+    },
+    {
+      name: 'metadata.field.prefix', type: 'STRING', default: '__', importance: 'LOW', group: ROWS, width: 'SHORT', displayName: 'Metadata field prefix',
+      documentation: 'The prefix of the metadata columns written beside the row\'s columns (__op, __lsn, __tx_id, __source_ts, __snapshot, __table, __unavailable). Default __.',
+    },
+    {
+      name: 'unavailable.value.placeholder', type: 'STRING', default: DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER, importance: 'LOW', group: ROWS, width: 'MEDIUM', displayName: 'Unavailable value placeholder',
+      documentation: 'The value the source writes for an unchanged TOASTed column (the source\'s unavailable.value.placeholder). Such a column is written as null and named in the unavailable metadata column; the placeholder never lands in the data. Default __debezium_unavailable_value.',
+    },
+  ],
+};
+
+export const S3_SINK_CONFIG: ConfigDefinition = combineDefinitions(SINK_CONNECTOR_CONFIG, S3_SINK_KEYS);
+
+/** How records are sorted into directories (see partitioner.ts). */
+export interface PartitioningSettings {
+  partitioner: PartitionerClass;
+  /** path.format and partition.duration.ms as given; Daily and Hourly use their own. */
+  pathFormat: string;
+  partitionDurationMs: number;
+  /** Canonical IANA name. */
+  timeZone: string;
+  /** Canonical BCP 47 tag. */
+  locale: string;
+  timestampExtractor: TimestampExtractorKind;
+  timestampField: string | null;
+  partitionFields: readonly string[];
+}
+
+export interface S3SinkConfig {
+  store: ObjectStoreSettings;
+  files: {
+    /** Without leading or trailing slashes; '' for none. */
+    topicsDir: string;
+    format: OutputFormat;
+    /** 0: no record limit. */
+    flushSize: number;
+    rotateSizeBytes: number;
+    /** null: off. */
+    rotateIntervalMs: number | null;
+    rotateScheduleIntervalMs: number | null;
+    bufferMemoryBytes: number;
+    /** Absolute. */
+    stagingDir: string;
+  };
+  partitioning: PartitioningSettings;
+  rows: { metadataFieldPrefix: string; unavailableValuePlaceholder: string };
+  parquet: { codec: ParquetCodec; rowGroupRows: number };
+  warnings: ConfigProblem[];
+}
+
+export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
+  const { values, warnings } = parseOrThrow(S3_SINK_CONFIG, raw);
+  const partitioner = partitionerOf(values);
+  const offIfNegative = (name: string) => (values.number(name) < 0 ? null : values.number(name));
+  if (partitioner !== 'TimeBasedPartitioner') {
+    for (const key of ['path.format', 'partition.duration.ms'].filter((name) => values.isSet(name))) {
+      const uses = partitioner === 'DailyPartitioner' || partitioner === 'HourlyPartitioner' ? 'its own' : 'none';
+      warnings.push({ key, message: `${key} is ignored: partitioner.class=${partitioner} uses ${uses}.` });
+    }
+  }
+  return {
+    store: {
+      url: blankToNull(values.optionalString('store.url')),
+      bucket: blankToNull(values.optionalString('s3.bucket.name')),
+      region: values.string('s3.region'),
+      pathStyle: values.boolean('s3.path.style.access.enabled'),
+      accessKeyId: blankToNull(values.optionalString('aws.access.key.id')),
+      secretAccessKey: blankToNull(values.optionalString('aws.secret.access.key')),
+      partSize: values.number('s3.part.size'),
+    },
+    files: {
+      topicsDir: trimSlashes(values.string('topics.dir')),
+      format: FORMAT_CLASSES[values.string('format.class')]!,
+      flushSize: values.number('flush.size'),
+      rotateSizeBytes: values.number('rotate.size.bytes'),
+      rotateIntervalMs: offIfNegative('rotate.interval.ms'),
+      rotateScheduleIntervalMs: offIfNegative('rotate.schedule.interval.ms'),
+      bufferMemoryBytes: values.number('buffer.memory.bytes'),
+      stagingDir: resolve(blankToNull(values.optionalString('staging.dir')) ?? join(tmpdir(), 'sluice-s3-staging')),
+    },
+    partitioning: {
+      partitioner,
+      pathFormat: values.string('path.format'),
+      partitionDurationMs: values.number('partition.duration.ms'),
+      timeZone: canonicalTimeZone(values.string('timezone'))!,
+      locale: canonicalLocale(values.string('locale'))!,
+      timestampExtractor: values.string('timestamp.extractor') as TimestampExtractorKind,
+      timestampField: blankToNull(values.optionalString('timestamp.field')),
+      partitionFields: values.list('partition.field.name'),
+    },
+    rows: { metadataFieldPrefix: values.string('metadata.field.prefix'), unavailableValuePlaceholder: values.string('unavailable.value.placeholder') },
+    parquet: { codec: values.string('parquet.codec').toLowerCase() as ParquetCodec, rowGroupRows: values.number('parquet.row.group.rows') },
+    warnings,
+  };
+}
+
+/** A bucket unless the store is a directory; access keys in pairs. */
+function checkStore(values: ConfigValues): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const isDirectory = values.optionalString('store.url')?.toLowerCase().startsWith('file:') === true;
+  if (!isDirectory && !values.isSet('s3.bucket.name')) {
+    problems.push({ key: 's3.bucket.name', message: 's3.bucket.name is required: set the bucket to write to (or set store.url to a file:/// directory).' });
+  }
+  if (values.isSet('aws.access.key.id') !== values.isSet('aws.secret.access.key')) {
+    problems.push({ key: 'aws.access.key.id', message: 'aws.access.key.id and aws.secret.access.key go together: set both, or neither to use the AWS default credential chain.' });
+  }
+  return problems;
+}
+
+/** What each partitioner and extractor needs. */
+function checkPartitioning(values: ConfigValues): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const partitioner = values.optionalString('partitioner.class');
+  if (values.optionalString('timestamp.extractor') === 'RecordField' && !values.isSet('timestamp.field')) {
+    problems.push({ key: 'timestamp.field', message: 'timestamp.extractor=RecordField needs timestamp.field: set it to the column holding each record\'s time.' });
+  }
+  if (partitioner?.endsWith('FieldPartitioner') === true && (values.optionalList('partition.field.name') ?? []).every((name) => name.trim() === '')) {
+    problems.push({ key: 'partition.field.name', message: 'partitioner.class=FieldPartitioner needs partition.field.name: set it to the columns to partition by, e.g. region or region,status.' });
+  }
+  if (partitioner?.endsWith('TimeBasedPartitioner') === true && values.optionalString('path.format')?.trim() === '') {
+    problems.push({ key: 'path.format', message: 'partitioner.class=TimeBasedPartitioner needs path.format, e.g. \'year\'=YYYY/\'month\'=MM/\'day\'=dd.' });
+  }
+  return problems;
+}
+
+function partitionerOf(values: ConfigValues): PartitionerClass {
+  const name = values.string('partitioner.class');
+  return (name.startsWith(CONFLUENT_PARTITIONER_PACKAGE) ? name.slice(CONFLUENT_PARTITIONER_PACKAGE.length) : name) as PartitionerClass;
+}
+
+function storeUrlProblem(text: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a URL: write http(s)://host:port for an S3-compatible server or file:///absolute/directory`;
+  }
+  if (url.protocol === 'file:') {
+    try {
+      fileURLToPath(url);
+      return undefined;
+    } catch {
+      return `"${text}" is not a local directory: write file:///absolute/directory`;
+    }
+  }
+  if ((url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '') return undefined;
+  return `"${text}" is neither an http(s):// S3 endpoint nor a file:/// directory`;
+}
+
+/** Intl's name for a zone (Europe/Berlin for europe/berlin), or undefined when it knows none. */
+function canonicalTimeZone(name: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The BCP 47 tag of a locale (en-US for Java's en_US), or undefined when Intl has no data for it. */
+function canonicalLocale(name: string): string | undefined {
+  try {
+    const [tag] = Intl.getCanonicalLocales(name.replaceAll('_', '-'));
+    return tag !== undefined && Intl.DateTimeFormat.supportedLocalesOf(tag).length > 0 ? tag : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function trimSlashes(text: string): string {
+  return text.replace(/^\/+|\/+$/g, '');
+}
+
+function blankToNull(value: string | null): string | null {
+  return value === null || value.trim() === '' ? null : value;
+}

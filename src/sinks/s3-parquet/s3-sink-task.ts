@@ -1,0 +1,143 @@
+/**
+ * The S3 Parquet sink task: change events in, one Parquet row each, in date-partitioned files that
+ * are uploaded whole when they rotate; offsets durable only once the objects holding their records
+ * are uploaded.
+ *
+ * Stages per record: the topic partition's files (topic-partition-files.ts) -> the encoded
+ * partition (partitioner.ts) -> the Parquet layout of the record's schema and its row
+ * (parquet-columns.ts) -> appended to that directory's open file, spooled on local disk
+ * (parquet-spool-file.ts) -> on rotation, uploaded under a key named after the file's first record
+ * (object-key.ts) to the object store (object-store.ts).
+ *
+ * Contract (SinkTask):
+ * - `start` checks the store (bucket or directory reachable and writable) and empties this task's
+ *   staging directory: files left there by a crash were never committed and are written again.
+ * - `put` may block on uploads (a rotation) and on local disk writes. It is safe to call again
+ *   with the same records after it threw: records already written are passed over, a rotation that
+ *   failed half-way uploads the rest under the same keys.
+ * - Memory: all open files together buffer at most about `buffer.memory.bytes` of rows; past that
+ *   the largest buffer is written out as a row group early (the file stays open).
+ * - `preCommit` rotates the files whose rotate.schedule.interval.ms boundary has passed and returns,
+ *   per topic partition, the offset after the last record in an uploaded object. Records still in
+ *   open files are not committed, so after a crash they are delivered again and rewritten under
+ *   the same keys (see object-key.ts for the one exception, snapshot rows).
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import type { SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
+import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
+import { newRunId, type ObjectKeyContext } from './object-key.js';
+import { openObjectStore, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
+import { parquetCompression } from './parquet-codecs.js';
+import { parquetLayout } from './parquet-columns.js';
+import { createPartitioner, type Partitioner } from './partitioner.js';
+import type { S3SinkConfig } from './s3-sink-config.js';
+import { TopicPartitionFiles, type TopicPartitionFilesOptions } from './topic-partition-files.js';
+
+export type OpenStore = (settings: ObjectStoreSettings, logger: Logger) => ObjectStore;
+
+export class S3ParquetSinkTask implements SinkTask {
+  private logger!: Logger;
+  private store!: ObjectStore;
+  private partitioner!: Partitioner;
+  private filesOptions!: Omit<TopicPartitionFilesOptions, 'keys'> & { keys: ObjectKeyContext };
+  private readonly partitions = new Map<string, TopicPartitionFiles>();
+  private localNames = 0;
+
+  constructor(
+    private readonly config: S3SinkConfig,
+    private readonly openStore: OpenStore = openObjectStore,
+  ) {}
+
+  async start(context: SinkTaskContext): Promise<void> {
+    this.logger = context.logger;
+    for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
+    this.store = this.openStore(this.config.store, this.logger);
+    await this.store.check();
+    const stagingDir = join(this.config.files.stagingDir, encodeURIComponent(`${context.connector}-${context.taskId}`));
+    await rm(stagingDir, { recursive: true, force: true });
+    await mkdir(stagingDir, { recursive: true });
+    this.partitioner = createPartitioner(this.config.partitioning);
+    const { files, parquet } = this.config;
+    this.filesOptions = {
+      keys: { topicsDir: files.topicsDir, stableOffsets: context.stableOffsets, runId: newRunId() },
+      policy: files,
+      spool: { compression: await parquetCompression(parquet.codec), rowGroupRows: parquet.rowGroupRows },
+      stagingDir,
+      store: this.store,
+      nextLocalName: () => `${++this.localNames}.parquet`,
+    };
+    this.logger.info({ store: this.store.describe(), stagingDir }, 'S3 sink writing Parquet files');
+  }
+
+  async open(_partitions: TopicPartition[]): Promise<void> {}
+
+  async put(records: SinkRecord[]): Promise<void> {
+    const now = Date.now();
+    for (const record of records) {
+      const files = this.filesOf(record);
+      if (files.holds(record)) continue;
+      const row = record.value === null ? null : this.rowOf(record, files);
+      if (row === null) files.skip(record, now);
+      else await files.write(record, row.encodedPartition, row.layout, row.values, now);
+      if (files.rotationDue(now)) await this.rotate(record.topic, files);
+    }
+    await this.keepWithinMemoryBudget();
+  }
+
+  async preCommit(current: TopicPartitionOffsets): Promise<TopicPartitionOffsets> {
+    const now = Date.now();
+    const durable: TopicPartitionOffsets = new Map();
+    for (const [key, files] of this.partitions) {
+      if (files.rotationDue(now)) await this.rotate(key, files);
+      const committed = files.committedOffset();
+      if (committed !== null && current.has(key)) durable.set(key, committed);
+    }
+    return durable;
+  }
+
+  async close(partitions: TopicPartition[]): Promise<void> {
+    for (const { topic, partition } of partitions) {
+      const key = topicPartitionKey(topic, partition);
+      await this.partitions.get(key)?.discard();
+      this.partitions.delete(key);
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const files of this.partitions.values()) await files.discard();
+    this.partitions.clear();
+    this.store?.close();
+  }
+
+  private filesOf(record: SinkRecord): TopicPartitionFiles {
+    const key = topicPartitionKey(record.topic, record.kafkaPartition);
+    let files = this.partitions.get(key);
+    if (!files) this.partitions.set(key, (files = new TopicPartitionFiles(this.filesOptions)));
+    return files;
+  }
+
+  private rowOf(record: SinkRecord, files: TopicPartitionFiles) {
+    const encodedPartition = this.partitioner.encodedPartition(record);
+    const layout = parquetLayout(record.valueSchema, this.config.rows).fit(record.value, files.layoutOf(encodedPartition));
+    const values = layout.rowOf(record.value);
+    return values === null ? null : { encodedPartition, layout, values };
+  }
+
+  private async rotate(where: string, files: TopicPartitionFiles): Promise<void> {
+    const summary = await files.rotate();
+    if (summary.files > 0) this.logger.info({ topicPartition: where, ...summary }, `uploaded ${summary.files} file(s): ${summary.rows} rows, ${summary.bytes} bytes`);
+  }
+
+  private async keepWithinMemoryBudget(): Promise<void> {
+    const open = [...this.partitions.values()].flatMap((files) => files.openFiles);
+    let buffered = open.reduce((sum, file) => sum + file.bufferedBytes, 0);
+    while (buffered > this.config.files.bufferMemoryBytes) {
+      const largest = open.reduce((a, b) => (b.bufferedBytes > a.bufferedBytes ? b : a));
+      if (largest.bufferedBytes === 0) return;
+      buffered -= largest.bufferedBytes;
+      await largest.flushRowGroup();
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Test support: reads a Parquet file with DuckDB (@duckdb/node-api), an independent reader, and
+ * returns its rows and the column types DuckDB sees.
+ *
+ * Values come as DuckDB's JSON-safe forms, which are exact: BIGINT and DECIMAL as their decimal
+ * text, timestamps as "2024-01-02 01:04:05.123456" (with "+00" for TIMESTAMP WITH TIME ZONE, which
+ * the session shows in UTC), DATE as "2024-01-02", BLOB as "\x01\xFF", NaN and infinities as text,
+ * lists as arrays. Types are as DESCRIBE prints them: "DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE",
+ * "JSON", "UUID", "INTEGER[][]". `readParquetFooter` gives what the footer says of row groups,
+ * compression and the writer. One in-memory database per call, closed before returning.
+ */
+import { DuckDBInstance, type Json } from '@duckdb/node-api';
+
+export interface ParquetContents {
+  /** Column name to DuckDB type, in file order. */
+  types: Record<string, string>;
+  rows: Record<string, Json>[];
+}
+
+/**
+ * The rows of the file at `path` (or of several, a glob or list DuckDB accepts) as `SELECT <select>`
+ * gives them, ordered by `orderBy` when given.
+ */
+export async function readParquet(path: string, options: { select?: string; orderBy?: string } = {}): Promise<ParquetContents> {
+  return withDuckDb(async (query) => {
+    const select = `SELECT ${options.select ?? '*'} FROM read_parquet(${quoted(path)})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
+    const types: Record<string, string> = {};
+    for (const row of await query(`DESCRIBE ${select}`)) types[String(row['column_name'])] = String(row['column_type']);
+    return { types, rows: await query(select) };
+  });
+}
+
+export interface ParquetFooter {
+  /** Rows per row group, in file order. */
+  rowGroups: number[];
+  /** The compression codecs of the column chunks, each once. */
+  codecs: string[];
+  createdBy: string;
+}
+
+export async function readParquetFooter(path: string): Promise<ParquetFooter> {
+  return withDuckDb(async (query) => {
+    const groups = await query(`SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(${quoted(path)}) ORDER BY row_group_id`);
+    const codecs = await query(`SELECT DISTINCT compression FROM parquet_metadata(${quoted(path)}) ORDER BY 1`);
+    const [file] = await query(`SELECT created_by FROM parquet_file_metadata(${quoted(path)})`);
+    return {
+      rowGroups: groups.map((g) => Number(g['row_group_num_rows'])),
+      codecs: codecs.map((c) => String(c['compression'])),
+      createdBy: String(file!['created_by']),
+    };
+  });
+}
+
+async function withDuckDb<T>(work: (query: (sql: string) => Promise<Record<string, Json>[]>) => Promise<T>): Promise<T> {
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  try {
+    await connection.run(`SET TimeZone = 'UTC'`);
+    return await work(async (sql) => (await connection.runAndReadAll(sql)).getRowObjectsJson());
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function quoted(path: string): string {
+  return `'${path.replaceAll("'", "''")}'`;
+}
