@@ -5,6 +5,7 @@
  * upload and restarted, the lake still holds each change exactly once and no partial object.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import pg from 'pg';
 import pino from 'pino';
@@ -14,6 +15,8 @@ import { postgresSourceConfig, workerDir } from '../support/connectors.js';
 import { readParquet } from '../support/duckdb.js';
 import { downloadLake, runChangeWorkload, type ChangeTally } from '../support/lake.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
+import { startWorkerProcess } from '../support/worker-process.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
 
 const COLUMNS = `id int PRIMARY KEY, amount numeric(12,3), happened timestamptz, local_at timestamp, due_on date, tags text[], doc jsonb, note text, flag boolean, big bigint`;
@@ -142,5 +145,60 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     });
     expect(types['id']).toBe('INTEGER');
     expect(raw.rows[0]!['__table']).toBe('public.orders');
+  });
+
+  it('holds each change exactly once and no partial object after kill -9 during writing, rotation and upload', { timeout: 240_000 }, async () => {
+    const table = 'payments';
+    const bucket = 'lake-payments';
+    await s3.createBucket(bucket);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`CREATE TABLE ${table} (${COLUMNS})`);
+    await client.query(`INSERT INTO ${table} SELECT g, ${values('g')} FROM generate_series(1, 300) g`);
+    const dir = workerDir();
+    const slot = `${db.name}_${table}`;
+    const files = [
+      // Small files and frequent rotations, so that kills land while files are written and uploaded,
+      // and files end inside transactions, where a restart resumes the source before what they hold.
+      dir.connectorFile('lake', sinkConfig(bucket, table, { 'flush.size': '40', 'rotate.schedule.interval.ms': '200' })),
+      dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' })),
+    ];
+    const offsets = path.join(dir.dir, 'data', 'offsets.json');
+    let worker = startWorkerProcess(dir.configFile, files);
+    await waitFor(() => existsSync(offsets) && readFileSync(offsets, 'utf8').includes('lsn_commit'), 60_000, 'the snapshot uploaded and committed');
+
+    const tally: ChangeTally = { c: 0, u: 0, d: 0 };
+    const writer = new pg.Client({ connectionString: db.url });
+    await writer.connect();
+    let writing = true;
+    const workload = (async () => {
+      let next = 1000;
+      for (let seed = 1; writing; seed++) next = await runChangeWorkload(writer, table, { from: next, rounds: 5, seed, tally, insertValues: (id) => values(String(id)), updateSet: UPDATE, maxStatements: 30 });
+    })();
+    for (const pause of [900, 1300, 700, 1100, 600]) {
+      await new Promise((resolve) => setTimeout(resolve, pause));
+      worker.child.kill('SIGKILL');
+      expect(await worker.exited).toBeNull();
+      worker = startWorkerProcess(dir.configFile, files);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    writing = false;
+    await workload;
+    await writer.end();
+    await writeAndWaitForSlot(client, slot, `INSERT INTO ${table} VALUES (-1, ${values('(-1)')})`);
+    tally.c++;
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const expected = await tableRows(client, table);
+    await client.end();
+
+    // Every object is whole (DuckDB reads them all) and no multipart upload was left open.
+    expect(s3.multipartUploads().filter((upload) => upload.state === 'open')).toEqual([]);
+    const lake = await downloadLake(s3.client, bucket);
+    const { rows } = await readParquet(path.join(lake.dir, '**', '*.parquet'), { select: LAKE_AS_TEXT });
+    const lakeRows = rows as unknown as LakeRow[];
+    expect(lakeRows.filter((row) => row.__snapshot)).toHaveLength(300);
+    expectEachChangeOnce(lakeRows, tally);
+    expect(rebuild(lakeRows)).toEqual(expected);
   });
 });

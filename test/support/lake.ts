@@ -36,14 +36,14 @@ export interface ChangeTally {
 }
 
 /**
- * Runs `rounds` transactions of 1-4 statements on `items (id int PRIMARY KEY, ...)`: inserts,
+ * Runs `rounds` transactions of 1 to `maxStatements` (default 4) statements on `items (id int PRIMARY KEY, ...)`: inserts,
  * updates of values, deletes and primary-key changes (a delete and a create), picking existing
  * ids. `insertValues(id)` gives the columns after id as SQL. Returns the next free id.
  */
 export async function runChangeWorkload(
   client: pg.Client,
   table: string,
-  options: { from: number; rounds: number; seed: number; tally: ChangeTally; insertValues(id: number): string; updateSet: string },
+  options: { from: number; rounds: number; seed: number; tally: ChangeTally; insertValues(id: number): string; updateSet: string; maxStatements?: number },
 ): Promise<number> {
   let next = options.from;
   let s = options.seed;
@@ -51,7 +51,7 @@ export async function runChangeWorkload(
   const { tally } = options;
   for (let round = 0; round < options.rounds; round++) {
     await client.query('BEGIN');
-    const statements = 1 + Math.floor(random() * 4);
+    const statements = 1 + Math.floor(random() * (options.maxStatements ?? 4));
     for (let i = 0; i < statements; i++) {
       const r = random();
       const existing = async () => {

@@ -21,6 +21,11 @@
  *   per topic partition, the offset after the last record in an uploaded object. Records still in
  *   open files are not committed, so after a crash they are delivered again and rewritten under
  *   the same keys (see object-key.ts for the one exception, snapshot rows).
+ * - Exactly once: `put` rotates only on what the records decide (count, size, event time, schema),
+ *   so records delivered again after a crash end their files where the first delivery did and
+ *   rewrite the same objects. The wall-clock schedule rotates only in `preCommit`, right before the
+ *   worker records the positions it made durable (standalone) or commits the offsets (Kafka mode): a
+ *   crash in between can leave that one rotation's records in a second object too.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -81,7 +86,7 @@ export class S3ParquetSinkTask implements SinkTask {
       const row = record.value === null ? null : this.rowOf(record, files);
       if (row === null) files.skip(record, now);
       else await files.write(record, row.encodedPartition, row.layout, row.values, now);
-      if (files.rotationDue(now)) await this.rotate(record.topic, files);
+      if (files.rotationDue()) await this.rotate(record.topic, files);
     }
     await this.keepWithinMemoryBudget();
   }
@@ -90,7 +95,7 @@ export class S3ParquetSinkTask implements SinkTask {
     const now = Date.now();
     const durable: TopicPartitionOffsets = new Map();
     for (const [key, files] of this.partitions) {
-      if (files.rotationDue(now)) await this.rotate(key, files);
+      if (files.rotationDue() || files.scheduledRotationDue(now)) await this.rotate(key, files);
       const committed = files.committedOffset();
       if (committed !== null && current.has(key)) durable.set(key, committed);
     }

@@ -10,9 +10,9 @@
  *   with the record's layout. A record whose layout differs from its file's (a column added, dropped
  *   or retyped) first rotates every file: nothing is coerced into the old schema.
  *   `skip(record)` counts a record that writes no row (a tombstone) so that it is committed too.
- * - `rotationDue(now)` tells whether a rotation policy fired: flush.size records, a file past
- *   rotate.size.bytes, rotate.interval.ms of event time, or a rotate.schedule.interval.ms boundary
- *   of the wall clock. `rotate()` finishes every file, uploads each under its key and deletes the
+ * - `rotationDue()` tells whether a rotation policy of the records fired (flush.size records, a
+ *   file past rotate.size.bytes, rotate.interval.ms of event time); `scheduledRotationDue(now)`
+ *   whether a rotate.schedule.interval.ms boundary of the wall clock passed. `rotate()` finishes every file, uploads each under its key and deletes the
  *   local copy; it throws (RetriableError from the store) with the files left in place, and a later
  *   call uploads them again under the same keys.
  * - `committedOffset()`: the next offset after the last record in an uploaded object, or null.
@@ -104,12 +104,21 @@ export class TopicPartitionFiles {
     return this.files.get(encodedPartition)?.spool.layout;
   }
 
-  rotationDue(now: number): boolean {
+  /**
+   * Whether the records written call for a rotation: flush.size, rotate.size.bytes, or
+   * rotate.interval.ms of event time. These depend only on the records, so the same records
+   * delivered again after a crash end their files at the same places.
+   */
+  rotationDue(): boolean {
     if (this.records === 0) return false;
     const { flushSize, rotateIntervalMs } = this.options.policy;
     if (this.oversized || (flushSize > 0 && this.records >= flushSize)) return true;
-    if (rotateIntervalMs !== null && this.lastEventTime! - this.firstEventTime! >= rotateIntervalMs) return true;
-    return this.scheduledAt !== null && now >= this.scheduledAt;
+    return rotateIntervalMs !== null && this.lastEventTime! - this.firstEventTime! >= rotateIntervalMs;
+  }
+
+  /** Whether the wall clock has passed this rotation's rotate.schedule.interval.ms boundary. */
+  scheduledRotationDue(now: number): boolean {
+    return this.records > 0 && this.scheduledAt !== null && now >= this.scheduledAt;
   }
 
   async rotate(): Promise<RotationSummary> {
