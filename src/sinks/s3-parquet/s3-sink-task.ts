@@ -76,16 +76,25 @@ export class S3ParquetSinkTask implements SinkTask {
     this.logger.info({ store: this.store.describe(), stagingDir }, 'S3 sink writing Parquet files');
   }
 
+  /** The bytes of rows buffered in memory for all open files (what buffer.memory.bytes bounds). */
+  get bufferedBytes(): number {
+    let bytes = 0;
+    for (const files of this.partitions.values()) for (const file of files.openFiles) bytes += file.bufferedBytes;
+    return bytes;
+  }
+
   async open(_partitions: TopicPartition[]): Promise<void> {}
 
   async put(records: SinkRecord[]): Promise<void> {
     const now = Date.now();
     for (const record of records) {
       const files = this.filesOf(record);
-      if (files.holds(record)) continue;
-      const row = record.value === null ? null : this.rowOf(record, files);
-      if (row === null) files.skip(record, now);
-      else await files.write(record, row.encodedPartition, row.layout, row.values, now);
+      if (!files.holds(record)) {
+        const row = record.value === null ? null : this.rowOf(record, files);
+        if (row === null) files.skip(record, now);
+        else await files.write(record, row.encodedPartition, row.layout, row.values, now);
+      }
+      // Also for a record written before: its rotation may be what failed.
       if (files.rotationDue()) await this.rotate(record.topic, files);
     }
     await this.keepWithinMemoryBudget();
@@ -137,7 +146,7 @@ export class S3ParquetSinkTask implements SinkTask {
 
   private async keepWithinMemoryBudget(): Promise<void> {
     const open = [...this.partitions.values()].flatMap((files) => files.openFiles);
-    let buffered = open.reduce((sum, file) => sum + file.bufferedBytes, 0);
+    let buffered = this.bufferedBytes;
     while (buffered > this.config.files.bufferMemoryBytes) {
       const largest = open.reduce((a, b) => (b.bufferedBytes > a.bufferedBytes ? b : a));
       if (largest.bufferedBytes === 0) return;

@@ -1,0 +1,141 @@
+/**
+ * The S3 Parquet sink task on a local directory store, read back with DuckDB: 200 open date
+ * partitions stay within the memory budget; a schema change mid-stream closes the file and starts
+ * one with the new schema; a put that failed in an upload, offered again, writes each row once.
+ */
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { ConnectSchema, SinkRecord } from '../../events.js';
+import { RetriableError } from '../../errors.js';
+import { readParquet, readParquetFooter } from '../../../test/support/duckdb.js';
+import { openObjectStore, type ObjectStore } from './object-store.js';
+import { parseS3SinkConfig } from './s3-sink-config.js';
+import { S3ParquetSinkTask } from './s3-sink-task.js';
+
+const TOPIC = 'shop.public.visits';
+const DAY_MS = 86_400_000;
+const field = (name: string, schema: Omit<ConnectSchema, 'optional'>, optional = true) => ({ field: name, optional, ...schema });
+const VISIT: ConnectSchema = {
+  type: 'struct',
+  optional: false,
+  name: 'shop.public.visits.Value',
+  fields: [field('id', { type: 'int32' }, false), field('visited_on', { type: 'int32', name: 'io.debezium.time.Date', version: 1 }), field('body', { type: 'string' })],
+};
+const VISIT_WITH_SCORE: ConnectSchema = { ...VISIT, fields: [...VISIT.fields!, field('score', { type: 'int64' })] };
+
+function visit(offset: number, day: number, schema = VISIT, extra: Record<string, unknown> = {}): SinkRecord {
+  return {
+    topic: TOPIC,
+    key: { id: offset },
+    value: { id: offset, visited_on: day, body: `visit ${offset} `.padEnd(400, 'x'), ...extra },
+    keySchema: null,
+    valueSchema: schema,
+    headers: {},
+    timestamp: day * DAY_MS,
+    kafkaPartition: 0,
+    kafkaOffset: offset,
+    position: String(offset).padStart(8, '0'),
+  };
+}
+
+async function startTask(config: Record<string, string>, openStore = openObjectStore) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-s3-task-'));
+  const task = new S3ParquetSinkTask(
+    parseS3SinkConfig({
+      name: 'lake',
+      'connector.class': 'S3ParquetSink',
+      topics: TOPIC,
+      'store.url': `file://${path.join(dir, 'lake')}`,
+      'staging.dir': path.join(dir, 'staging'),
+      'timestamp.extractor': 'RecordField',
+      'timestamp.field': 'visited_on',
+      ...config,
+    }),
+    openStore,
+  );
+  await task.start({ connector: 'lake', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false });
+  await task.open([{ topic: TOPIC, partition: 0 }]);
+  return { task, lake: path.join(dir, 'lake') };
+}
+
+describe('S3 Parquet sink task', () => {
+  it('keeps 200 open date partitions within buffer.memory.bytes by writing row groups early', { timeout: 60_000 }, async () => {
+    const budget = 256 * 1024;
+    const rows = 200 * 25;
+    const { task, lake } = await startTask({ 'buffer.memory.bytes': String(budget), 'flush.size': String(rows) });
+    const records = Array.from({ length: rows }, (_, i) => visit(i, 19_000 + (i % 200)));
+    let peak = 0;
+    for (let i = 0; i < rows; i += 250) {
+      await task.put(records.slice(i, i + 250));
+      peak = Math.max(peak, task.bufferedBytes);
+      if (i + 250 < rows) expect(task.bufferedBytes).toBeLessThanOrEqual(budget);
+    }
+    // The last record rotated all 200 files at once.
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, rows]]))).toEqual(new Map([[`${TOPIC}:0`, rows]]));
+    await task.stop();
+    expect(peak).toBeGreaterThan(budget / 2);
+    const { rows: written } = await readParquet(path.join(lake, '**', '*.parquet'), { select: 'count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, count(DISTINCT visited_on)::INTEGER AS days' });
+    expect(written).toEqual([{ n: rows, ids: rows, days: 200 }]);
+    // One file per day; each wrote its rows in several row groups, not in one buffered lump.
+    const files = await readParquet(path.join(lake, '**', '*.parquet'), { select: 'count(DISTINCT filename)::INTEGER AS n' }).then((r) => r.rows[0]!['n']);
+    expect(files).toBe(200);
+    const firstDay = path.join(lake, 'topics', TOPIC, 'year=2022', 'month=01', 'day=08');
+    const footer = await readParquetFooter(path.join(firstDay, '*.parquet'));
+    expect(footer.rowGroups.length).toBeGreaterThan(1);
+    expect(footer.rowGroups.reduce((a, b) => a + b, 0)).toBe(25);
+  });
+
+  it('closes the file at a schema change and starts one with the new schema: two readable files', async () => {
+    const { task, lake } = await startTask({ 'flush.size': '7' });
+    const day = 19_500;
+    await task.put([visit(0, day), visit(1, day), visit(2, day), visit(3, day, VISIT_WITH_SCORE, { score: 7 }), visit(4, day, VISIT_WITH_SCORE, { score: 9007199254740993n })]);
+    // The change rotated the first file: offsets 0-2 are durable, 3-4 are in the new open file.
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 5]]))).toEqual(new Map([[`${TOPIC}:0`, 3]]));
+    await task.put(Array.from({ length: 5 }, (_, i) => visit(5 + i, day, VISIT_WITH_SCORE, { score: i })));
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 10]]))).toEqual(new Map([[`${TOPIC}:0`, 10]]));
+    await task.stop();
+    const dir = path.join(lake, 'topics', TOPIC, 'year=2023', 'month=05', 'day=23');
+    const before = await readParquet(path.join(dir, `${TOPIC}+0+00000000.parquet`), { orderBy: 'id' });
+    const after = await readParquet(path.join(dir, `${TOPIC}+0+00000003.parquet`), { orderBy: 'id' });
+    // DuckDB adds the Hive partition columns (year, month, day) of the path; the files' own columns come first.
+    const fileColumns = (types: Record<string, string>) => Object.keys(types).filter((name) => !['year', 'month', 'day'].includes(name));
+    expect(fileColumns(before.types)).toEqual(['id', 'visited_on', 'body']);
+    expect(before.rows.map((r) => r['id'])).toEqual([0, 1, 2]);
+    expect(fileColumns(after.types)).toEqual(['id', 'visited_on', 'body', 'score']);
+    expect(after.types['score']).toBe('BIGINT');
+    expect(after.rows.map((r) => [r['id'], r['score']])).toEqual([[3, '7'], [4, '9007199254740993'], [5, '0'], [6, '1'], [7, '2'], [8, '3'], [9, '4']]);
+  });
+
+  it('writes each row once when a put that failed in an upload is offered again', async () => {
+    let failNext = true;
+    const failingOnce = (settings: Parameters<typeof openObjectStore>[0], logger: Parameters<typeof openObjectStore>[1]): ObjectStore => {
+      const store = openObjectStore(settings, logger);
+      return {
+        ...store,
+        check: () => store.check(),
+        list: (prefix) => store.list(prefix),
+        describe: () => store.describe(),
+        close: () => store.close(),
+        async upload(key, localPath, bytes) {
+          if (failNext) {
+            failNext = false;
+            throw new RetriableError('TEST_UPLOAD', 'the store is away');
+          }
+          return store.upload(key, localPath, bytes);
+        },
+      };
+    };
+    const { task, lake } = await startTask({ 'flush.size': '4' }, failingOnce);
+    const batch = Array.from({ length: 6 }, (_, i) => visit(i, 19_600));
+    await expect(task.put(batch)).rejects.toBeInstanceOf(RetriableError);
+    await task.put(batch);
+    await task.put([6, 7].map((i) => visit(i, 19_600)));
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 8]]))).toEqual(new Map([[`${TOPIC}:0`, 8]]));
+    await task.stop();
+    const { rows } = await readParquet(path.join(lake, '**', '*.parquet'), { select: 'id', orderBy: 'id' });
+    expect(rows.map((r) => r['id'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+});
