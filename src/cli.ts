@@ -23,13 +23,14 @@ program
 
 program
   .command('demo')
-  .description('start an embedded PostgreSQL, run a live workload and capture it into a JSON-lines file')
+  .description('start an embedded PostgreSQL, run a live workload and capture it into a JSON-lines file and a local Parquet lake')
   .option('--seconds <n>', 'how long the live workload runs', '20')
   .option('--rows <n>', 'rows per table in the sample schema before capture starts', '100000')
   .option('--out <file>', 'where the captured events go', 'demo-events.jsonl')
-  .action(async (options: { seconds: string; rows: string; out: string }) => {
+  .option('--lake <dir>', 'the directory the S3 Parquet sink writes to (store.url=file://...)', 'demo-lake')
+  .action(async (options: { seconds: string; rows: string; out: string; lake: string }) => {
     const { runDemo } = await import('./demo/demo.js');
-    await runDemo({ seconds: Number(options.seconds), rows: Number(options.rows), out: options.out });
+    await runDemo({ seconds: Number(options.seconds), rows: Number(options.rows), out: options.out, lake: options.lake });
   });
 
 program.parseAsync().catch((error: unknown) => {

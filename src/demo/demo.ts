@@ -1,11 +1,13 @@
 /**
  * `sluice demo`: an embedded PostgreSQL with a small shop schema, a live workload on it, and the
- * worker capturing everything into a JSON-lines file. Prints progress while it runs (snapshot per
+ * worker capturing everything into a JSON-lines file and, as date-partitioned Parquet files, into a
+ * local directory (the S3 Parquet sink with store.url=file://...). Prints progress while it runs (snapshot per
  * table, changes streamed, replication lag) and a summary at the end.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres } from '../embedded/postgres-server.js';
 import { createLogger } from '../logger.js';
@@ -17,6 +19,7 @@ export interface DemoOptions {
   seconds: number;
   rows: number;
   out: string;
+  lake: string;
 }
 
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -26,7 +29,9 @@ export async function runDemo(options: DemoOptions): Promise<void> {
   const server = await startEmbeddedPostgres();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-demo-'));
   const out = path.resolve(options.out);
+  const lake = path.resolve(options.lake);
   await rm(out, { force: true });
+  await rm(lake, { recursive: true, force: true });
   try {
     const url = server.urlFor('shop');
     const admin = new pg.Client({ connectionString: server.url });
@@ -57,6 +62,10 @@ export async function runDemo(options: DemoOptions): Promise<void> {
         },
       },
       { name: 'shop-jsonl', config: { 'connector.class': 'FileStreamSink', file: out, 'topics.regex': 'shop\\..*' } },
+      {
+        name: 'shop-lake',
+        config: { 'connector.class': 'S3ParquetSink', 'store.url': pathToFileURL(lake).href, 'topics.regex': 'shop\\.public\\..*', 'rotate.schedule.interval.ms': '5000' },
+      },
     ]);
     const failed = worker.failures();
     if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.trace}`).join('; ')}`);
@@ -98,9 +107,18 @@ export async function runDemo(options: DemoOptions): Promise<void> {
     print(`  tombstones:        ${lines.filter((l) => l.value === null).length}`);
     print(`  slot lag at stop:  ${lag === null ? '-' : `${lag} bytes`} (WAL the slot still holds)`);
     print(`  events file:       ${out} (${lines.length} events, one JSON line each)`);
+    const parquet = await parquetFiles(lake);
+    print(`  Parquet lake:      ${lake} (${parquet.length} files, ${parquet.reduce((sum, f) => sum + f.bytes, 0)} bytes; e.g. ${parquet[0]?.key ?? '-'})`);
     print(`  elapsed:           ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } finally {
     await server.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
+}
+
+/** The Parquet files under `dir`, by key (path below it), with their sizes. */
+async function parquetFiles(dir: string): Promise<Array<{ key: string; bytes: number }>> {
+  const names = await readdir(dir, { recursive: true }).catch(() => [] as string[]);
+  const files = names.filter((name) => name.endsWith('.parquet')).sort();
+  return Promise.all(files.map(async (key) => ({ key, bytes: (await stat(path.join(dir, key))).size })));
 }
