@@ -15,9 +15,10 @@ export interface CaptureRequest {
   /**
    * snapshot: snapshot.mode=initial_only until the table is read; stream: no_data from `slot` until
    * it is confirmed at `endLsn`; opensearch: a snapshot into the OpenSearch sink until `opensearch`
-   * holds every row.
+   * holds every row; parquet: a snapshot into the S3 Parquet sink until every row is in an
+   * uploaded file (the source has committed the snapshot's end).
    */
-  mode: 'snapshot' | 'stream' | 'opensearch';
+  mode: 'snapshot' | 'stream' | 'opensearch' | 'parquet';
   host: string;
   port: number;
   user: string;
@@ -26,7 +27,7 @@ export interface CaptureRequest {
   table: string;
   publication: string;
   slot: string;
-  /** snapshot, opensearch: rows in the table. */
+  /** snapshot, opensearch, parquet: rows in the table. */
   rows: number;
   /** stream: end LSN of the backlog's last transaction. */
   endLsn: string | null;
@@ -35,6 +36,8 @@ export interface CaptureRequest {
   sourceOverrides: Record<string, string>;
   /** opensearch: the node the sink writes to, and the index the table's documents land in. */
   opensearch: { url: string; index: string } | null;
+  /** parquet: the directory the sink's store writes to (store.url=file://), and its staging directory. */
+  parquet: { storeDir: string; stagingDir: string } | null;
 }
 
 export interface CaptureResult {

@@ -1,15 +1,19 @@
 /**
  * The Sluice side of one measurement, run as its own process by capture-process.ts: starts the
- * standalone worker in-process with the Postgres source and a NullSink (or, for the opensearch
- * case, the OpenSearch sink), waits until the work is done, and prints one JSON line (a
- * CaptureResult) on standard output.
+ * standalone worker in-process with the Postgres source and a NullSink (or, for the opensearch and
+ * parquet cases, the OpenSearch or S3 Parquet sink), waits until the work is done, and prints one
+ * JSON line (a CaptureResult) on standard output.
  *
  * Done means: for a snapshot (snapshot.mode=initial_only), the table is reported finished and the
  * source has handed every row and the snapshot's end record to the sink; for a stream
  * (snapshot.mode=no_data on an existing slot), the slot's confirmed_flush_lsn has reached the end
  * of the backlog, i.e. the worker has delivered everything and confirmed it to the server; for the
  * opensearch case, the snapshot is done as above and, after a `_refresh`, the index's `_count` is
- * every row (the sink sends in order, so every request it made has been answered). Timing
+ * every row (the sink sends in order, so every request it made has been answered); for the parquet
+ * case, the snapshot is done as above and the source has committed its end record, which it does
+ * only once the sink has acknowledged every row before it, i.e. uploaded the files holding them.
+ * The sink runs with its defaults (snappy, flush.size 0, 128 MiB files) plus a scheduled rotation
+ * every ROTATE_SCHEDULE_MS, without which the last file would stay open. Timing
  * and CPU time run from just before the worker opens to that moment. Exits non-zero on failure,
  * on a FAILED connector or after `timeoutMs`.
  */
@@ -18,6 +22,7 @@ import { request as httpRequest } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { createLogger } from '../src/logger.js';
 import { StandaloneHerder } from '../src/worker/standalone-herder.js';
@@ -28,12 +33,26 @@ const SOURCE = 'bench-source';
 const SNAPSHOT_POLL_MS = 10;
 const SLOT_POLL_MS = 100;
 const SINK = 'bench-sink';
+/**
+ * rotate.schedule.interval.ms of the parquet case: files close on wall-clock boundaries this far
+ * apart, so the measurement ends on average half of it after the last row reached the sink.
+ */
+const ROTATE_SCHEDULE_MS = 1000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function sinkConfig(request: CaptureRequest): Record<string, string> {
-  if (request.opensearch === null) return { 'connector.class': 'NullSink', 'topics.regex': '.*' };
-  return { 'connector.class': 'OpenSearchSink', 'topics.regex': '.*', 'connection.url': request.opensearch.url };
+  if (request.opensearch !== null) return { 'connector.class': 'OpenSearchSink', 'topics.regex': '.*', 'connection.url': request.opensearch.url };
+  if (request.parquet !== null) {
+    return {
+      'connector.class': 'S3ParquetSink',
+      'topics.regex': '.*',
+      'store.url': pathToFileURL(request.parquet.storeDir).href,
+      'staging.dir': request.parquet.stagingDir,
+      'rotate.schedule.interval.ms': String(ROTATE_SCHEDULE_MS),
+    };
+  }
+  return { 'connector.class': 'NullSink', 'topics.regex': '.*' };
 }
 
 function connectors(request: CaptureRequest): Array<{ name: string; config: Record<string, string> }> {
@@ -88,6 +107,11 @@ async function indexHolds(opensearch: { url: string; index: string }, rows: numb
   return count >= rows;
 }
 
+/** Whether the source has committed the snapshot's end record (the offset that hands over to streaming). */
+async function snapshotCommitted(worker: StandaloneHerder): Promise<boolean> {
+  return (await worker.offsets(SOURCE)).some(({ offset }) => offset?.last_snapshot_record === true);
+}
+
 /** Resolves once `done()` is true; rejects when a connector fails or time runs out. */
 async function waitFor(worker: StandaloneHerder, done: () => Promise<boolean> | boolean, pollMs: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -116,6 +140,7 @@ async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Cli
       await waitFor(worker, () => tableDone() && (source?.counts.records ?? 0) >= request.rows + 1, SNAPSHOT_POLL_MS, request.timeoutMs);
       const { opensearch } = request;
       if (opensearch) await waitFor(worker, () => indexHolds(opensearch, request.rows), SNAPSHOT_POLL_MS, request.timeoutMs);
+      if (request.parquet) await waitFor(worker, () => snapshotCommitted(worker), SNAPSHOT_POLL_MS, request.timeoutMs);
     } else {
       const confirmed = async () => {
         const { rows } = await monitor.query<{ done: boolean }>(

@@ -1,6 +1,7 @@
 /**
  * The benchmark's output: one line per measurement comparing Sluice with its reference tool on the
- * same data, against the targets of a 2-core machine, and the same figures as JSON.
+ * same data, against the targets of a 2-core machine (for a case that writes files, also the bytes
+ * per row of each side's files), and the same figures as JSON.
  *
  * Contract: pure formatting, plus `writeResults` which writes the JSON file. A missed target is
  * reported as "below target" in the text; nothing here fails the run.
@@ -9,14 +10,19 @@ import { writeFile } from 'node:fs/promises';
 import type { CaptureResult } from './capture-process.js';
 
 export interface Comparison {
-  name: 'snapshot' | 'stream' | 'opensearch';
-  /** Rows read (snapshot), row changes in the backlog (stream) or documents written (opensearch): the same work for both sides. */
+  name: 'snapshot' | 'stream' | 'opensearch' | 'parquet';
+  /**
+   * Rows read (snapshot), row changes in the backlog (stream), documents written (opensearch) or
+   * rows written to Parquet (parquet): the same work for both sides.
+   */
   rows: number;
   unit: 'rows' | 'changes' | 'docs';
   reference: { tool: string; seconds: number };
   /** The fastest of the runs; `maxRssKb` is the highest peak of them all. */
   sluice: CaptureResult;
   targets: { minRatio: number; maxRssMb: number };
+  /** parquet: the bytes of the files each side wrote. */
+  fileBytes?: { sluice: number; reference: number };
 }
 
 export interface ComparisonFigures {
@@ -28,6 +34,8 @@ export interface ComparisonFigures {
   baselineRssMb: number;
   meetsRatio: boolean;
   meetsRss: boolean;
+  /** Present when the comparison has `fileBytes`. */
+  bytesPerRow?: { sluice: number; reference: number };
 }
 
 export function figuresOf(c: Comparison): ComparisonFigures {
@@ -44,6 +52,7 @@ export function figuresOf(c: Comparison): ComparisonFigures {
     baselineRssMb: c.sluice.baselineRssKb / 1024,
     meetsRatio: ratio >= c.targets.minRatio,
     meetsRss: peakRssMb <= c.targets.maxRssMb,
+    ...(c.fileBytes && { bytesPerRow: { sluice: c.fileBytes.sluice / c.rows, reference: c.fileBytes.reference / c.rows } }),
   };
 }
 
@@ -67,8 +76,9 @@ export function formatComparison(c: Comparison): string {
     `cpu ${f.cpuMicrosPerRow.toFixed(1)} µs/${SINGULAR[c.unit]}`.padEnd(20),
     `peak RSS ${Math.round(f.peakRssMb)} MB (idle ${Math.round(f.baselineRssMb)} MB)`.padEnd(30),
     `(target >= ${c.targets.minRatio}x, <= ${c.targets.maxRssMb} MB)`,
+    f.bytesPerRow ? ` files ${f.bytesPerRow.sluice.toFixed(1)} B/${SINGULAR[c.unit]} (${c.reference.tool} ${f.bytesPerRow.reference.toFixed(1)})` : '',
     misses.length > 0 ? `  below target: ${misses.join(', ')}` : '',
-  ].join(' ').trimEnd();
+  ].filter((part) => part !== '').join(' ');
 }
 
 export async function writeResults(file: string, context: Record<string, unknown>, comparisons: Comparison[]): Promise<void> {

@@ -12,6 +12,13 @@
  *    holds every document; the reference replays the exact `_bulk` bodies Sluice sent, one request
  *    at a time, with a plain HTTP client into a fresh fake behind the same proxy
  *    (opensearch-replay.ts).
+ * 4. Parquet: the first BENCH_PARQUET_ROWS rows of the table (default 500,000) snapshotted by Sluice
+ *    into the S3 Parquet sink writing to a local directory (store.url=file://), until the source has
+ *    committed the snapshot's end, i.e. every row is in an uploaded file; the reference is DuckDB
+ *    writing the same rows, loaded untimed from a CSV export into an in-memory table, with
+ *    `COPY (SELECT ...) TO 'x.parquet' (FORMAT parquet, COMPRESSION snappy)` (parquet-reference.ts).
+ *    DuckDB counts the rows in both sides' files, and the run fails unless each holds every row
+ *    once; the line also gives the bytes per row of both.
  * Each pair runs BENCH_REPEAT times (default 1); the fastest run of each side counts. Prints one line
  * per measurement (rows/s of both, their ratio, Sluice's CPU µs per row and peak RSS, the targets)
  * and writes bench/results.json. Sluice runs in a child process, compiled to JavaScript first
@@ -24,7 +31,7 @@
  * interrupt included.
  */
 import { rmSync } from 'node:fs';
-import { chmod, mkdtemp } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +40,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../src/embed
 import { buildCapture, type CaptureBuild } from './build-capture.js';
 import { runCapture, type CaptureRequest, type CaptureResult } from './capture-process.js';
 import { createBenchDatabase, createSlots, generateBacklog, PUBLICATION, TABLE, type Backlog } from './dataset.js';
-import { timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
+import { exportCsv, timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
+import { checkParquetFiles, columnTypesOf, timeDuckDbParquet } from './parquet-reference.js';
 import { startOpenSearchTarget, timeBulkReplay, type RecordedRequest } from './opensearch-replay.js';
 import { formatComparison, writeResults, type Comparison } from './report.js';
 
@@ -42,11 +50,16 @@ const TARGETS = {
   snapshot: { minRatio: 0.4, maxRssMb: 200 },
   stream: { minRatio: 0.7, maxRssMb: 200 },
   opensearch: { minRatio: 0.8, maxRssMb: 200 },
+  parquet: { minRatio: 0.4, maxRssMb: 200 },
 };
 const OPENSEARCH_TABLE = 'public.t_os';
 const OPENSEARCH_PUBLICATION = 'bench_os_pub';
 /** The sink's index for OPENSEARCH_TABLE: its topic, `topic.prefix`.schema.table. */
 const OPENSEARCH_INDEX = 'bench.public.t_os';
+const PARQUET_TABLE = 'public.t_parquet';
+const PARQUET_PUBLICATION = 'bench_parquet_pub';
+/** The bench table's primary key: each row's key is in the Parquet files exactly once. */
+const KEY_COLUMN = 'id';
 const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
 function envCount(name: string, fallback: number): number {
@@ -61,6 +74,7 @@ const settings = {
   rows: envCount('BENCH_ROWS', 1_000_000),
   changes: envCount('BENCH_CHANGES', 1_000_000),
   opensearchRows: envCount('BENCH_OS_ROWS', 200_000),
+  parquetRows: envCount('BENCH_PARQUET_ROWS', 500_000),
   repeat: envCount('BENCH_REPEAT', 1),
   timeoutMs: envCount('BENCH_TIMEOUT_MS', 30 * 60_000),
   cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : undefined,
@@ -108,11 +122,12 @@ async function compare(
   return { reference: { tool, seconds: bestReference }, sluice: { ...best!, maxRssKb: peakRssKb } };
 }
 
-async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, signal: AbortSignal): Promise<void> {
+/** `filesDir`: a directory for the files the parquet case writes, removed by the caller. */
+async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, filesDir: string, signal: AbortSignal): Promise<void> {
   const address: ServerAddress = { port: server.port, database: DATABASE, user: 'postgres', password: 'postgres' };
   const request = (mode: CaptureRequest['mode'], slot: string, endLsn: string | null): CaptureRequest => ({
     mode, host: '127.0.0.1', ...address, table: TABLE, publication: PUBLICATION, slot, rows: settings.rows, endLsn, timeoutMs: settings.timeoutMs,
-    sourceOverrides: settings.sourceOverrides, opensearch: null,
+    sourceOverrides: settings.sourceOverrides, opensearch: null, parquet: null,
   });
   const databaseUrl = server.urlFor(DATABASE);
 
@@ -125,9 +140,11 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, si
     () => runCapture(build, request('snapshot', 'sluice_snapshot', null), signal, settings.cpuProfileDir),
   );
 
-  // Before the stream's slots exist, so its WAL is not in their backlog.
+  // Before the stream's slots exist, so the copies' WAL is not in the backlog.
   progress(`copying ${Math.min(settings.opensearchRows, settings.rows)} rows for the OpenSearch case`);
-  const documents = await createOpenSearchTable(databaseUrl, settings.opensearchRows);
+  const documents = await createSubsetTable(databaseUrl, OPENSEARCH_TABLE, OPENSEARCH_PUBLICATION, settings.opensearchRows);
+  progress(`copying ${Math.min(settings.parquetRows, settings.rows)} rows for the Parquet case`);
+  const parquetRows = await createSubsetTable(databaseUrl, PARQUET_TABLE, PARQUET_PUBLICATION, settings.parquetRows);
 
   const runs = Array.from({ length: settings.repeat }, (_, i) => i + 1);
   await createSlots(databaseUrl, runs.flatMap((run) => [`ref_${run}`, `sluice_${run}`]));
@@ -163,25 +180,83 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, si
     true,
   );
 
+  const parquet = await parquetCase(build, request('parquet', 'sluice_parquet', null), address, databaseUrl, parquetRows, filesDir, signal);
+
   const comparisons: Comparison[] = [
     { name: 'snapshot', rows: settings.rows, unit: 'rows', ...snapshot, targets: TARGETS.snapshot },
     { name: 'stream', rows: backlog.changes, unit: 'changes', ...stream, targets: TARGETS.stream },
     { name: 'opensearch', rows: documents, unit: 'docs', ...opensearch, targets: TARGETS.opensearch },
+    parquet,
   ];
   process.stdout.write(`${comparisons.map(formatComparison).join('\n')}\n`);
   await writeResults(RESULTS_FILE, await context(databaseUrl, backlog), comparisons);
   progress(`results written to ${RESULTS_FILE}`);
 }
 
+/**
+ * The parquet case: the rows of PARQUET_TABLE exported to CSV once (untimed), then per run DuckDB's
+ * file and Sluice's files, each checked to hold every row and removed after measuring its size.
+ */
+async function parquetCase(
+  build: CaptureBuild,
+  base: CaptureRequest,
+  address: ServerAddress,
+  databaseUrl: string,
+  rows: number,
+  filesDir: string,
+  signal: AbortSignal,
+): Promise<Comparison> {
+  const csv = path.join(filesDir, 'parquet-rows.csv');
+  progress(`exporting ${rows} rows to CSV for DuckDB`);
+  await exportCsv(address, PARQUET_TABLE, csv, signal);
+  const columns = await columnTypesOf(databaseUrl, PARQUET_TABLE);
+  const fileBytes = { sluice: 0, reference: 0 };
+  try {
+    const measured = await compare(
+      'parquet',
+      'DuckDB',
+      async (run) => {
+        const out = path.join(filesDir, `duckdb-${run}.parquet`);
+        try {
+          const { seconds, output } = await timeDuckDbParquet(csv, columns, out, rows);
+          fileBytes.reference = output.bytes;
+          return seconds;
+        } finally {
+          await rm(out, { force: true });
+        }
+      },
+      async (run) => {
+        const dir = path.join(filesDir, `sluice-${run}`);
+        const storeDir = path.join(dir, 'store');
+        try {
+          const capture: CaptureRequest = {
+            ...base, slot: `${base.slot}_${run}`, table: PARQUET_TABLE, publication: PARQUET_PUBLICATION, rows, parquet: { storeDir, stagingDir: path.join(dir, 'staging') },
+          };
+          const result = await runCapture(build, capture, signal, settings.cpuProfileDir);
+          const output = await checkParquetFiles(storeDir, KEY_COLUMN, rows);
+          progress(`parquet run ${run}: sluice wrote ${output.rows} rows in ${output.files} file(s), ${output.bytes} bytes`);
+          fileBytes.sluice = output.bytes;
+          return result;
+        } finally {
+          await rm(dir, { recursive: true, force: true });
+        }
+      },
+    );
+    return { name: 'parquet', rows, unit: 'rows', ...measured, targets: TARGETS.parquet, fileBytes };
+  } finally {
+    await rm(csv, { force: true });
+  }
+}
+
 /** The first `rows` rows of the bench table in a table of their own, in a publication of their own; how many there are. */
-async function createOpenSearchTable(databaseUrl: string, rows: number): Promise<number> {
+async function createSubsetTable(databaseUrl: string, table: string, publication: string, rows: number): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query(`CREATE TABLE ${OPENSEARCH_TABLE} (LIKE ${TABLE} INCLUDING ALL) WITH (autovacuum_enabled = false)`);
-    const { rowCount } = await client.query(`INSERT INTO ${OPENSEARCH_TABLE} SELECT * FROM ${TABLE} ORDER BY id LIMIT $1`, [rows]);
-    await client.query(`VACUUM ANALYZE ${OPENSEARCH_TABLE}`);
-    await client.query(`CREATE PUBLICATION ${OPENSEARCH_PUBLICATION} FOR TABLE ${OPENSEARCH_TABLE}`);
+    await client.query(`CREATE TABLE ${table} (LIKE ${TABLE} INCLUDING ALL) WITH (autovacuum_enabled = false)`);
+    const { rowCount } = await client.query(`INSERT INTO ${table} SELECT * FROM ${TABLE} ORDER BY id LIMIT $1`, [rows]);
+    await client.query(`VACUUM ANALYZE ${table}`);
+    await client.query(`CREATE PUBLICATION ${publication} FOR TABLE ${table}`);
     return rowCount ?? 0;
   } finally {
     await client.end();
@@ -197,7 +272,7 @@ async function context(databaseUrl: string, backlog: Backlog): Promise<Record<st
   return {
     date: new Date().toISOString(),
     machine: { cpus: cpus.length, cpuModel: cpus[0]?.model ?? null, memoryMb: Math.round(os.totalmem() / 2 ** 20), node: process.version, postgres: version },
-    settings: { rows: settings.rows, changes: settings.changes, opensearchRows: settings.opensearchRows, repeat: settings.repeat, sourceOverrides: settings.sourceOverrides },
+    settings: { rows: settings.rows, changes: settings.changes, opensearchRows: settings.opensearchRows, parquetRows: settings.parquetRows, repeat: settings.repeat, sourceOverrides: settings.sourceOverrides },
     backlog,
   };
 }
@@ -222,9 +297,11 @@ async function main(): Promise<void> {
   const serverDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-pg-'));
   scratch.push(serverDir);
   await chmod(serverDir, 0o755); // as root the server runs as `postgres`, which must reach it
+  const filesDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-files-'));
+  scratch.push(filesDir);
   const server = await startEmbeddedPostgres({ dir: serverDir });
   try {
-    await benchmark(server, build, children.signal);
+    await benchmark(server, build, filesDir, children.signal);
   } finally {
     await server.stop();
   }

@@ -16,6 +16,11 @@ import type { SinkRecord, TopicPartitionOffsets } from '../events.js';
  *   commits them). It may flush first. Only the returned offsets are committed; a sink that uploads
  *   files returns only what is uploaded. Returning fewer partitions than given means "none yet" for
  *   the missing ones.
+ * - `flush` (optional) writes out everything buffered, even what no policy of the sink would write
+ *   yet (a file not full yet), so that the next `preCommit` returns the offsets after every record
+ *   put. Called on a clean stop before the last `preCommit`, and when the worker holds too many of
+ *   the sink's records unacknowledged. A sink that makes records durable in `preCommit` anyway
+ *   needs none.
  * - `close` is called when partitions are taken away (rebalance, shutdown): drop their buffers;
  *   what was not committed is delivered again to whoever opens them next.
  * - `stop` releases connections.
@@ -25,6 +30,7 @@ export interface SinkTask {
   open(partitions: TopicPartition[]): Promise<void>;
   put(records: SinkRecord[]): Promise<void>;
   preCommit(current: TopicPartitionOffsets): Promise<TopicPartitionOffsets>;
+  flush?(): Promise<void>;
   close(partitions: TopicPartition[]): Promise<void>;
   stop(): Promise<void>;
 }

@@ -49,6 +49,12 @@ export interface SinkRunnerOptions {
   metrics?: SinkTaskMetrics;
 }
 
+/** What is kept of a delivery until it is acknowledged: not the event, which the task has taken. */
+interface Pending {
+  handle: AckHandle;
+  position: string | null;
+}
+
 /**
  * One topic's deliveries in this process: offsets are consecutive, so only the unacknowledged
  * ones are kept, from offset `base` on.
@@ -56,7 +62,7 @@ export interface SinkRunnerOptions {
 class TopicDeliveries {
   next = 0;
   private base = 0;
-  private pending: Delivery[] = [];
+  private pending: Pending[] = [];
   private head = 0;
 
   get unacked(): number {
@@ -64,7 +70,7 @@ class TopicDeliveries {
   }
 
   add(delivery: Delivery): number {
-    this.pending.push(delivery);
+    this.pending.push({ handle: delivery.handle, position: delivery.position });
     return this.next++;
   }
 
@@ -91,6 +97,11 @@ class TopicDeliveries {
 }
 
 const TAKE_MAX = 2048;
+/**
+ * Past this many unacknowledged records the runner asks the task to flush: what a sink holds back
+ * (a file not full yet) also holds an ack handle per record here and at the source.
+ */
+const MAX_UNACKED = 500_000;
 const IDLE_WAIT_MS = 50;
 const RETRY_MAX_MS = 10_000;
 
@@ -138,7 +149,10 @@ export class SinkRunner {
     await this.loop;
     const partitions = [...this.topics.keys()].map((topic) => ({ topic, partition: 0 }));
     try {
-      if (this.state === 'RUNNING') await this.commit();
+      if (this.state === 'RUNNING') {
+        await this.flush();
+        await this.commit();
+      }
       await this.options.task.close(partitions);
       await this.options.task.stop();
     } catch (error) {
@@ -153,7 +167,9 @@ export class SinkRunner {
       const deliveries = await this.channel.take(TAKE_MAX, IDLE_WAIT_MS);
       if (deliveries.length > 0) await this.put(deliveries);
       const idle = this.channel.size === 0;
-      if (this.unackedCount() > 0 && (idle || Date.now() - this.lastCommit >= this.options.commitIntervalMs)) await this.commit();
+      const unacked = this.unackedCount();
+      if (unacked >= MAX_UNACKED) await this.flush();
+      if (unacked > 0 && (idle || Date.now() - this.lastCommit >= this.options.commitIntervalMs)) await this.commit();
       if (idle && this.unackedCount() === 0) this.releaseDrainWaiters();
     }
   }
@@ -195,6 +211,11 @@ export class SinkRunner {
     const started = Date.now();
     await this.withRetries('put', () => this.options.task.put(records));
     this.options.metrics?.recordPut(records.length, Date.now() - started);
+  }
+
+  private async flush(): Promise<void> {
+    const { task } = this.options;
+    if (task.flush) await this.withRetries('flush', () => task.flush!());
   }
 
   /** Asks the task what is durable; records how far that reaches, then acknowledges it. */

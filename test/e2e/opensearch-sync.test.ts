@@ -1,9 +1,11 @@
 /**
  * Search index sync end to end: a random workload on a real PostgreSQL (inserts, updates that leave
  * a TOASTed column unchanged, deletes, primary-key changes, a truncate), captured by the worker into
- * the fake OpenSearch (test/support/fake-opensearch.ts). Afterwards the index holds exactly the
- * table; with faults injected throughout the same; replaying everything changes nothing; a document
- * OpenSearch rejects goes to the dead-letter file with its reason while the rest is indexed.
+ * the fake OpenSearch (test/support/fake-opensearch.ts), or a real cluster when OPENSEARCH_URL is set
+ * (test/support/opensearch-target.ts). Afterwards the index holds exactly the table; with faults
+ * injected throughout the same; replaying everything changes nothing; a document OpenSearch rejects
+ * goes to the dead-letter file with its reason while the rest is indexed. The tests that inject
+ * faults run against the fake only: a real cluster cannot be made to fail on demand.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
@@ -13,7 +15,7 @@ import pino from 'pino';
 import { StandaloneHerder } from '../../src/worker/standalone-herder.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { postgresSourceConfig, workerDir } from '../support/connectors.js';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../support/fake-opensearch.js';
+import { openSearchTarget, REAL_OPENSEARCH_URL, type OpenSearchTarget, type TargetDocument } from '../support/opensearch-target.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
 import { startWorkerProcess } from '../support/worker-process.js';
@@ -51,17 +53,18 @@ async function runWorkload(client: pg.Client, table: string, from: number, round
 
 describe('OpenSearch sink keeps an index exactly in sync', () => {
   let db: TestDatabase;
-  let search: FakeOpenSearch;
+  let search: OpenSearchTarget;
   beforeAll(async () => {
     db = await createTestDatabase('ossync');
-    search = await startFakeOpenSearch({ refreshIntervalMs: null });
+    search = await openSearchTarget(db.name, { refreshIntervalMs: null });
   });
   afterAll(async () => {
     await search.close();
     await db.drop();
   });
 
-  async function sync(table: string, faults: (fake: FakeOpenSearch) => void = () => {}) {
+  /** Runs the workload through a worker into `table`'s index; `injectFaults` runs once the connectors are up. */
+  async function sync(table: string, injectFaults: () => void = () => {}) {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     await createDocuments(client, table);
@@ -70,14 +73,16 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: 'silent' }), {
       restart: { initialDelayMs: 100, maxDelayMs: 500 },
     });
-    const index = `test.public.${table}`;
+    const topic = `test.public.${table}`;
+    const index = search.index(table);
     await herder.start([
       {
         name: 'search',
         config: {
           'connector.class': 'io.aiven.kafka.connect.opensearch.OpensearchSinkConnector',
           'connection.url': search.url,
-          topics: index,
+          topics: topic,
+          'topic.to.index.map': `${topic}:${index}`,
           'batch.size': '50',
           'retry.backoff.ms': '20',
           'max.retries': '20',
@@ -90,7 +95,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
         config: postgresSourceConfig(db.url, { 'slot.name': `${db.name}_${table}`, 'table.include.list': `public.${table}`, 'skipped.operations': 'none', 'heartbeat.interval.ms': '0' }),
       },
     ]);
-    faults(search);
+    injectFaults();
     let next = await runWorkload(client, table, 101, 40, 11);
     await client.query(`TRUNCATE ${table}`);
     await client.query(`INSERT INTO ${table} SELECT g, 'after truncate ' || g, ${BIG}, g FROM generate_series($1::int, $1::int + 49) g`, [next]);
@@ -99,10 +104,10 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     const docs = () => search.documents(index);
     const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
     await client.end();
-    return { herder, rows, docs, index, deadLetters };
+    return { herder, rows, docs, index, deadLetters, slot: `${db.name}_${table}` };
   }
 
-  const expectSynced = (rows: Array<{ id: number; title: string; body: string | null; price: string | null }>, docs: Map<string, { source: Record<string, unknown> }>) => {
+  const expectSynced = (rows: Array<{ id: number; title: string; body: string | null; price: string | null }>, docs: Map<string, TargetDocument>) => {
     expect([...docs.keys()].map(Number).sort((a, b) => a - b)).toEqual(rows.map((r) => r.id));
     for (const row of rows) {
       const doc = docs.get(String(row.id))!.source;
@@ -112,48 +117,59 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
   };
 
   it('holds every row with its latest values, no deleted rows and no placeholder text; a replay changes nothing', { timeout: 120_000 }, async () => {
-    const { herder, rows, docs } = await sync('synced');
+    const { herder, rows, docs, slot } = await sync('synced');
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    // Sources by id: a real cluster lists documents in its own order.
+    const contents = async () => JSON.stringify([...(await docs())].map(([id, d]) => [id, d.source]).sort(([a], [b]) => Number(a) - Number(b)));
     try {
-      expectSynced(rows, docs());
-      const before = JSON.stringify([...docs()].map(([id, d]) => [id, d.source]));
+      expectSynced(rows, await docs());
+      const before = await contents();
       await herder.stop('source');
       await herder.resetOffsets('source');
       await herder.resume('source');
       await waitFor(() => (herder.sourceRunner('source')?.counts.events ?? 0) >= rows.length, 60_000, 'the replayed snapshot');
-      await new Promise((r) => setTimeout(r, 1500));
-      expect(JSON.stringify([...docs()].map(([id, d]) => [id, d.source]))).toBe(before);
+      // A change that leaves the row as it is, confirmed by the slot once the sink holds everything before it.
+      await writeAndWaitForSlot(client, slot, `UPDATE synced SET title = title WHERE id = -1`);
+      expect(await contents()).toBe(before);
     } finally {
+      await client.end();
       await herder.shutdown();
     }
   });
 
-  it('reaches the same state with 429 storms, 503s and connection resets throughout', { timeout: 120_000 }, async () => {
-    const { herder, rows, docs } = await sync('faulted', (fake) => {
+  // Fake only: a real cluster cannot be made to answer 429s and 503s or reset connections on demand.
+  it.skipIf(REAL_OPENSEARCH_URL !== undefined)('reaches the same state with 429 storms, 503s and connection resets throughout', { timeout: 120_000 }, async () => {
+    const fake = search.fake!;
+    const { herder, rows, docs } = await sync('faulted', () => {
       fake.faults.rejectBulk(3);
       fake.faults.rejectItems(30);
       fake.faults.unavailable(2, 'bulk');
       fake.faults.resetConnection(2, { scope: 'bulk' });
     });
     try {
-      expectSynced(rows, docs());
-      expect(search.requests.some((r) => r.status === 429)).toBe(true);
-      expect(search.requests.some((r) => r.status === 503)).toBe(true);
+      expectSynced(rows, await docs());
+      expect(fake.requests.some((r) => r.status === 429)).toBe(true);
+      expect(fake.requests.some((r) => r.status === 503)).toBe(true);
     } finally {
-      search.faults.clear();
+      fake.faults.clear();
       await herder.shutdown();
     }
   });
 
-  it('sends a document OpenSearch rejects to the dead-letter file with its reason, and indexes the rest', { timeout: 120_000 }, async () => {
-    search.faults.failMapping((doc) => doc.source['title'] === 'title 7');
+  // Fake only: the rejected document is chosen by the fake's failMapping fault.
+  it.skipIf(REAL_OPENSEARCH_URL !== undefined)('sends a document OpenSearch rejects to the dead-letter file with its reason, and indexes the rest', { timeout: 120_000 }, async () => {
+    const fake = search.fake!;
+    fake.faults.failMapping((doc) => doc.source['title'] === 'title 7');
     const { herder, rows, docs, deadLetters } = await sync('poisoned');
     try {
-      search.faults.clear();
+      fake.faults.clear();
       expect(existsSync(deadLetters)).toBe(true);
       const reported = readFileSync(deadLetters, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { id: string; error: { type: string } });
       expect(reported.some((r) => r.id === '7' && r.error.type === 'mapper_parsing_exception')).toBe(true);
       const others = rows.filter((r) => r.title !== 'title 7');
-      for (const row of others) expect(docs().has(String(row.id))).toBe(true);
+      const indexed = await docs();
+      for (const row of others) expect(indexed.has(String(row.id))).toBe(true);
     } finally {
       await herder.shutdown();
     }
@@ -169,13 +185,14 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     await client.connect();
     await createDocuments(client, table);
     const dir = workerDir();
-    const index = `test.public.${table}`;
+    const topic = `test.public.${table}`;
+    const index = search.index(table);
     const files = [
-      dir.connectorFile('search', { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: index, 'batch.size': '20' }),
+      dir.connectorFile('search', { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: topic, 'topic.to.index.map': `${topic}:${index}`, 'batch.size': '20' }),
       dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' })),
     ];
     let worker = startWorkerProcess(dir.configFile, files);
-    await waitFor(() => search.documents(index).size >= 100, 60_000, 'the snapshot indexed');
+    await waitFor(async () => (await search.documents(index)).size >= 100, 60_000, 'the snapshot indexed');
     let next = await runWorkload(client, table, 101, 30, 5);
     if (afterStreamOffset) {
       const offsetsFile = path.join(dir.dir, 'data', 'offsets.json');
@@ -191,7 +208,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     expect(await worker.exited).toBe(0);
     const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
     await client.end();
-    expectSynced(rows, search.documents(index));
+    expectSynced(rows, await search.documents(index));
   });
 
   it('keeps stored TOASTed text when an update leaves it unchanged (REPLICA IDENTITY DEFAULT: a partial update)', { timeout: 120_000 }, async () => {
@@ -201,20 +218,22 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
     await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${BIG}, g FROM generate_series(1, 20) g`);
     const dir = workerDir();
-    const index = `test.public.${table}`;
+    const topic = `test.public.${table}`;
+    const index = search.index(table);
     const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: 'silent' }));
     try {
       await herder.start([
-        { name: 'search', config: { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: index } },
+        { name: 'search', config: { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: topic, 'topic.to.index.map': `${topic}:${index}` } },
         { name: 'source', config: postgresSourceConfig(db.url, { 'slot.name': `${db.name}_${table}`, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' }) },
       ]);
-      await waitFor(() => search.documents(index).size === 20, 60_000, 'the snapshot indexed');
+      await waitFor(async () => (await search.documents(index)).size === 20, 60_000, 'the snapshot indexed');
       // Only title and price change: pgoutput marks the TOASTed body unchanged, the event carries the placeholder.
       await client.query(`UPDATE ${table} SET title = 'renamed ' || id, price = price + 0.5 WHERE id <= 10`);
       await writeAndWaitForSlot(client, `${db.name}_${table}`, `INSERT INTO ${table} VALUES (-1, 'marker', NULL, 0)`);
       const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
-      expectSynced(rows, search.documents(index));
-      expect(search.documents(index).get('3')!.source['title']).toBe('renamed 3');
+      const docs = await search.documents(index);
+      expectSynced(rows, docs);
+      expect(docs.get('3')!.source['title']).toBe('renamed 3');
     } finally {
       await client.end();
       await herder.shutdown();

@@ -1,7 +1,9 @@
 /**
  * The sink's few calls to OpenSearch, through the official client with its own retries off (the
- * sink retries per item, with backoff). Every failure is classified here: connection errors, 429
- * and 5xx are RetriableError; anything else is a permanent SluiceError naming the fix.
+ * sink retries per item, with backoff), authenticated with HTTP basic auth or, when `aws.region` is
+ * set, AWS SigV4 signing (aws-signing.ts). Every failure is classified here: connection errors, 429
+ * and 5xx are RetriableError; anything else is a permanent SluiceError naming the fix (missing AWS
+ * credentials arrive as the signer's ConfigError and pass through as they are).
  *
  * - `bulk(body)` sends one NDJSON body and returns the parsed response (per-item errors are the
  *   caller's to classify).
@@ -12,6 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { Client } from '@opensearch-project/opensearch';
 import { RetriableError, SluiceError } from '../../errors.js';
+import { awsSigv4ClientOptions } from './aws-signing.js';
 import type { IndexMapping } from './index-mapping.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 
@@ -23,23 +26,24 @@ export interface OpenSearchClient {
 }
 
 export function createOpenSearchClient(config: OpenSearchSinkConfig['connection']): OpenSearchClient {
-  if (config.sigv4) {
-    throw new SluiceError('OPENSEARCH_SIGV4_UNSUPPORTED', 'AWS SigV4 signing (aws.region) is not available in this version of Sluice; use basic authentication (connection.username / connection.password) for now.');
-  }
+  const where = config.urls.join(', ');
   const client = new Client({
     nodes: [...config.urls],
-    auth: config.basicAuth ?? undefined,
+    ...(config.sigv4 ? awsSigv4ClientOptions(config.sigv4, where) : { auth: config.basicAuth ?? undefined }),
     maxRetries: 0,
     requestTimeout: config.readTimeoutMs,
     pingTimeout: config.connectTimeoutMs,
     ssl: config.tls.caFile ? { ca: readFileSync(config.tls.caFile), rejectUnauthorized: config.tls.verify } : { rejectUnauthorized: config.tls.verify },
   });
-  const where = config.urls.join(', ');
+  const credentialKeys = config.sigv4
+    ? 'aws.access_key_id and aws.secret_access_key (or the default chain\'s credentials), aws.region and aws.service.signing.name, and the IAM identity\'s access to the domain'
+    : 'connection.username and connection.password, and the user\'s permissions on the index';
+  const describe = (error: unknown, what: string) => describeFailure(error, what, where, credentialKeys);
   const call = async <T>(what: string, run: () => Promise<{ body: T }>): Promise<T> => {
     try {
       return (await run()).body;
     } catch (error) {
-      throw describe(error, what, where);
+      throw describe(error, what);
     }
   };
   return {
@@ -52,7 +56,7 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
         await client.indices.create({ index: name, body: mapping ? { mappings: mapping } : {} });
       } catch (error) {
         if (errorType(error) === 'resource_already_exists_exception') return;
-        throw describe(error, `creating index ${name}`, where);
+        throw describe(error, `creating index ${name}`);
       }
     },
     async deleteAll(index) {
@@ -62,7 +66,7 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
         await client.deleteByQuery({ index, body: { query: { match_all: {} } }, refresh: true, conflicts: 'proceed' });
       } catch (error) {
         if (statusOf(error) === 404) return;
-        throw describe(error, `deleting the documents of ${index}`, where);
+        throw describe(error, `deleting the documents of ${index}`);
       }
     },
     close: () => client.close(),
@@ -77,15 +81,18 @@ function errorType(error: unknown): string | undefined {
   return (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
 }
 
-function describe(error: unknown, what: string, where: string): SluiceError {
+function describeFailure(error: unknown, what: string, where: string, credentialKeys: string): SluiceError {
+  if (error instanceof SluiceError) return error;
   const status = statusOf(error);
-  const message = error instanceof Error ? error.message : String(error);
+  // AWS answers its own refusals (a bad signature, a denied identity) as {"message": "..."}, which the client does not read.
+  const awsMessage = (error as { meta?: { body?: { message?: unknown } } }).meta?.body?.message;
+  const message = typeof awsMessage === 'string' ? awsMessage : error instanceof Error ? error.message : String(error);
   // A connection error (reset, refused, timeout) has no status: null or absent.
   if (status == null || status === 429 || status >= 500) {
     return new RetriableError('OPENSEARCH_UNAVAILABLE', `OpenSearch at ${where} did not complete the ${what} (${status ?? 'no answer'}: ${message}); retrying.`, { stage: 'put', cause: error });
   }
   if (status === 401 || status === 403) {
-    return new SluiceError('OPENSEARCH_AUTH', `OpenSearch at ${where} refused the ${what} (${status}): check connection.username and connection.password, and the user's permissions on the index.`, { stage: 'put', cause: error });
+    return new SluiceError('OPENSEARCH_AUTH', `OpenSearch at ${where} refused the ${what} (${status}: ${message}): check ${credentialKeys}.`, { stage: 'put', cause: error });
   }
   return new SluiceError('OPENSEARCH_ERROR', `OpenSearch at ${where} refused the ${what} (${status}): ${message}`, { stage: 'put', cause: error });
 }

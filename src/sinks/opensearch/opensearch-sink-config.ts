@@ -111,14 +111,14 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'aws.region', type: 'STRING', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'AWS Region',
-      documentation: 'AWS region, e.g. us-east-1. Setting it signs every request with AWS Signature Version 4 for Amazon OpenSearch Service; credentials come from aws.access_key_id and aws.secret_access_key, else from the AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN environment variables.',
+      documentation: 'AWS region, e.g. us-east-1. Setting it signs every request with AWS Signature Version 4 for Amazon OpenSearch Service; credentials come from aws.access_key_id and aws.secret_access_key, else from the AWS default credential chain (environment variables, shared config and credentials files, web identity, container or instance role). Excludes basic authentication.',
     },
     {
       name: 'aws.service.signing.name', type: 'STRING', default: 'es', importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'AWS Service Signing Name', validator: oneOf(AWS_SERVICES),
       documentation: 'The service name requests are signed for: es for Amazon OpenSearch Service domains, aoss for OpenSearch Serverless collections.',
     },
-    { name: 'aws.access_key_id', type: 'STRING', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Access Key Id', documentation: 'AWS access key id for SigV4 signing.' },
-    { name: 'aws.secret_access_key', type: 'PASSWORD', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Secret Access Key', documentation: 'AWS secret access key for SigV4 signing.' },
+    { name: 'aws.access_key_id', type: 'STRING', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Access Key Id', documentation: 'AWS access key id for SigV4 signing, together with aws.secret_access_key. Unset (the default): the AWS default credential chain.' },
+    { name: 'aws.secret_access_key', type: 'PASSWORD', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Secret Access Key', documentation: 'The secret access key belonging to aws.access_key_id. Unset (the default): the AWS default credential chain.' },
 
     { name: 'batch.size', type: 'INT', default: 2000, importance: 'MEDIUM', group: WRITES, width: 'SHORT', displayName: 'Batch Size', validator: atLeast(1), documentation: 'The most actions (documents to index or delete) in one bulk request.' },
     {
@@ -215,7 +215,7 @@ export interface OpenSearchSinkConfig {
     connectTimeoutMs: number;
     readTimeoutMs: number;
     tls: { caFile: string | null; verify: boolean };
-    /** Null unless `aws.region` is set; keys null means the environment's credentials. */
+    /** Null unless `aws.region` is set; keys null means the AWS default credential chain. */
     sigv4: { region: string; service: AwsService; accessKeyId: string | null; secretAccessKey: string | null } | null;
   };
   writes: {

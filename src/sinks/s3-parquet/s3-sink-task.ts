@@ -17,6 +17,7 @@
  *   failed half-way uploads the rest under the same keys.
  * - Memory: all open files together buffer at most about `buffer.memory.bytes` of rows; past that
  *   the largest buffer is written out as a row group early (the file stays open).
+ * - `flush` rotates every topic partition's files now (a clean stop uploads what it holds).
  * - `preCommit` rotates the files whose rotate.schedule.interval.ms boundary has passed and returns,
  *   per topic partition, the offset after the last record in an uploaded object. Records still in
  *   open files are not committed, so after a crash they are delivered again and rewritten under
@@ -109,6 +110,11 @@ export class S3ParquetSinkTask implements SinkTask {
       if (committed !== null && current.has(key)) durable.set(key, committed);
     }
     return durable;
+  }
+
+  /** Uploads every open file, whatever the rotation policies say (a clean stop, too many unacknowledged records). */
+  async flush(): Promise<void> {
+    for (const [key, files] of this.partitions) await this.rotate(key, files);
   }
 
   async close(partitions: TopicPartition[]): Promise<void> {
