@@ -151,7 +151,7 @@ interface LocaleNames {
 function localeNames(locale: string): LocaleNames {
   const part = (options: Intl.DateTimeFormatOptions, type: Intl.DateTimeFormatPartTypes) => {
     const formatter = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', ...options });
-    return (ms: number) => formatter.formatToParts(ms).find((p) => p.type === type)!.value;
+    return (ms: number) => formatter.formatToParts(ms).find((p) => p.type === type)?.value ?? '';
   };
   const months = (month: 'short' | 'long') => Array.from({ length: 12 }, (_, m) => part({ day: 'numeric', month }, 'month')(Date.UTC(2021, m, 15)));
   // 2021-01-03 was a Sunday: index 0 is Sunday, as Date.getUTCDay counts.
