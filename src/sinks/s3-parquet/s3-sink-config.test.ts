@@ -30,7 +30,7 @@ describe('the S3 Parquet sink config', () => {
         flushSize: 0,
         rotateSizeBytes: 134217728,
         rotateIntervalMs: null,
-        rotateScheduleIntervalMs: null,
+        rotateScheduleIntervalMs: 600_000,
         bufferMemoryBytes: 67108864,
         stagingDir: join(tmpdir(), 'sluice-s3-staging'),
       },
@@ -61,7 +61,7 @@ describe('the S3 Parquet sink config', () => {
       'aws.secret.access.key': ' shh ',
       's3.part.size': '5242880',
       'topics.dir': '/data/cdc/',
-      'format.class': 'io.confluent.connect.s3.format.json.JsonFormat',
+      'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat',
       'flush.size': '1000',
       'rotate.size.bytes': '1048576',
       'rotate.interval.ms': '600000',
@@ -84,7 +84,7 @@ describe('the S3 Parquet sink config', () => {
     expect(config.store).toEqual({ url: 'http://localhost:9000', bucket: 'cdc-lake', region: 'eu-central-1', pathStyle: true, accessKeyId: 'AKIA1', secretAccessKey: ' shh ', partSize: 5242880 });
     expect(config.files).toEqual({
       topicsDir: 'data/cdc',
-      format: 'json',
+      format: 'parquet',
       flushSize: 1000,
       rotateSizeBytes: 1048576,
       rotateIntervalMs: 600000,
@@ -105,8 +105,7 @@ describe('the S3 Parquet sink config', () => {
     expect(config.rows).toEqual({ metadataFieldPrefix: '_cdc_', unavailableValuePlaceholder: '<toasted>' });
     expect(config.parquet).toEqual({ codec: 'zstd', rowGroupRows: 5000 });
     expect(config.warnings).toEqual([]);
-    expect(parseS3SinkConfig({ ...BASE, 'format.class': 'io.confluent.connect.s3.format.parquet.ParquetFormat' }).files.format).toBe('parquet');
-    expect(parseS3SinkConfig({ ...BASE, 'format.class': 'json' }).files.format).toBe('json');
+    expect(parseS3SinkConfig({ ...BASE, 'format.class': 'parquet' }).files.format).toBe('parquet');
   });
 
   it('is selected by our short name and by the Confluent and Aiven class names', () => {
@@ -164,8 +163,11 @@ describe('the S3 Parquet sink config', () => {
     expect(problems({ ...BASE, 'format.class': 'avro' })).toEqual([
       {
         key: 'format.class',
-        message: 'Invalid value avro for configuration format.class: String must be one of: parquet, json, io.confluent.connect.s3.format.parquet.ParquetFormat, io.confluent.connect.s3.format.json.JsonFormat',
+        message: 'Invalid value avro for configuration format.class: "avro" is not a format: use parquet',
       },
+    ]);
+    expect(problems({ ...BASE, 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat' }).map((p) => p.message)).toEqual([
+      'Invalid value io.confluent.connect.s3.format.json.JsonFormat for configuration format.class: JSON lines files are not available yet: use parquet',
     ]);
     expect(problems({ ...BASE, 'parquet.codec': 'lz4', 'parquet.row.group.rows': '0' })).toEqual([
       { key: 'parquet.codec', message: 'Invalid value lz4 for configuration parquet.codec: String must be one of (case insensitive): snappy, zstd, gzip, none' },

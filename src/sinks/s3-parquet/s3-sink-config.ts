@@ -49,6 +49,15 @@ const FORMAT_CLASSES: Readonly<Record<string, OutputFormat>> = {
 };
 const PARQUET_CODECS = ['snappy', 'zstd', 'gzip', 'none'] as const;
 
+const parquetFormat: Validator = {
+  describe: `one of ${Object.keys(FORMAT_CLASSES).filter((name) => FORMAT_CLASSES[name] === 'parquet').join(', ')}`,
+  check: (value) => {
+    const format = FORMAT_CLASSES[String(value)];
+    if (format === undefined) return `"${String(value)}" is not a format: use parquet`;
+    return format === 'json' ? 'JSON lines files are not available yet: use parquet' : undefined;
+  },
+};
+
 export type PartitionerClass = (typeof PARTITIONERS)[number];
 export type OutputFormat = 'parquet' | 'json';
 export type ParquetCodec = (typeof PARQUET_CODECS)[number];
@@ -133,8 +142,8 @@ export const S3_SINK_KEYS: ConfigDefinition = {
       documentation: 'The key prefix of every object: <topics.dir>/<topic>/<encoded partition>/<file>. Default topics; leading and trailing slashes are dropped, and an empty value puts topics at the top of the bucket.',
     },
     {
-      name: 'format.class', type: 'STRING', default: 'parquet', importance: 'HIGH', group: FILES, width: 'LONG', displayName: 'Format class', validator: oneOf(Object.keys(FORMAT_CLASSES)),
-      documentation: 'The file format: parquet (the default; Confluent\'s io.confluent.connect.s3.format.parquet.ParquetFormat means the same) writes one Parquet row per change event; json (io.confluent.connect.s3.format.json.JsonFormat) writes one JSON line per event.',
+      name: 'format.class', type: 'STRING', default: 'parquet', importance: 'HIGH', group: FILES, width: 'LONG', displayName: 'Format class', validator: parquetFormat,
+      documentation: 'The file format: parquet (the default; Confluent\'s io.confluent.connect.s3.format.parquet.ParquetFormat means the same) writes one Parquet row per change event. JSON lines (json, io.confluent.connect.s3.format.json.JsonFormat) are not available yet and are refused.',
     },
     {
       name: 'flush.size', type: 'INT', default: 0, importance: 'HIGH', group: FILES, width: 'SHORT', displayName: 'Flush size', validator: atLeast(0),
@@ -149,8 +158,8 @@ export const S3_SINK_KEYS: ConfigDefinition = {
       documentation: 'Closes a file once the timestamps of its records (as timestamp.extractor reads them) span this many milliseconds, checked as records arrive. Default -1: off.',
     },
     {
-      name: 'rotate.schedule.interval.ms', type: 'LONG', default: -1, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Scheduled rotate interval (ms)', validator: offOrPositive,
-      documentation: 'Closes every open file at least this often by the wall clock, even when no more records arrive, so data reaches the store within this time. Default -1: off.',
+      name: 'rotate.schedule.interval.ms', type: 'LONG', default: 600000, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Scheduled rotate interval (ms)', validator: offOrPositive,
+      documentation: 'Closes every open file at least this often by the wall clock, even when no more records arrive, so data reaches the store within this time and the source can confirm its position (a quiet table otherwise holds the replication slot\'s WAL until its file fills). Default 600000 (10 minutes), where Confluent\'s is -1 (off, also allowed).',
     },
     {
       name: 'buffer.memory.bytes', type: 'LONG', default: 67108864, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Buffer memory (bytes)', validator: atLeast(1),
