@@ -11,18 +11,22 @@
  * (x-amz-content-sha256), with x-amz-security-token for temporary credentials. When the default
  * chain finds no credentials, the request fails with a ConfigError naming the keys to set.
  */
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import type * as CredentialProviderNode from '@aws-sdk/credential-provider-node';
 import type { ClientOptions } from '@opensearch-project/opensearch';
-import { AwsSigv4Signer } from '@opensearch-project/opensearch/aws';
+import type * as OpenSearchAws from '@opensearch-project/opensearch/aws';
 import { ConfigError } from '../../errors.js';
+import { lazyRequire } from '../../util/lazy-require.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 
+const credentialProviderNode = lazyRequire<typeof CredentialProviderNode>('@aws-sdk/credential-provider-node');
+const openSearchAws = lazyRequire<typeof OpenSearchAws>('@opensearch-project/opensearch/aws');
+
 export type SigV4Settings = NonNullable<OpenSearchSinkConfig['connection']['sigv4']>;
-type AwsCredentials = Awaited<ReturnType<ReturnType<typeof defaultProvider>>>;
+type AwsCredentials = Awaited<ReturnType<ReturnType<typeof CredentialProviderNode.defaultProvider>>>;
 
 /** The client options that sign every request of a Client for `settings.region` and `settings.service`. */
 export function awsSigv4ClientOptions(settings: SigV4Settings, where: string): Pick<ClientOptions, 'Connection' | 'Transport'> {
-  const { Connection, Transport } = AwsSigv4Signer({ region: settings.region, service: settings.service, getCredentials: credentialsFor(settings, where) });
+  const { Connection, Transport } = openSearchAws().AwsSigv4Signer({ region: settings.region, service: settings.service, getCredentials: credentialsFor(settings, where) });
   return { Connection, Transport };
 }
 
@@ -32,7 +36,7 @@ function credentialsFor(settings: SigV4Settings, where: string): () => Promise<A
     const fixed = { accessKeyId, secretAccessKey };
     return async () => fixed;
   }
-  const chain = defaultProvider();
+  const chain = credentialProviderNode().defaultProvider();
   return async () => {
     try {
       return await chain();

@@ -18,11 +18,15 @@
  */
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { HeadBucketCommand, paginateListObjectsV2, S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type * as ClientS3 from '@aws-sdk/client-s3';
+import type * as LibStorage from '@aws-sdk/lib-storage';
 import type { Logger } from 'pino';
 import { ConfigError, RetriableError, SluiceError } from '../../errors.js';
+import { lazyRequire } from '../../util/lazy-require.js';
 import { sourceChanged, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
+
+const clientS3 = lazyRequire<typeof ClientS3>('@aws-sdk/client-s3');
+const libStorage = lazyRequire<typeof LibStorage>('@aws-sdk/lib-storage');
 
 const READ_CHUNK_BYTES = 1024 * 1024;
 const PARTS_IN_FLIGHT = 4;
@@ -32,7 +36,7 @@ const REFUSED_CREDENTIALS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatc
 const WRONG_REGION = new Set(['PermanentRedirect', 'AuthorizationHeaderMalformed', 'IllegalLocationConstraintException']);
 
 export class S3ObjectStore implements ObjectStore {
-  private readonly client: S3Client;
+  private readonly client: ClientS3.S3Client;
   private readonly bucket: string;
   private readonly where: string;
 
@@ -42,7 +46,7 @@ export class S3ObjectStore implements ObjectStore {
   ) {
     this.bucket = settings.bucket;
     this.where = settings.url ?? `AWS S3 (region ${settings.region})`;
-    this.client = new S3Client({
+    this.client = new (clientS3().S3Client)({
       region: settings.region,
       ...(settings.url === null ? {} : { endpoint: settings.url }),
       forcePathStyle: settings.pathStyle,
@@ -60,7 +64,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async check(): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(new (clientS3().HeadBucketCommand)({ Bucket: this.bucket }));
     } catch (error) {
       throw this.classify(error, 'checking the bucket', 'start');
     }
@@ -69,7 +73,7 @@ export class S3ObjectStore implements ObjectStore {
 
   async upload(key: string, localPath: string, bytes: number): Promise<void> {
     const body = Readable.from(readExactly(localPath, bytes), { objectMode: false });
-    const upload = new Upload({
+    const upload = new (libStorage().Upload)({
       client: this.client,
       params: { Bucket: this.bucket, Key: key, Body: body, ContentLength: bytes },
       partSize: this.settings.partSize,
@@ -89,7 +93,7 @@ export class S3ObjectStore implements ObjectStore {
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     try {
-      for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: prefix })) {
+      for await (const page of clientS3().paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: prefix })) {
         for (const object of page.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
       }
     } catch (error) {
