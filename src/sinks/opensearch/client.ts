@@ -12,11 +12,14 @@
  * - `deleteAll(index)` deletes every document of an index (a TRUNCATE); a missing index is fine.
  */
 import { readFileSync } from 'node:fs';
-import { Client } from '@opensearch-project/opensearch';
+import type * as OpenSearch from '@opensearch-project/opensearch';
 import { RetriableError, SluiceError } from '../../errors.js';
+import { lazyRequire } from '../../util/lazy-require.js';
 import { awsSigv4ClientOptions } from './aws-signing.js';
 import type { IndexMapping } from './index-mapping.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
+
+const openSearch = lazyRequire<typeof OpenSearch>('@opensearch-project/opensearch');
 
 export interface OpenSearchClient {
   bulk(body: string): Promise<unknown>;
@@ -27,7 +30,7 @@ export interface OpenSearchClient {
 
 export function createOpenSearchClient(config: OpenSearchSinkConfig['connection']): OpenSearchClient {
   const where = config.urls.join(', ');
-  const client = new Client({
+  const client = new (openSearch().Client)({
     nodes: [...config.urls],
     ...(config.sigv4 ? awsSigv4ClientOptions(config.sigv4, where) : { auth: config.basicAuth ?? undefined }),
     maxRetries: 0,

@@ -45,7 +45,7 @@ describe('the S3 Parquet sink config', () => {
         partitionFields: [],
       },
       rows: { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value' },
-      parquet: { codec: 'snappy', rowGroupRows: 100000 },
+      parquet: { codec: 'snappy', rowGroupRows: 20000 },
       warnings: [],
     });
   });
