@@ -127,15 +127,15 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'linger.ms', type: 'LONG', default: 1, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Linger (ms)', validator: atLeast(0),
-      documentation: 'Accepted for compatibility. A bulk request that is not full is sent when the worker has no more records at hand (the sink runner commits as soon as its channel runs dry), so light traffic is written at once.',
+      documentation: 'How long a bulk request that is not full waits for more records before it is sent. Records are also sent at once when the worker commits (as soon as its channel runs dry), so light traffic does not wait.',
     },
     {
       name: 'max.in.flight.requests', type: 'INT', default: 5, importance: 'MEDIUM', group: WRITES, width: 'SHORT', displayName: 'Max In-flight Requests', validator: atLeast(1),
-      documentation: 'Accepted for compatibility. This version sends one bulk request at a time, in record order.',
+      documentation: 'The most bulk requests in flight at once. Writes to one document never overlap: a record whose document is in a request in flight waits for it (and so do the later records of that document), so each document sees its changes in order.',
     },
     {
       name: 'max.buffered.records', type: 'INT', default: 20000, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Max Buffered Records', validator: atLeast(1),
-      documentation: 'Accepted for compatibility. The task holds at most one batch (batch.size records) before sending it, which bounds its memory.',
+      documentation: 'Accepted for compatibility. The task holds at most max.in.flight.requests requests in flight and one full batch waiting; past that, it stops taking records until a request ends, which bounds its memory.',
     },
     {
       name: 'flush.timeout.ms', type: 'LONG', default: 180000, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Flush Timeout (ms)', validator: atLeast(1),

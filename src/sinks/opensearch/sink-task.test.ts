@@ -1,0 +1,157 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { waitFor } from '../../../test/support/wait.js';
+import { orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink } from './orders-sink.fixture.js';
+
+const has = (id: number) => (ids: readonly string[]) => ids.includes(String(id));
+const statuses = (fake: FakeOpenSearch) => Object.fromEntries([...fake.documents(ORDERS_INDEX)].map(([id, doc]) => [id, doc.source['status']]));
+const offsets = (next: number) => new Map([[`${ORDERS_INDEX}:0`, next]]);
+/** Lets every promise chain that a settled request started run to its end. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('OpenSearch sink task: requests in flight', () => {
+  let fake: FakeOpenSearch;
+  beforeEach(async () => {
+    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  it('keeps up to max.in.flight.requests requests in flight, returns from put meanwhile, and waits when every slot is busy', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '10', 'max.in.flight.requests': '3', 'linger.ms': '600000' });
+    client.hold();
+    await task.put(Array.from({ length: 25 }, (_, i) => orderUpdate(i, i + 1, 'placed')));
+    // two full requests went out and are unanswered; five actions wait for more
+    expect(client.requestsInFlight).toBe(2);
+    let putDone = false;
+    const second = task.put(Array.from({ length: 25 }, (_, i) => orderUpdate(25 + i, 26 + i, 'placed'))).then(() => (putDone = true));
+    await waitFor(() => client.heldResponses === 3, 5_000, 'three answered requests');
+    await settle();
+    expect(client.requestsInFlight).toBe(3);
+    expect(putDone).toBe(false);
+    client.release();
+    await second;
+    expect(await task.preCommit(offsets(50))).toEqual(offsets(50));
+    expect(client.maxInFlight).toBe(3);
+    expect(client.overlaps).toEqual([]);
+    expect(client.bulkCalls().map((ids) => ids.length)).toEqual([10, 10, 10, 10, 10]);
+    expect(fake.documents(ORDERS_INDEX).size).toBe(50);
+    await task.stop();
+  });
+
+  it('holds a write to a document in flight until its request settled, while writes to other documents pass it', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '3', 'linger.ms': '600000', 'index.write.method': 'upsert' });
+    client.hold();
+    await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed'), orderUpdate(2, 3, 'placed')]);
+    await task.put([orderUpdate(3, 1, 'paid'), orderUpdate(4, 4, 'placed'), orderUpdate(5, 5, 'placed')]);
+    await waitFor(() => client.heldResponses === 2, 5_000, 'two answered requests');
+    expect(client.bulkCalls()).toEqual([['1', '2', '3'], ['4', '5']]);
+    const commit = task.preCommit(offsets(6));
+    client.release(has(4));
+    await waitFor(() => client.indexOf('bulk-end', has(4)) >= 0, 5_000, 'the second request settled');
+    await settle();
+    expect(client.bulkCalls()).toHaveLength(2);
+    client.release();
+    expect(await commit).toEqual(offsets(6));
+    expect(client.bulkCalls()).toEqual([['1', '2', '3'], ['4', '5'], ['1']]);
+    expect(client.indexOf('bulk-start', has(1), client.indexOf('bulk-end', has(1)))).toBeGreaterThan(0);
+    // upserts carry no version: only the order of the requests makes `paid` last
+    expect(statuses(fake)).toEqual({ 1: 'paid', 2: 'placed', 3: 'placed', 4: 'placed', 5: 'placed' });
+    await task.stop();
+  });
+
+  it('sends a truncate only once everything before it is written, and nothing after it before it is done', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '2', 'linger.ms': '600000' });
+    client.hold();
+    const put = task.put([...[1, 2, 3, 4, 5].map((id) => orderUpdate(id - 1, id, 'placed')), ordersTruncated(5), orderUpdate(6, 6, 'placed')]);
+    await waitFor(() => client.heldResponses === 3, 5_000, 'three answered requests');
+    expect(client.bulkCalls()).toEqual([['1', '2'], ['3', '4'], ['5']]);
+    expect(client.indexOf('delete-start', () => true)).toBe(-1);
+    client.release();
+    await put;
+    expect(await task.preCommit(offsets(7))).toEqual(offsets(7));
+    const deleted = client.indexOf('delete-start', () => true);
+    expect(client.events.slice(0, deleted).filter((e) => e.kind === 'bulk-end')).toHaveLength(3);
+    expect(client.indexOf('bulk-start', has(6))).toBeGreaterThan(client.indexOf('delete-end', () => true));
+    expect(statuses(fake)).toEqual({ 6: 'placed' });
+    await task.stop();
+  });
+
+  it('sends a partial request once linger.ms has passed, without waiting for preCommit', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '100', 'linger.ms': '20' });
+    await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed'), orderUpdate(2, 3, 'placed')]);
+    expect(client.bulkCalls()).toEqual([]);
+    await waitFor(() => fake.documents(ORDERS_INDEX).size === 3, 5_000, 'the lingering request');
+    expect(client.bulkCalls()).toEqual([['1', '2', '3']]);
+    await task.stop();
+  });
+
+  it('never has one document in two requests at once, and ends with every document\'s last write, under slow answers and rejected items', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '7', 'max.in.flight.requests': '4', 'linger.ms': '1', 'retry.backoff.ms': '5', 'max.retries': '50', 'index.write.method': 'upsert' });
+    fake.faults.delay(15, 40, 'bulk');
+    fake.faults.rejectItems(40);
+    let seed = 7;
+    const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
+    const last = new Map<string, string>();
+    let offset = 0;
+    while (offset < 600) {
+      const chunk = Array.from({ length: 1 + random(40) }, () => {
+        const id = 1 + random(25);
+        const status = `s${offset}`;
+        last.set(String(id), status);
+        return orderUpdate(offset++, id, status);
+      });
+      await task.put(chunk);
+      if (random(4) === 0) expect(await task.preCommit(offsets(offset))).toEqual(offsets(offset));
+    }
+    expect(await task.preCommit(offsets(offset))).toEqual(offsets(offset));
+    expect(client.overlaps).toEqual([]);
+    expect(client.maxInFlight).toBeGreaterThan(1);
+    // rejected items were sent again
+    expect(client.bulkCalls().flat().length).toBeGreaterThan(offset);
+    expect(statuses(fake)).toEqual(Object.fromEntries(last));
+    await task.stop();
+  });
+
+  it('keeps a later write to a document behind the retry of its rejected item', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '2', 'linger.ms': '600000', 'retry.backoff.ms': '20', 'index.write.method': 'upsert' });
+    fake.faults.rejectItems(1);
+    client.hold();
+    await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed')]);
+    await waitFor(() => client.heldResponses === 1, 5_000, 'the first answer');
+    await task.put([orderUpdate(2, 3, 'placed'), orderUpdate(3, 1, 'paid')]);
+    expect(client.bulkCalls()).toEqual([['1', '2'], ['3']]);
+    client.release();
+    expect(await task.preCommit(offsets(4))).toEqual(offsets(4));
+    expect(client.bulkCalls()).toEqual([['1', '2'], ['3'], ['1'], ['1']]);
+    const retried = client.indexOf('bulk-end', has(1), client.indexOf('bulk-start', has(1), 1));
+    expect(client.indexOf('bulk-start', has(1), retried)).toBeGreaterThan(retried);
+    expect(statuses(fake)).toEqual({ 1: 'paid', 2: 'placed', 3: 'placed' });
+    await task.stop();
+  });
+
+  it('when retries run out, throws a retriable error from preCommit, and writes the items, in order, on the next call', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '2', 'linger.ms': '600000', 'max.retries': '1', 'retry.backoff.ms': '1', 'index.write.method': 'upsert' });
+    fake.faults.rejectBulk(2);
+    await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed')]);
+    await expect(task.preCommit(offsets(2))).rejects.toMatchObject({ code: 'OPENSEARCH_RETRIES_EXHAUSTED', retriable: true });
+    expect(fake.documents(ORDERS_INDEX).size).toBe(0);
+    await task.put([orderUpdate(2, 1, 'paid')]);
+    expect(await task.preCommit(offsets(3))).toEqual(offsets(3));
+    expect(client.bulkCalls()).toEqual([['1', '2'], ['1', '2'], ['1', '2'], ['1']]);
+    expect(statuses(fake)).toEqual({ 1: 'paid', 2: 'placed' });
+    await task.stop();
+  });
+
+  it('fails for good when a request fails permanently: later calls throw too and nothing is committed', async () => {
+    const { task } = await startOrdersSink(fake.url, { 'batch.size': '2', 'linger.ms': '600000' });
+    fake.faults.failMapping((doc) => doc.id === '2');
+    await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed')]);
+    const rejected = { code: 'OPENSEARCH_DOCUMENT_REJECTED', retriable: false };
+    await expect(task.preCommit(offsets(2))).rejects.toMatchObject(rejected);
+    await expect(task.put([orderUpdate(2, 3, 'placed')])).rejects.toMatchObject(rejected);
+    await expect(task.preCommit(offsets(3))).rejects.toMatchObject(rejected);
+    await task.stop();
+  });
+});
