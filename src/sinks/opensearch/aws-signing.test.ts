@@ -80,7 +80,7 @@ async function exercise(client: OpenSearchClient): Promise<void> {
   await client.deleteAll('orders+2024');
 }
 
-const BULK = /\/_bulk$/;
+const BULK = /\/_bulk(\?|$)/;
 
 describe('AWS SigV4 signing of the OpenSearch client', () => {
   const cleanups: Array<() => Promise<void>> = [];

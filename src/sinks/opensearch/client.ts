@@ -19,6 +19,7 @@ import { awsSigv4ClientOptions } from './aws-signing.js';
 import type { IndexMapping } from './index-mapping.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 
+const BULK_RESPONSE_FIELDS = 'errors,items.*.status,items.*.error';
 const openSearch = lazyRequire<typeof OpenSearch>('@opensearch-project/opensearch');
 
 export interface OpenSearchClient {
@@ -51,7 +52,8 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
   };
   return {
     // The body is NDJSON text made with our bigint-safe writer; the client sends a string as it is.
-    bulk: (body) => call('bulk', () => client.bulk({ body: body as unknown as object[] })),
+    // Only each item's status and error are read: the rest of a large response is not worth parsing.
+    bulk: (body) => call('bulk', () => client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS })),
     async ensureIndex(name, mapping) {
       const exists = await call('index check', () => client.indices.exists({ index: name }) as Promise<{ body: boolean }>);
       if (exists) return;
