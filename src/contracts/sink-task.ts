@@ -49,4 +49,19 @@ export interface SinkTaskContext {
    * counts deliveries in this process (standalone, where `SinkRecord.position` names records).
    */
   stableOffsets: boolean;
+  /** Standalone: durable cut points, for a sink whose outputs depend on where it cut them (see SinkCuts). */
+  cuts?: SinkCuts;
+}
+
+/**
+ * Where a sink ended its outputs (files), kept durably per topic in source positions until the
+ * sink reports the records durable past them: when those records are delivered again after a
+ * crash, the sink ends its outputs at the same records, whatever clock or budget decided it the
+ * first time, and so rewrites the same objects instead of overlapping them.
+ */
+export interface SinkCuts {
+  /** The cuts not yet passed by what the sink reported durable, in order. */
+  get(topic: string): string[];
+  /** Records a cut after the record at `position`; resolves once durable. */
+  note(topic: string, position: string): Promise<void>;
 }

@@ -1,52 +1,85 @@
 /**
  * How far each standalone sink got, per topic, in source positions (SourceRecord.position): the
- * sink's own committed offsets, as a consumer group keeps them in Kafka mode.
+ * sink's own committed offsets, as a consumer group keeps them in Kafka mode. Also where the sink
+ * last cut its output for a reason a replay would not see again (its cut point).
  *
  * Why: standalone, a restart resumes the source at the offset every sink has made durable, so a
  * sink that was ahead of another (or ahead of the transaction boundary the source resumes at) is
  * handed records it has already written. Most sinks take them again harmlessly (OpenSearch
  * versions); a sink that writes files would write them twice. The runner skips them instead: a
  * record whose position is at or before the topic's recorded position is acknowledged unseen.
+ * A file sink records where it cuts its files before it uploads them, so that the records it
+ * uploaded but could not yet report durable end their files at the same records when they are
+ * delivered again (SinkTaskContext.cuts): the same objects are rewritten, none overlaps another.
  *
  * Contract:
- * - `load` reads the positions stored for a sink connector; called when its runner starts.
+ * - `load` reads what is stored for a sink connector; called when its runner starts.
  * - `skips(topic, position)`: true when the sink already holds that record. Records without a
  *   position are never skipped (a snapshot row read again may differ from the first reading).
  * - `advance(positions)` makes the new positions durable before it resolves; the runner calls it
  *   before acknowledging the records, so no source offset is committed past a record whose skip
  *   could be forgotten.
+ * - `cuts(topic)` / `noteCut(topic, position)`: the cut points not yet passed by the recorded
+ *   position, in order, and a new one, durable when the promise resolves.
  * Stored in the worker's offset store under the sink's name, one entry per topic:
- * `{"kafka_topic": t, "kafka_partition": 0}` -> `{"position": p}` (Connect's sink partition shape).
+ * `{"kafka_topic": t, "kafka_partition": 0}` -> `{"position": p, "cuts": "c1,c2"}` (Connect's sink
+ * partition shape; positions hold no commas).
  */
 import type { OffsetStore } from '../contracts/offset-store.js';
+import type { OffsetMap } from '../events.js';
+
+interface TopicState {
+  position?: string;
+  cuts: string[];
+}
 
 export class SinkPositions {
   private constructor(
     private readonly store: OffsetStore,
     private readonly connector: string,
-    private readonly byTopic: Map<string, string>,
+    private readonly byTopic: Map<string, TopicState>,
   ) {}
 
   static async load(store: OffsetStore, connector: string): Promise<SinkPositions> {
-    const byTopic = new Map<string, string>();
+    const byTopic = new Map<string, TopicState>();
     for (const { partition, offset } of await store.list(connector)) {
-      if (typeof partition['kafka_topic'] === 'string' && typeof offset['position'] === 'string') byTopic.set(partition['kafka_topic'], offset['position']);
+      if (typeof partition['kafka_topic'] !== 'string') continue;
+      const state: TopicState = { cuts: typeof offset['cuts'] === 'string' && offset['cuts'] !== '' ? offset['cuts'].split(',') : [] };
+      if (typeof offset['position'] === 'string') state.position = offset['position'];
+      byTopic.set(partition['kafka_topic'], state);
     }
     return new SinkPositions(store, connector, byTopic);
   }
 
   skips(topic: string, position: string | null): boolean {
     if (position === null) return false;
-    const reached = this.byTopic.get(topic);
+    const reached = this.byTopic.get(topic)?.position;
     return reached !== undefined && position <= reached;
   }
 
   async advance(positions: ReadonlyMap<string, string>): Promise<void> {
     for (const [topic, position] of positions) {
-      const reached = this.byTopic.get(topic);
-      if (reached !== undefined && position <= reached) continue;
-      await this.store.set(this.connector, { kafka_topic: topic, kafka_partition: 0 }, { position });
-      this.byTopic.set(topic, position);
+      const state = this.byTopic.get(topic) ?? { cuts: [] };
+      if (state.position !== undefined && position <= state.position) continue;
+      await this.save(topic, { position, cuts: state.cuts.filter((cut) => cut > position) });
     }
+  }
+
+  cuts(topic: string): string[] {
+    return [...(this.byTopic.get(topic)?.cuts ?? [])];
+  }
+
+  async noteCut(topic: string, position: string): Promise<void> {
+    const state = this.byTopic.get(topic) ?? { cuts: [] };
+    if (state.cuts.includes(position)) return;
+    await this.save(topic, { ...state, cuts: [...state.cuts, position].sort() });
+  }
+
+  private async save(topic: string, state: TopicState): Promise<void> {
+    const offset: OffsetMap = {};
+    if (state.position !== undefined) offset['position'] = state.position;
+    if (state.cuts.length > 0) offset['cuts'] = state.cuts.join(',');
+    await this.store.set(this.connector, { kafka_topic: topic, kafka_partition: 0 }, offset);
+    this.byTopic.set(topic, state);
   }
 }

@@ -128,7 +128,14 @@ export class SinkRunner {
   }
 
   async start(): Promise<void> {
-    await this.options.task.start({ connector: this.options.connector, taskId: 0, logger: this.options.logger, stableOffsets: false });
+    const { positions } = this.options;
+    await this.options.task.start({
+      connector: this.options.connector,
+      taskId: 0,
+      logger: this.options.logger,
+      stableOffsets: false,
+      cuts: { get: (topic) => positions.cuts(topic), note: (topic, position) => positions.noteCut(topic, position) },
+    });
     this.state = 'RUNNING';
     this.loop = this.run().catch((error: unknown) => this.fail(error));
   }

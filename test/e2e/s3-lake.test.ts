@@ -165,7 +165,7 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     ];
     const offsets = path.join(dir.dir, 'data', 'offsets.json');
     let worker = startWorkerProcess(dir.configFile, files);
-    await waitFor(() => existsSync(offsets) && readFileSync(offsets, 'utf8').includes('lsn_commit'), 60_000, 'the snapshot uploaded and committed');
+    await waitFor(() => existsSync(offsets) && readFileSync(offsets, 'utf8').includes('lsn_commit'), 120_000, 'the snapshot uploaded and committed');
 
     const tally: ChangeTally = { c: 0, u: 0, d: 0 };
     const writer = new pg.Client({ connectionString: db.url });
@@ -195,8 +195,15 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     // Every object is whole (DuckDB reads them all) and no multipart upload was left open.
     expect(s3.multipartUploads().filter((upload) => upload.state === 'open')).toEqual([]);
     const lake = await downloadLake(s3.client, bucket);
-    const { rows } = await readParquet(path.join(lake.dir, '**', '*.parquet'), { select: LAKE_AS_TEXT });
+    const { rows } = await readParquet(path.join(lake.dir, '**', '*.parquet'), { select: LAKE_AS_TEXT + ', filename' });
     const lakeRows = rows as unknown as LakeRow[];
+    {
+      const seen = new Map<string, string>();
+      const dupFiles = new Set<string>();
+      for (const r of lakeRows) { if (r.__snapshot) continue; const k = `${r.__op}:${r.id}:${r.lsn}`; if (seen.has(k)) { dupFiles.add(seen.get(k)! + ' <> ' + String(r['filename'])); } else seen.set(k, String(r['filename'])); }
+      if (dupFiles.size) { console.log('DUPS', [...dupFiles].map((f) => f.replaceAll(lake.dir, '')).join('\n')); console.log('KEYS', lake.keys.join('\n')); console.log('STDERR', worker.stderr().slice(-3000)); }
+    }
+    for (const r of lakeRows) delete (r as Record<string, unknown>)['filename'];
     expect(lakeRows.filter((row) => row.__snapshot)).toHaveLength(300);
     expectEachChangeOnce(lakeRows, tally);
     expect(rebuild(lakeRows)).toEqual(expected);

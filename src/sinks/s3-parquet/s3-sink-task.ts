@@ -22,16 +22,17 @@
  *   per topic partition, the offset after the last record in an uploaded object. Records still in
  *   open files are not committed, so after a crash they are delivered again and rewritten under
  *   the same keys (see object-key.ts for the one exception, snapshot rows).
- * - Exactly once: `put` rotates only on what the records decide (count, size, event time, schema),
- *   so records delivered again after a crash end their files where the first delivery did and
- *   rewrite the same objects. The wall-clock schedule rotates only in `preCommit`, right before the
- *   worker records the positions it made durable (standalone) or commits the offsets (Kafka mode): a
- *   crash in between can leave that one rotation's records in a second object too.
+ * - Exactly once: standalone, every rotation notes where it cuts before it uploads (SinkCuts), and
+ *   records delivered again after a crash are cut at exactly those records, so the same objects are
+ *   rewritten with the same rows and none overlaps another. In Kafka mode the records decide
+ *   (count, size, event time, schema) and replay alike; a wall-clock or flush cut can, after a
+ *   crash between its upload and the offset commit, leave that rotation's records in a second
+ *   object.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
+import type { SinkCuts, SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
 import { newRunId, type ObjectKeyContext } from './object-key.js';
 import { openObjectStore, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
@@ -45,6 +46,7 @@ export type OpenStore = (settings: ObjectStoreSettings, logger: Logger) => Objec
 
 export class S3ParquetSinkTask implements SinkTask {
   private logger!: Logger;
+  private cuts: SinkCuts | undefined;
   private store!: ObjectStore;
   private partitioner!: Partitioner;
   private filesOptions!: Omit<TopicPartitionFilesOptions, 'keys'> & { keys: ObjectKeyContext };
@@ -58,6 +60,7 @@ export class S3ParquetSinkTask implements SinkTask {
 
   async start(context: SinkTaskContext): Promise<void> {
     this.logger = context.logger;
+    this.cuts = context.cuts;
     for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
     this.store = this.openStore(this.config.store, this.logger);
     await this.store.check();
@@ -93,10 +96,13 @@ export class S3ParquetSinkTask implements SinkTask {
       if (!files.holds(record)) {
         const row = record.value === null ? null : this.rowOf(record, files);
         if (row === null) files.skip(record, now);
-        else await files.write(record, row.encodedPartition, row.layout, row.values, now);
+        else {
+          if (files.changesSchema(row.encodedPartition, row.layout)) await this.rotate(topicPartitionKey(record.topic, record.kafkaPartition), files);
+          await files.write(record, row.encodedPartition, row.layout, row.values, now);
+        }
       }
       // Also for a record written before: its rotation may be what failed.
-      if (files.rotationDue()) await this.rotate(record.topic, files);
+      if (files.rotationDue()) await this.rotate(topicPartitionKey(record.topic, record.kafkaPartition), files);
     }
     await this.keepWithinMemoryBudget();
   }
@@ -134,7 +140,7 @@ export class S3ParquetSinkTask implements SinkTask {
   private filesOf(record: SinkRecord): TopicPartitionFiles {
     const key = topicPartitionKey(record.topic, record.kafkaPartition);
     let files = this.partitions.get(key);
-    if (!files) this.partitions.set(key, (files = new TopicPartitionFiles(this.filesOptions)));
+    if (!files) this.partitions.set(key, (files = new TopicPartitionFiles(this.filesOptions, this.cuts?.get(record.topic))));
     return files;
   }
 
@@ -145,7 +151,13 @@ export class S3ParquetSinkTask implements SinkTask {
     return values === null ? null : { encodedPartition, layout, values };
   }
 
+  /**
+   * Where the files end is noted first (standalone), so that if the worker dies before these
+   * records are reported durable, their second delivery ends its files at the same record and
+   * rewrites the same objects, whatever decided the cut (count, clock, memory, a stop).
+   */
   private async rotate(where: string, files: TopicPartitionFiles): Promise<void> {
+    if (files.lastPosition !== null && this.cuts) await this.cuts.note(where.slice(0, where.lastIndexOf(':')), files.lastPosition);
     const summary = await files.rotate();
     if (summary.files > 0) this.logger.info({ topicPartition: where, ...summary }, `uploaded ${summary.files} file(s): ${summary.rows} rows, ${summary.bytes} bytes`);
   }

@@ -7,14 +7,16 @@
  *
  * Contract (the sink task calls one method at a time):
  * - `write(record, partition, layout, row)` appends a row to the encoded partition's file, opening it
- *   with the record's layout. A record whose layout differs from its file's (a column added, dropped
- *   or retyped) first rotates every file: nothing is coerced into the old schema.
+ *   with the record's layout. `changesSchema(partition, layout)` tells the caller to rotate first
+ *   (a column added, dropped or retyped): nothing is coerced into the old schema.
  *   `skip(record)` counts a record that writes no row (a tombstone) so that it is committed too.
  * - `rotationDue()` tells whether a rotation policy of the records fired (flush.size records, a
  *   file past rotate.size.bytes, rotate.interval.ms of event time); `scheduledRotationDue(now)`
- *   whether a rotate.schedule.interval.ms boundary of the wall clock passed. `rotate()` finishes every file, uploads each under its key and deletes the
- *   local copy; it throws (RetriableError from the store) with the files left in place, and a later
- *   call uploads them again under the same keys.
+ *   whether a rotate.schedule.interval.ms boundary of the wall clock passed. Records delivered
+ *   again after a crash are cut exactly where the run before cut them (`replayCuts`), by no policy.
+ * - `rotate()` finishes every file, uploads each under its key and deletes the local copy; it
+ *   throws (RetriableError from the store) with the files left in place, and a later call uploads
+ *   them again under the same keys.
  * - `committedOffset()`: the next offset after the last record in an uploaded object, or null.
  * - `discard()` drops the open files (partition closed, task stopped): their records were never
  *   committed, so they are delivered again.
@@ -62,22 +64,33 @@ export class TopicPartitionFiles {
   private readonly files = new Map<string, OpenFile>();
   private records = 0;
   private lastOffset: number | null = null;
+  /** The position of the last record counted, when records have positions (standalone). */
+  lastPosition: string | null = null;
   private committed: number | null = null;
   private firstEventTime: number | null = null;
   private lastEventTime: number | null = null;
   private scheduledAt: number | null = null;
   private oversized = false;
 
-  constructor(private readonly options: TopicPartitionFilesOptions) {}
+  /**
+   * `replayCuts`: where files were cut before a crash and not yet reported durable (SinkCuts). Until
+   * the records pass the last of them, files end exactly there and nowhere else.
+   */
+  constructor(
+    private readonly options: TopicPartitionFilesOptions,
+    private replayCuts: string[] = [],
+  ) {}
 
   get openFiles(): ReadonlyArray<ParquetSpoolFile> {
     return [...this.files.values()].map((file) => file.spool);
   }
 
-  async write(record: SinkRecord, encodedPartition: string, layout: ParquetLayout, row: unknown[], now: number): Promise<RotationSummary | null> {
-    let rotated: RotationSummary | null = null;
-    const open = this.files.get(encodedPartition);
-    if (open && open.spool.layout !== layout && open.spool.layout.fingerprint !== layout.fingerprint) rotated = await this.rotate();
+  changesSchema(encodedPartition: string, layout: ParquetLayout): boolean {
+    const open = this.files.get(encodedPartition)?.spool.layout;
+    return open !== undefined && open !== layout && open.fingerprint !== layout.fingerprint;
+  }
+
+  async write(record: SinkRecord, encodedPartition: string, layout: ParquetLayout, row: unknown[], now: number): Promise<void> {
     let file = this.files.get(encodedPartition);
     if (!file) {
       const spool = await ParquetSpoolFile.create(join(this.options.stagingDir, this.options.nextLocalName()), layout, this.options.spool);
@@ -87,7 +100,6 @@ export class TopicPartitionFiles {
     await file.spool.append(row);
     if (file.spool.fileBytes >= this.options.policy.rotateSizeBytes) this.oversized = true;
     this.counted(record, now);
-    return rotated;
   }
 
   /** Whether `record` was already written or counted (a put offered again after it threw). */
@@ -105,12 +117,12 @@ export class TopicPartitionFiles {
   }
 
   /**
-   * Whether the records written call for a rotation: flush.size, rotate.size.bytes, or
-   * rotate.interval.ms of event time. These depend only on the records, so the same records
-   * delivered again after a crash end their files at the same places.
+   * Whether the records written call for a rotation: flush.size, rotate.size.bytes or
+   * rotate.interval.ms of event time; while replaying, the next cut of the run before.
    */
   rotationDue(): boolean {
     if (this.records === 0) return false;
+    if (this.replaying()) return this.lastPosition! >= this.replayCuts[0]!;
     const { flushSize, rotateIntervalMs } = this.options.policy;
     if (this.oversized || (flushSize > 0 && this.records >= flushSize)) return true;
     return rotateIntervalMs !== null && this.lastEventTime! - this.firstEventTime! >= rotateIntervalMs;
@@ -118,7 +130,12 @@ export class TopicPartitionFiles {
 
   /** Whether the wall clock has passed this rotation's rotate.schedule.interval.ms boundary. */
   scheduledRotationDue(now: number): boolean {
-    return this.records > 0 && this.scheduledAt !== null && now >= this.scheduledAt;
+    return this.records > 0 && !this.replaying() && this.scheduledAt !== null && now >= this.scheduledAt;
+  }
+
+  /** Whether records delivered again are still before the last cut of the run before the crash. */
+  private replaying(): boolean {
+    return this.replayCuts.length > 0 && this.lastPosition !== null;
   }
 
   async rotate(): Promise<RotationSummary> {
@@ -133,6 +150,7 @@ export class TopicPartitionFiles {
       summary.bytes += finished.bytes;
     }
     if (this.lastOffset !== null) this.committed = this.lastOffset + 1;
+    if (this.lastPosition !== null) this.replayCuts = this.replayCuts.filter((cut) => cut > this.lastPosition!);
     this.records = 0;
     this.firstEventTime = this.lastEventTime = this.scheduledAt = null;
     this.oversized = false;
@@ -152,6 +170,7 @@ export class TopicPartitionFiles {
 
   private counted(record: SinkRecord, now: number): void {
     this.lastOffset = record.kafkaOffset;
+    this.lastPosition = record.position;
     this.records++;
     this.firstEventTime ??= record.timestamp;
     this.lastEventTime = record.timestamp;
