@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import type { SinkCuts } from '../../contracts/sink-task.js';
 import type { ConnectSchema, SinkRecord } from '../../events.js';
 import { RetriableError } from '../../errors.js';
 import { readParquet, readParquetFooter } from '../../../test/support/duckdb.js';
@@ -41,8 +42,14 @@ function visit(offset: number, day: number, schema = VISIT, extra: Record<string
   };
 }
 
-async function startTask(config: Record<string, string>, openStore = openObjectStore) {
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'sluice-s3-task-'));
+/** SinkCuts as the standalone worker keeps them, in memory: it survives a task, as the worker's store does. */
+function memoryCuts(): SinkCuts & { noted: string[] } {
+  const noted: string[] = [];
+  return { noted, get: () => [...noted], note: async (_topic, position) => void noted.push(position) };
+}
+
+async function startTask(config: Record<string, string>, openStore = openObjectStore, options: { dir?: string; cuts?: SinkCuts } = {}) {
+  const dir = options.dir ?? mkdtempSync(path.join(os.tmpdir(), 'sluice-s3-task-'));
   const task = new S3ParquetSinkTask(
     parseS3SinkConfig({
       name: 'lake',
@@ -56,9 +63,9 @@ async function startTask(config: Record<string, string>, openStore = openObjectS
     }),
     openStore,
   );
-  await task.start({ connector: 'lake', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false });
+  await task.start({ connector: 'lake', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false, cuts: options.cuts });
   await task.open([{ topic: TOPIC, partition: 0 }]);
-  return { task, lake: path.join(dir, 'lake') };
+  return { task, lake: path.join(dir, 'lake'), dir };
 }
 
 describe('S3 Parquet sink task', () => {
@@ -137,5 +144,29 @@ describe('S3 Parquet sink task', () => {
     await task.stop();
     const { rows } = await readParquet(path.join(lake, '**', '*.parquet'), { select: 'id', orderBy: 'id' });
     expect(rows.map((r) => r['id'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
+  it('cuts records delivered again after a crash where the wall clock cut them before, so no object overlaps another', async () => {
+    const cuts = memoryCuts();
+    const first = await startTask({ 'flush.size': '10', 'rotate.schedule.interval.ms': '1' }, openObjectStore, { cuts });
+    const day = 19_700;
+    await first.task.put(Array.from({ length: 7 }, (_, i) => visit(i, day)));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The schedule cuts after record 6, flush.size after record 16; both files are uploaded, and the
+    // worker dies before it records them as durable.
+    expect(await first.task.preCommit(new Map([[`${TOPIC}:0`, 7]]))).toEqual(new Map([[`${TOPIC}:0`, 7]]));
+    await first.task.put(Array.from({ length: 10 }, (_, i) => visit(7 + i, day)));
+    expect(cuts.noted).toEqual(['00000006', '00000016']);
+
+    // Delivered again from the start, in one batch, with a schedule that never fires: without the
+    // noted cuts, flush.size would cut after records 9 and 19, and the object of 7-16 would overlap both.
+    const second = await startTask({ 'flush.size': '10', 'rotate.schedule.interval.ms': '-1' }, openObjectStore, { cuts, dir: first.dir });
+    await second.task.put(Array.from({ length: 20 }, (_, i) => visit(i, day)));
+    await second.task.flush();
+    await second.task.stop();
+    const { rows } = await readParquet(path.join(second.lake, '**', '*.parquet'), { select: 'id, filename', orderBy: 'id' });
+    expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    const files = [...new Set(rows.map((r) => path.basename(String(r['filename']))))].sort();
+    expect(files).toEqual([`${TOPIC}+0+00000000.parquet`, `${TOPIC}+0+00000007.parquet`, `${TOPIC}+0+00000017.parquet`]);
   });
 });
