@@ -1,0 +1,118 @@
+/**
+ * A Kafka cluster for tests: librdkafka's mock cluster (`test.mock.num.brokers`), in this process,
+ * reachable over real sockets on 127.0.0.1 by any client, in this process or a child one, through
+ * `bootstrapServers` (pass it as bootstrap.servers). One per call, so test files running in
+ * parallel each have their own; it lives until `stop()`.
+ *
+ * The cluster is started by a client of its own, which keeps it alive while connected; librdkafka
+ * names the brokers' addresses only in a log line, caught here through that client's logger. The
+ * mock implements produce, fetch, metadata, list offsets and groups but no CreateTopics: topics are
+ * auto-created with 4 partitions on first use, so give stores a short topic creation timeout.
+ *
+ * `clientConfig()` is our client config for the cluster, logging nowhere (librdkafka warns about
+ * the mock). `readTopic()` reads a whole topic with a plain consumer, independent of our code.
+ */
+import type { KafkaJS, Message, Metadata } from '@confluentinc/kafka-javascript';
+import { pino, type Logger } from 'pino';
+import { kafkaClientConfig, loadKafka, type KafkaClientConfig } from '../../src/worker/kafka/kafka-client.js';
+
+export interface MockKafka {
+  /** host:port of each broker, comma-separated. */
+  bootstrapServers: string;
+  clientConfig(logger?: Logger): KafkaClientConfig;
+  readTopic(topic: string): Promise<RawRecord[]>;
+  stop(): Promise<void>;
+}
+
+export interface RawRecord {
+  partition: number;
+  offset: number;
+  key: string | null;
+  value: string | null;
+  headers: Record<string, string>;
+  /** Milliseconds since the epoch. */
+  timestamp: number | undefined;
+}
+
+const BOOTSTRAP_LINE = /Mock cluster enabled: .* replaced with (\S+)/;
+// The mock answers a fetch that finds nothing new only after the whole wait (a broker answers as
+// soon as data arrives): keep that wait short, or every read-back takes half a second. The first
+// fetches of a topic it has just auto-created fail; retry them soon too.
+const MOCK_CONSUMER_TUNING = { 'fetch.wait.max.ms': 10, 'fetch.error.backoff.ms': 10 };
+
+export async function startMockKafka(brokers = 3): Promise<MockKafka> {
+  const { KafkaJS } = await loadKafka();
+  let announce!: (servers: string) => void;
+  const announced = new Promise<string>((resolve) => (announce = resolve));
+  const ignore = (): void => {};
+  const logger: KafkaJS.Logger = {
+    warn: (message) => {
+      const match = BOOTSTRAP_LINE.exec(message);
+      if (match !== null) announce(match[1]!);
+    },
+    info: ignore,
+    error: ignore,
+    debug: ignore,
+    namespace: () => logger,
+    setLogLevel: ignore,
+  };
+  // A hidden librdkafka property, absent from the typings. The brokers given are ignored. The
+  // address line is a notice: the default (info) level lets it through.
+  const mock = { 'test.mock.num.brokers': brokers };
+  const holder = new KafkaJS.Kafka({ kafkaJS: { brokers: ['127.0.0.1:9'], logger }, ...mock }).admin();
+  await holder.connect();
+  const silence = setTimeout(() => announce(''), 30_000);
+  const bootstrapServers = await announced;
+  clearTimeout(silence);
+  if (bootstrapServers === '') {
+    await holder.disconnect();
+    throw new Error('librdkafka did not log the mock cluster\'s address: has the "Mock cluster enabled" line changed?');
+  }
+  const clientConfig = (log: Logger = pino({ level: 'silent' })): KafkaClientConfig => ({
+    ...kafkaClientConfig({ bootstrapServers: bootstrapServers.split(','), extra: {} }, log),
+    ...MOCK_CONSUMER_TUNING,
+  });
+  return {
+    bootstrapServers,
+    clientConfig,
+    readTopic: (topic) => readTopic(bootstrapServers, topic),
+    stop: () => holder.disconnect(),
+  };
+}
+
+async function readTopic(bootstrapServers: string, topic: string): Promise<RawRecord[]> {
+  const { KafkaConsumer } = await loadKafka();
+  const consumer = new KafkaConsumer({ 'bootstrap.servers': bootstrapServers, 'group.id': 'test-reader', 'enable.auto.commit': false, log_level: 0, ...MOCK_CONSUMER_TUNING });
+  const call = <T>(start: (done: (error: unknown, value: T) => void) => void): Promise<T> =>
+    new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
+  await call((done) => consumer.connect({}, done));
+  try {
+    const metadata = await call<Metadata>((done) => consumer.getMetadata({ topic, timeout: 10_000 }, done));
+    const partitions = metadata.topics.find((t) => t.name === topic)!.partitions.map((p) => p.id);
+    const ends = new Map<number, number>();
+    for (const partition of partitions) {
+      const { highOffset } = await call<{ highOffset: number }>((done) => consumer.queryWatermarkOffsets(topic, partition, 10_000, done));
+      ends.set(partition, highOffset);
+    }
+    consumer.assign(partitions.map((partition) => ({ topic, partition, offset: 0 })));
+    consumer.setDefaultConsumeTimeout(100);
+    const records: RawRecord[] = [];
+    const next = new Map<number, number>(partitions.map((p) => [p, 0]));
+    while ([...ends].some(([partition, end]) => next.get(partition)! < end)) {
+      for (const message of await call<Message[]>((done) => consumer.consume(100, done))) {
+        next.set(message.partition, message.offset + 1);
+        records.push({
+          partition: message.partition,
+          offset: message.offset,
+          key: message.key == null ? null : message.key.toString(),
+          value: message.value === null ? null : message.value.toString(),
+          headers: Object.fromEntries((message.headers ?? []).flatMap((header) => Object.entries(header).map(([k, v]) => [k, v.toString()]))),
+          timestamp: message.timestamp,
+        });
+      }
+    }
+    return records;
+  } finally {
+    await call((done) => consumer.disconnect(done));
+  }
+}
