@@ -1,8 +1,25 @@
+import { createRequire } from 'node:module';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * The Kafka client is an optional dependency built from source (README, Development): where it did
+ * not build, its tests cannot run and are left out with a notice, so a fresh `npm ci && npm test`
+ * still tests everything else. CI builds it and fails if it did not (.ci/run).
+ */
+function kafkaClientBuilt(): boolean {
+  try {
+    createRequire(import.meta.url)('@confluentinc/kafka-javascript');
+    return true;
+  } catch {
+    process.stderr.write('Kafka mode tests skipped: the optional @confluentinc/kafka-javascript did not build (see README, Development).\n');
+    return false;
+  }
+}
 
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', ...(kafkaClientBuilt() ? [] : ['src/worker/kafka/**'])],
     globalSetup: ['test/support/global-postgres.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
