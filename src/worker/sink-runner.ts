@@ -34,6 +34,18 @@ export interface Delivery {
 
 export type RunnerState = 'UNASSIGNED' | 'RUNNING' | 'FAILED' | 'STOPPED';
 
+/**
+ * Where a source runner hands events: a sink runner in the standalone worker, the Kafka producer in
+ * Kafka mode. `deliver` returns a promise only while the channel is full (the source waits: that is
+ * backpressure); every delivery's handle is acknowledged once its event is durable there. `drain`
+ * resolves when everything delivered so far is acknowledged, or the channel has failed.
+ */
+export interface DeliveryChannel {
+  readonly state: RunnerState;
+  deliver(deliveries: Delivery[]): Promise<void> | undefined;
+  drain(): Promise<void>;
+}
+
 export interface SinkRunnerOptions {
   connector: string;
   task: SinkTask;
@@ -105,7 +117,7 @@ const MAX_UNACKED = 500_000;
 const IDLE_WAIT_MS = 50;
 const RETRY_MAX_MS = 10_000;
 
-export class SinkRunner {
+export class SinkRunner implements DeliveryChannel {
   readonly channel: BoundedQueue<Delivery>;
   state: RunnerState = 'UNASSIGNED';
   failure: unknown;

@@ -22,12 +22,12 @@ import type { OffsetStore } from '../contracts/offset-store.js';
 import { AckTracker } from './ack-tracker.js';
 import type { SourceTaskMetrics } from './metrics.js';
 import type { ProgressLog } from './progress-log.js';
-import type { Delivery, RunnerState, SinkRunner } from './sink-runner.js';
+import type { Delivery, DeliveryChannel, RunnerState } from './sink-runner.js';
 
-/** A sink connector as sources see it: which topics it takes, and its runner while one runs. */
+/** A sink connector (or, in Kafka mode, the producer) as sources see it: which topics it takes, and its channel while one runs. */
 export interface SinkTarget {
   accepts(topic: string): boolean;
-  running(): SinkRunner | undefined;
+  running(): DeliveryChannel | undefined;
 }
 
 const NO_TARGETS: SinkTarget[] = [];
@@ -145,7 +145,7 @@ export class SourceRunner {
     }
     while (!this.stopping && this.someTargetDown(targets)) await new Promise((resolve) => setTimeout(resolve, 100));
     if (this.stopping) return;
-    const batches = new Map<SinkRunner, Delivery[]>();
+    const batches = new Map<DeliveryChannel, Delivery[]>();
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
       const eventTargets = targets[i]!;
