@@ -10,8 +10,7 @@
  * years, and text after the last pattern element is ignored. Week-based letters (G Y w W F) are
  * refused rather than guessed.
  */
-
-type Token = { kind: 'literal'; text: string } | { kind: 'field'; letter: string; count: number };
+import { ENGLISH_NAMES, formatCommonField, pad, tokenizeDatePattern, type DateDialect, type DateToken } from '../util/date-pattern.js';
 
 export interface DateFormat {
   readonly pattern: string;
@@ -21,118 +20,56 @@ export interface DateFormat {
   parse(text: string): number | undefined;
 }
 
-const SUPPORTED = new Set('yMLdDEuaHkKhmsSzZX');
 const JAVA_ONLY = new Set('GYwWF');
+const JAVA: DateDialect = {
+  letters: new Set('yMLdDEuaHkKhmsSzZX'),
+  refused: (letter) => (JAVA_ONLY.has(letter) ? `Pattern letter '${letter}' (week-based or era fields) is not supported` : undefined),
+  unknown: (letter) => `Illegal pattern character '${letter}'`,
+  unterminatedQuote: () => 'Unterminated quote',
+};
 const NUMERIC = new Set('yMLdDuHkKhmsS');
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const DAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-const DAY_MS = 86_400_000;
+const MONTHS = ENGLISH_NAMES.longMonths;
+const DAYS = ENGLISH_NAMES.longDays;
 
 /** The format for a pattern; throws an Error worded like Java's for a pattern it cannot take. */
 export function compileDateFormat(pattern: string): DateFormat {
-  const tokens = tokenize(pattern);
+  const tokens = tokenizeDatePattern(pattern, JAVA);
   return { pattern, format: (epochMs) => formatTokens(tokens, new Date(epochMs)), parse: (text) => parseTokens(tokens, text) };
 }
 
 /** Why a pattern cannot be used, or undefined (for config validators). */
 export function dateFormatError(pattern: string): string | undefined {
   try {
-    tokenize(pattern);
+    tokenizeDatePattern(pattern, JAVA);
     return undefined;
   } catch (error) {
     return (error as Error).message;
   }
 }
 
-function tokenize(pattern: string): Token[] {
-  const tokens: Token[] = [];
-  const literal = (text: string) => {
-    const last = tokens[tokens.length - 1];
-    if (last?.kind === 'literal') last.text += text;
-    else tokens.push({ kind: 'literal', text });
-  };
-  for (let i = 0; i < pattern.length; ) {
-    const c = pattern[i]!;
-    if (c === "'") {
-      if (pattern[i + 1] === "'") {
-        literal("'");
-        i += 2;
-        continue;
-      }
-      let text = '';
-      let j = i + 1;
-      for (; j < pattern.length; j++) {
-        if (pattern[j] !== "'") text += pattern[j];
-        else if (pattern[j + 1] === "'") text += pattern[j++];
-        else break;
-      }
-      if (j >= pattern.length) throw new Error('Unterminated quote');
-      literal(text);
-      i = j + 1;
-    } else if (/[a-zA-Z]/.test(c)) {
-      if (JAVA_ONLY.has(c)) throw new Error(`Pattern letter '${c}' (week-based or era fields) is not supported`);
-      if (!SUPPORTED.has(c)) throw new Error(`Illegal pattern character '${c}'`);
-      let count = 1;
-      while (pattern[i + count] === c) count++;
-      tokens.push({ kind: 'field', letter: c, count });
-      i += count;
-    } else {
-      literal(c);
-      i++;
-    }
-  }
-  return tokens;
-}
-
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0');
-}
-
-function formatTokens(tokens: readonly Token[], d: Date): string {
+function formatTokens(tokens: readonly DateToken[], d: Date): string {
   if (Number.isNaN(d.getTime())) throw new Error('Timestamp is out of the range a date can hold');
   return tokens.map((t) => (t.kind === 'literal' ? t.text : formatField(t.letter, t.count, d))).join('');
 }
 
 function formatField(letter: string, count: number, d: Date): string {
-  const hour = d.getUTCHours();
   switch (letter) {
     case 'y':
       return count === 2 ? pad(d.getUTCFullYear() % 100, 2) : pad(d.getUTCFullYear(), count);
-    case 'M':
     case 'L':
-      if (count >= 4) return MONTHS[d.getUTCMonth()]!;
-      if (count === 3) return MONTHS[d.getUTCMonth()]!.slice(0, 3);
-      return pad(d.getUTCMonth() + 1, count);
-    case 'd':
-      return pad(d.getUTCDate(), count);
-    case 'D':
-      return pad(Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS) + 1, count);
-    case 'E':
-      return count >= 4 ? DAYS[d.getUTCDay()]! : DAYS[d.getUTCDay()]!.slice(0, 3);
+      return formatCommonField('M', count, d, ENGLISH_NAMES)!;
     case 'u':
       return pad(d.getUTCDay() === 0 ? 7 : d.getUTCDay(), count);
-    case 'a':
-      return hour < 12 ? 'AM' : 'PM';
-    case 'H':
-      return pad(hour, count);
-    case 'k':
-      return pad(hour === 0 ? 24 : hour, count);
-    case 'K':
-      return pad(hour % 12, count);
-    case 'h':
-      return pad(hour % 12 === 0 ? 12 : hour % 12, count);
-    case 'm':
-      return pad(d.getUTCMinutes(), count);
-    case 's':
-      return pad(d.getUTCSeconds(), count);
     case 'S':
       return pad(d.getUTCMilliseconds(), count);
     case 'z':
       return count >= 4 ? 'Coordinated Universal Time' : 'UTC';
     case 'Z':
       return '+0000';
-    default: // 'X'
+    case 'X':
       return 'Z';
+    default:
+      return formatCommonField(letter, count, d, ENGLISH_NAMES)!;
   }
 }
 
@@ -150,7 +87,7 @@ interface Parsed {
   offsetMinutes: number;
 }
 
-function parseTokens(tokens: readonly Token[], text: string): number | undefined {
+function parseTokens(tokens: readonly DateToken[], text: string): number | undefined {
   const p: Parsed = { year: 1970, month: 0, day: 1, hour: 0, minute: 0, second: 0, millis: 0, offsetMinutes: 0 };
   let pos = 0;
   for (let i = 0; i < tokens.length; i++) {

@@ -23,8 +23,7 @@
  * bounded. This relies on no zone changing its offset twice within 15 minutes, which tzdata
  * never does.
  */
-
-type Token = { kind: 'literal'; text: string } | { kind: 'field'; letter: string; count: number };
+import { ENGLISH_NAMES, formatCommonField, pad, tokenizeDatePattern, type DateDialect, type DateNames, type DateToken } from '../../util/date-pattern.js';
 
 export interface TimeBucketSpec {
   /** path.format */
@@ -46,6 +45,13 @@ export interface TimeBucketFormat {
 
 const SUPPORTED = new Set('YyMdDHkKhmsSEea');
 const REFUSED = new Set('GCxwzZ');
+const JODA: DateDialect = {
+  letters: SUPPORTED,
+  refused: (letter) =>
+    REFUSED.has(letter) ? `Pattern letter '${letter}' (era, century, week-based or zone fields) is not supported in paths; use letters of ${[...SUPPORTED].join(' ')}` : undefined,
+  unknown: (letter) => `Illegal pattern component: ${letter}; quote literal text, as in 'year'=YYYY`,
+  unterminatedQuote: (pattern) => `Unterminated quote in "${pattern}": close quoted text with '`,
+};
 const CELL_MS = 15 * 60_000;
 const CACHE_LIMIT = 4096;
 
@@ -81,38 +87,8 @@ export function createTimeBucketFormat(spec: TimeBucketSpec): TimeBucketFormat {
 }
 
 /** A pattern's tokens; throws for a pattern that cannot be used. */
-function tokenize(pattern: string): Token[] {
-  const tokens: Token[] = [];
-  const literal = (text: string) => {
-    const last = tokens.at(-1);
-    if (last?.kind === 'literal') last.text += text;
-    else if (text !== '') tokens.push({ kind: 'literal', text });
-  };
-  for (let i = 0; i < pattern.length; ) {
-    const c = pattern[i]!;
-    if (c === "'") {
-      let text = '';
-      let j = i + 1;
-      for (; j < pattern.length; j++) {
-        if (pattern[j] !== "'") text += pattern[j];
-        else if (pattern[j + 1] === "'") text += pattern[j++];
-        else break;
-      }
-      if (j >= pattern.length) throw new Error(`Unterminated quote in "${pattern}": close quoted text with '`);
-      literal(j === i + 1 ? "'" : text);
-      i = j + 1;
-    } else if (/[a-zA-Z]/.test(c)) {
-      if (REFUSED.has(c)) throw new Error(`Pattern letter '${c}' (era, century, week-based or zone fields) is not supported in paths; use letters of ${[...SUPPORTED].join(' ')}`);
-      if (!SUPPORTED.has(c)) throw new Error(`Illegal pattern component: ${c}; quote literal text, as in 'year'=YYYY`);
-      let count = 1;
-      while (pattern[i + count] === c) count++;
-      tokens.push({ kind: 'field', letter: c, count });
-      i += count;
-    } else {
-      literal(c);
-      i++;
-    }
-  }
+function tokenize(pattern: string): DateToken[] {
+  const tokens = tokenizeDatePattern(pattern, JODA);
   const shape = tokens.map((t) => (t.kind === 'literal' ? t.text : 'x')).join('');
   if (shape.startsWith('/') || shape.endsWith('/') || shape.includes('//')) {
     throw new Error(`"${pattern}" makes an empty path segment: remove the leading, trailing or doubled /`);
@@ -125,7 +101,7 @@ type WallClockFormat = (localMs: number) => string;
 
 function compileWallClockFormat(pattern: string, locale: string): WallClockFormat {
   const tokens = tokenize(pattern);
-  const names = tokens.some((t) => t.kind === 'field' && isText(t.letter, t.count)) ? localeNames(locale) : null;
+  const names = tokens.some((t) => t.kind === 'field' && isText(t.letter, t.count)) ? localeNames(locale) : ENGLISH_NAMES;
   return (localMs) => {
     const d = new Date(localMs);
     if (Number.isNaN(d.getTime())) throw new Error(`Time ${localMs} is out of the range a date can hold`);
@@ -139,16 +115,8 @@ function isText(letter: string, count: number): boolean {
   return letter === 'E' || letter === 'a' || (letter === 'M' && count >= 3);
 }
 
-interface LocaleNames {
-  shortMonths: string[];
-  longMonths: string[];
-  shortDays: string[];
-  longDays: string[];
-  halfDays: string[];
-}
-
 /** Month names as they stand in a date (format forms, as Joda's DateFormatSymbols), day names and AM/PM. */
-function localeNames(locale: string): LocaleNames {
+function localeNames(locale: string): DateNames {
   const part = (options: Intl.DateTimeFormatOptions, type: Intl.DateTimeFormatPartTypes) => {
     const formatter = new Intl.DateTimeFormat(locale, { timeZone: 'UTC', ...options });
     return (ms: number) => formatter.formatToParts(ms).find((p) => p.type === type)?.value ?? '';
@@ -166,9 +134,8 @@ function localeNames(locale: string): LocaleNames {
   };
 }
 
-function formatField(letter: string, count: number, d: Date, names: LocaleNames | null): string {
+function formatField(letter: string, count: number, d: Date, names: DateNames): string {
   const year = d.getUTCFullYear();
-  const hour = d.getUTCHours();
   switch (letter) {
     case 'Y': {
       const yearOfEra = year <= 0 ? 1 - year : year;
@@ -177,47 +144,15 @@ function formatField(letter: string, count: number, d: Date, names: LocaleNames 
     case 'y':
       if (count === 2) return pad(((year % 100) + 100) % 100, 2);
       return year < 0 ? `-${pad(-year, count)}` : pad(year, count);
-    case 'M':
-      if (count >= 4) return names!.longMonths[d.getUTCMonth()]!;
-      if (count === 3) return names!.shortMonths[d.getUTCMonth()]!;
-      return pad(d.getUTCMonth() + 1, count);
-    case 'd':
-      return pad(d.getUTCDate(), count);
-    case 'D':
-      return pad(Math.floor((d.getTime() - startOfYear(year)) / 86_400_000) + 1, count);
-    case 'H':
-      return pad(hour, count);
-    case 'k':
-      return pad(hour === 0 ? 24 : hour, count);
-    case 'K':
-      return pad(hour % 12, count);
-    case 'h':
-      return pad(hour % 12 === 0 ? 12 : hour % 12, count);
-    case 'm':
-      return pad(d.getUTCMinutes(), count);
-    case 's':
-      return pad(d.getUTCSeconds(), count);
     case 'S': {
       const millis = pad(d.getUTCMilliseconds(), 3);
       return count <= 3 ? millis.slice(0, count) : millis.padEnd(count, '0');
     }
-    case 'E':
-      return (count >= 4 ? names!.longDays : names!.shortDays)[d.getUTCDay()]!;
     case 'e':
       return pad(d.getUTCDay() === 0 ? 7 : d.getUTCDay(), count);
-    default: // 'a'
-      return names!.halfDays[hour < 12 ? 0 : 1]!;
+    default:
+      return formatCommonField(letter, count, d, names)!;
   }
-}
-
-function startOfYear(year: number): number {
-  const d = new Date(0);
-  d.setUTCFullYear(year, 0, 1);
-  return d.getTime();
-}
-
-function pad(n: number, width: number): string {
-  return String(n).padStart(width, '0');
 }
 
 /** A zone's UTC offset at an instant, read from Intl (several microseconds a call). */
