@@ -17,11 +17,13 @@ import { ConfigError } from '../../errors.js';
 import type { InternalTopic } from './internal-topics.js';
 import type { KafkaClientConfig, KafkaLibrary } from './kafka-client.js';
 
+type MetadataClient = Pick<KafkaConsumer, 'getMetadata'>;
+
 export interface EnsureTopicOptions {
   kafka: KafkaLibrary;
   client: KafkaClientConfig;
-  /** Connected, with allow.auto.create.topics=true: used for metadata. */
-  consumer: KafkaConsumer;
+  /** A connected client (a consumer with allow.auto.create.topics=true, or a producer): used for metadata. */
+  consumer: MetadataClient;
   topic: InternalTopic;
   config: Readonly<Record<string, string>>;
   logger: Logger;
@@ -45,7 +47,7 @@ export async function ensureTopic(options: EnsureTopicOptions): Promise<number[]
     await delay(wait);
   }
   throw new ConfigError(
-    `The Kafka topic ${topic.name} does not exist and could not be created: create it with cleanup.policy=compact` +
+    `The Kafka topic ${topic.name} does not exist and could not be created: create it with ${cleanupPolicy(options.config)}` +
       `${topic.partitions > 0 ? ` and ${topic.partitions} partition${topic.partitions === 1 ? '' : 's'}` : ''}, or let the worker's principal create topics.`,
   );
 }
@@ -72,11 +74,15 @@ async function createTopic(options: EnsureTopicOptions, brokerCount: number): Pr
     logger.warn(
       { topic: topic.name, err: error },
       `Could not create the Kafka topic ${topic.name} (${creationFailure(error)}); relying on the broker to auto-create it. ` +
-        `Auto-created topics are not compacted: create ${topic.name} with cleanup.policy=compact yourself.`,
+        `Auto-created topics take the broker's defaults: create ${topic.name} with ${cleanupPolicy(config)} yourself if they differ.`,
     );
   } finally {
     await admin.disconnect();
   }
+}
+
+function cleanupPolicy(config: Readonly<Record<string, string>>): string {
+  return `cleanup.policy=${config['cleanup.policy'] ?? 'delete'}`;
 }
 
 function creationFailure(error: unknown): string {
@@ -90,6 +96,6 @@ function partitionsOf(cluster: Metadata, name: string): number[] {
   return (topic?.partitions ?? []).map((p) => p.id).sort((a, b) => a - b);
 }
 
-function metadata(consumer: KafkaConsumer, request: { topic?: string; allTopics?: boolean; timeout: number }): Promise<Metadata> {
+function metadata(consumer: MetadataClient, request: { topic?: string; allTopics?: boolean; timeout: number }): Promise<Metadata> {
   return new Promise((resolve, reject) => consumer.getMetadata(request, (error, data) => (error ? reject(error) : resolve(data))));
 }
