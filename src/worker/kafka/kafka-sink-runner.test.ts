@@ -1,0 +1,185 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startMockKafka, type MockKafka } from '../../../test/support/kafka-mock.js';
+import { waitFor } from '../../../test/support/wait.js';
+import type { SinkTask, TopicPartition } from '../../contracts/sink-task.js';
+import { RetriableError } from '../../errors.js';
+import type { ChangeEvent, ConnectSchema, SinkRecord, TopicPartitionOffsets } from '../../events.js';
+import { FileSinkTask } from '../../sinks/file/file-sink-task.js';
+import { encodeChangeEvent, jsonConverters } from './json-converter.js';
+import { loadKafka, type KafkaLibrary } from './kafka-client.js';
+import { sinkGroupId, sinkSubscription } from './kafka-sink-consumer.js';
+import { KafkaSinkRunner, type KafkaSinkRunnerOptions } from './kafka-sink-runner.js';
+
+const silent = pino({ level: 'silent' });
+const KEY_SCHEMA: ConnectSchema = { type: 'struct', optional: false, name: 'shop.Key', fields: [{ field: 'id', type: 'int64', optional: false }] };
+const VALUE_SCHEMA: ConnectSchema = { type: 'struct', optional: true, name: 'shop.Value', fields: [{ field: 'n', type: 'int64', optional: false }] };
+const PARTITIONS = [0, 1, 2, 3];
+
+let mock: MockKafka;
+let kafka: KafkaLibrary;
+
+beforeAll(async () => {
+  kafka = await loadKafka();
+  mock = await startMockKafka();
+});
+afterAll(async () => {
+  await mock.stop();
+});
+
+function event(topic: string, id: number): ChangeEvent {
+  return { topic, key: { id }, value: { n: id }, keySchema: KEY_SCHEMA, valueSchema: VALUE_SCHEMA, headers: { source: 'test' }, timestamp: 1_700_000_000_000 + id };
+}
+
+/** Produces `count` events per topic with a plain producer, ids 0.. spread over the 4 partitions. */
+async function produce(topics: string[], count: number, converterConfig: Record<string, string> = {}): Promise<void> {
+  const producer = new kafka.KafkaJS.Kafka(mock.clientConfig()).producer();
+  await producer.connect();
+  const converters = jsonConverters(converterConfig);
+  for (const topic of topics) {
+    const messages = Array.from({ length: count }, (_, id) => {
+      const data = encodeChangeEvent(event(topic, id), converters);
+      return { ...data, partition: id % PARTITIONS.length };
+    });
+    await producer.send({ topic, messages });
+  }
+  await producer.disconnect();
+}
+
+/** The group's committed offsets, read through a consumer of the group that never joins it. */
+async function committed(connector: string, topics: string[]): Promise<Record<string, number>> {
+  const consumer = new kafka.KafkaConsumer({ 'bootstrap.servers': mock.bootstrapServers, 'group.id': sinkGroupId(connector), 'enable.auto.commit': false, log_level: 0 });
+  await new Promise<void>((resolve, reject) => consumer.connect({}, (error) => (error ? reject(error) : resolve())));
+  try {
+    const partitions = topics.flatMap((topic) => PARTITIONS.map((partition) => ({ topic, partition })));
+    const offsets = await new Promise<Array<{ topic: string; partition: number; offset?: number }>>((resolve, reject) =>
+      consumer.committed(partitions, 10_000, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+    return Object.fromEntries(offsets.map(({ topic, partition, offset }) => [`${topic}:${partition}`, offset === undefined || offset < 0 ? -1 : offset]));
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+}
+
+/** Offsets per partition of `count` events produced as `produce` spreads them. */
+function ends(topics: string[], count: number, perPartition = (n: number) => n): Record<string, number> {
+  const result: Record<string, number> = {};
+  for (const topic of topics) for (const p of PARTITIONS) result[`${topic}:${p}`] = perPartition(Math.floor(count / 4) + (p < count % 4 ? 1 : 0));
+  return result;
+}
+
+/** A sink that keeps what it is given and reports durable what `durable` decides. */
+class RecordingSink implements SinkTask {
+  readonly records: SinkRecord[] = [];
+  readonly opened: TopicPartition[][] = [];
+  readonly closed: TopicPartition[][] = [];
+  stopped = false;
+  constructor(private readonly durable: (current: TopicPartitionOffsets) => TopicPartitionOffsets = (current) => new Map(current)) {}
+  async start(): Promise<void> {}
+  async open(partitions: TopicPartition[]): Promise<void> {
+    this.opened.push(partitions);
+  }
+  async put(records: SinkRecord[]): Promise<void> {
+    this.records.push(...records);
+  }
+  async preCommit(current: TopicPartitionOffsets): Promise<TopicPartitionOffsets> {
+    return this.durable(current);
+  }
+  async close(partitions: TopicPartition[]): Promise<void> {
+    this.closed.push(partitions);
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+}
+
+function runner(connector: string, task: SinkTask, config: Record<string, string>, extra: Partial<KafkaSinkRunnerOptions> = {}): KafkaSinkRunner {
+  return new KafkaSinkRunner({ kafka, client: mock.clientConfig(), connector, config: { name: connector, ...config }, task, logger: silent, commitIntervalMs: 200, ...extra });
+}
+
+const idsOf = (records: SinkRecord[], topic: string): number[] =>
+  records.filter((r) => r.topic === topic).map((r) => Number((r.key as { id: number }).id)).sort((a, b) => a - b);
+
+describe('sinkSubscription', () => {
+  it('takes the names of topics, or topics.regex anchored, and rejects both or neither', () => {
+    expect(sinkSubscription({ topics: ' a, b ,' })).toEqual(['a', 'b']);
+    expect(sinkSubscription({ 'topics.regex': 'shop\\..*' })).toEqual(['^(shop\\..*)$']);
+    expect(() => sinkSubscription({ topics: 'a', 'topics.regex': 'a.*' })).toThrow(/mutually exclusive/);
+    expect(() => sinkSubscription({})).toThrow(/Must configure one of topics or topics.regex/);
+  });
+});
+
+describe('KafkaSinkRunner', () => {
+  it('writes every event of two topics through the FileStreamSink, retrying a put that failed retriably, and commits the ends', async () => {
+    const topics = ['file.orders', 'file.customers'];
+    await produce(topics, 20);
+    const dir = await mkdtemp(join(tmpdir(), 'kafka-sink-'));
+    const path = join(dir, 'out.jsonl');
+    const file = new FileSinkTask({ file: path });
+    let failures = 1;
+    const flaky: SinkTask = {
+      start: (context) => file.start(context),
+      open: (partitions) => file.open(partitions),
+      put: async (records) => {
+        if (failures-- > 0) throw new RetriableError('TEST_FLAKY', 'the first put fails');
+        return file.put(records);
+      },
+      preCommit: (current) => file.preCommit(current),
+      close: (partitions) => file.close(partitions),
+      stop: () => file.stop(),
+    };
+    const run = runner('file-sink', flaky, { topics: topics.join(',') });
+    await run.start();
+    try {
+      await waitFor(async () => JSON.stringify(await committed('file-sink', topics)) === JSON.stringify(ends(topics, 20)), 15_000, 'the ends committed');
+      const lines = (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { topic: string; key: { id: number }; value: unknown; headers: unknown });
+      expect(lines).toHaveLength(40);
+      for (const topic of topics) {
+        expect(lines.filter((l) => l.topic === topic).map((l) => l.key.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      }
+      expect(lines.find((l) => l.topic === 'file.orders' && l.key.id === 7)).toEqual({ topic: 'file.orders', key: { id: 7 }, value: { n: 7 }, headers: { source: 'test' } });
+      expect(failures).toBe(-1);
+      expect(run.state).toBe('RUNNING');
+    } finally {
+      await run.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(run.state).toBe('STOPPED');
+  });
+
+  it('commits only what the sink reports durable, and a restarted runner resumes there, receiving the rest exactly once', async () => {
+    const topics = ['partial.orders', 'partial.customers'];
+    // Values without schemas, read with value.converter.schemas.enable=false.
+    await produce(topics, 40, { 'value.converter.schemas.enable': 'false' });
+    // The mock cluster keeps a member that left until its session times out (librdkafka's minimum,
+    // 6 s, instead of the default 45 s), and only then lets a new member in.
+    const config = { 'topics.regex': 'partial\\..*', 'value.converter.schemas.enable': 'false', 'consumer.override.session.timeout.ms': '6000' };
+    // Durable: only the first 5 records of each partition (offsets 0..4).
+    const halfDurable = new RecordingSink((current) => new Map([...current].map(([key, offset]) => [key, Math.min(offset, 5)])));
+    const first = runner('partial-sink', halfDurable, config);
+    await first.start();
+    await waitFor(() => halfDurable.records.length === 80, 15_000, 'every record put');
+    await waitFor(async () => JSON.stringify(await committed('partial-sink', topics)) === JSON.stringify(ends(topics, 40, () => 5)), 10_000, 'the durable part committed');
+    const sample = halfDurable.records.find((r) => r.topic === 'partial.orders' && r.kafkaOffset === 2 && r.kafkaPartition === 1)!;
+    expect(sample).toMatchObject({ key: { id: 9 }, value: { n: 9 }, keySchema: KEY_SCHEMA, valueSchema: null, headers: { source: 'test' }, timestamp: 1_700_000_000_009, position: null });
+    await first.stop();
+    expect(halfDurable.stopped).toBe(true);
+    // Stopping flushed and asked again: still only the durable part.
+    expect(await committed('partial-sink', topics)).toEqual(ends(topics, 40, () => 5));
+
+    const rest = new RecordingSink();
+    const second = runner('partial-sink', rest, config);
+    await second.start();
+    try {
+      await waitFor(async () => JSON.stringify(await committed('partial-sink', topics)) === JSON.stringify(ends(topics, 40)), 15_000, 'the ends committed');
+      // Offsets 5.. of each partition are ids 20..39 (id = offset * 4 + partition).
+      for (const topic of topics) expect(idsOf(rest.records, topic)).toEqual(Array.from({ length: 20 }, (_, i) => i + 20));
+      expect(rest.records.every((r) => r.kafkaOffset >= 5)).toBe(true);
+    } finally {
+      await second.stop();
+    }
+  });
+});
