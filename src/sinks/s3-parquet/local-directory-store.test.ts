@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SluiceError } from '../../errors.js';
 import { openObjectStore, type ObjectStore } from './object-store.js';
+import { rejectionOf } from '../../../test/support/failures.js';
 
 let scratch: string;
 let root: string;
@@ -41,12 +41,6 @@ async function everything(): Promise<string[]> {
   return (await readdir(scratch, { recursive: true })).sort();
 }
 
-async function failure(promise: Promise<unknown>): Promise<SluiceError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(SluiceError);
-  return error as SluiceError;
-}
-
 describe('LocalDirectoryStore', () => {
   it('creates the directory at check and leaves nothing behind', async () => {
     await store.check();
@@ -57,7 +51,7 @@ describe('LocalDirectoryStore', () => {
 
   it('refuses a store.url that leads to a file', async () => {
     await writeFile(join(scratch, 'plain-file'), 'x');
-    const error = await failure(openDirectory(join(scratch, 'plain-file', 'below')).check());
+    const error = await rejectionOf(openDirectory(join(scratch, 'plain-file', 'below')).check());
     expect(error.code).toBe('STORE_DIRECTORY_INVALID');
     expect(error.message).toContain('set store.url to a directory');
   });
@@ -84,7 +78,7 @@ describe('LocalDirectoryStore', () => {
     const first = await localFile('first.bin', 5000);
     const changed = await localFile('changed.bin', 4000);
     await store.upload('t/x.parquet', first.path, first.content.length);
-    const error = await failure(store.upload('t/x.parquet', changed.path, 4001));
+    const error = await rejectionOf(store.upload('t/x.parquet', changed.path, 4001));
     expect(error.code).toBe('STORE_SOURCE_CHANGED');
     expect(error.retriable).toBe(true);
     expect(error.message).toContain('had 4000 bytes, expected 4001 bytes');
@@ -95,14 +89,14 @@ describe('LocalDirectoryStore', () => {
   it('removes the temporary file when the final rename fails', async () => {
     const { path, content } = await localFile('spool.bin', 1000);
     await mkdir(join(root, 't', 'taken.parquet', 'child'), { recursive: true });
-    const error = await failure(store.upload('t/taken.parquet', path, content.length));
+    const error = await rejectionOf(store.upload('t/taken.parquet', path, content.length));
     expect(error.retriable).toBe(false);
     expect(await readdir(join(root, 't'))).toEqual(['taken.parquet']);
     expect(await readdir(join(root, 't', 'taken.parquet'))).toEqual(['child']);
   });
 
   it('reports a missing local file as changed, writing nothing', async () => {
-    const error = await failure(store.upload('t/gone.parquet', join(scratch, 'never-written.bin'), 10));
+    const error = await rejectionOf(store.upload('t/gone.parquet', join(scratch, 'never-written.bin'), 10));
     expect(error.code).toBe('STORE_SOURCE_CHANGED');
     expect(error.message).toContain('is missing');
     expect(await store.list('')).toEqual([]);
@@ -113,7 +107,7 @@ describe('LocalDirectoryStore', () => {
     const { path, content } = await localFile('spool.bin', 10);
     const before = await everything();
     for (const key of ['../escaped.parquet', 'a/../../escaped.parquet', '/tmp/absolute.parquet', 'a//b.parquet', './a.parquet', 'a/.', '', 'a/.b.0123.partial', 'nul\0.parquet']) {
-      const error = await failure(store.upload(key, path, content.length));
+      const error = await rejectionOf(store.upload(key, path, content.length));
       expect(error.code).toBe('STORE_KEY_INVALID');
     }
     expect(await everything()).toEqual(before);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent, Envelope, SinkRecord } from '../../events.js';
-import { SluiceError } from '../../errors.js';
 import { created, deleted, tombstone, truncated, updated } from '../../transforms/debezium-events.fixture.js';
 import { EXTRACT_NEW_RECORD_STATE_CLASS } from '../../transforms/extract-new-record-state.js';
 import { createTransform } from '../../transforms/plugins.js';
 import { articleCreated, articleDeleted, articleRetitled } from '../opensearch/articles.fixture.js';
 import { createPartitioner, escapePathName } from './partitioner.js';
 import { CONFLUENT_S3_SINK_CLASS, parseS3SinkConfig } from './s3-sink-config.js';
+import { thrownBy } from '../../../test/support/failures.js';
 
 const BASE = { name: 'lake', 'connector.class': CONFLUENT_S3_SINK_CLASS, topics: 'shop.public.orders', 's3.bucket.name': 'lake' };
 
@@ -22,16 +22,6 @@ const withAfter = (event: ChangeEvent, changes: Record<string, unknown>): SinkRe
   const envelope = event.value as Envelope;
   return sink({ ...event, value: { ...envelope, after: { ...envelope.after, ...changes } } });
 };
-
-function failure(run: () => unknown): SluiceError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SluiceError);
-    return error as SluiceError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('partitioners', () => {
   it('TimeBasedPartitioner by default: daily directories of the commit time in UTC', () => {
@@ -119,17 +109,17 @@ describe('partitioners', () => {
 
   it('FieldPartitioner refuses fields that are missing, or cannot name a directory', () => {
     const by = (field: string) => partitioner({ 'partitioner.class': 'FieldPartitioner', 'partition.field.name': field });
-    expect(failure(() => by('price').encodedPartition(sink(articleCreated))).message).toBe(
+    expect(thrownBy(() => by('price').encodedPartition(sink(articleCreated))).message).toBe(
       'partition.field.name "price" of record shop.public.articles-0@11 is a bytes (org.apache.kafka.connect.data.Decimal), which cannot name a directory: partition by integer, text or boolean columns.',
     );
-    expect(failure(() => by('tags').encodedPartition(sink(articleCreated))).message).toContain('is a array, which cannot name a directory');
-    expect(failure(() => by('country').encodedPartition(sink(created))).message).toBe(
+    expect(thrownBy(() => by('tags').encodedPartition(sink(articleCreated))).message).toContain('is a array, which cannot name a directory');
+    expect(thrownBy(() => by('country').encodedPartition(sink(created))).message).toBe(
       'partition.field.name "country" is not a field of the after row of record shop.public.orders-0@11 (its fields: id, customer, total, status, placed_at, updated_at, shipped, ship_date): set partition.field.name to one of them.',
     );
-    expect(failure(() => by('status').encodedPartition(sink(truncated))).message).toBe(
+    expect(thrownBy(() => by('status').encodedPartition(sink(truncated))).message).toBe(
       'Record shop.public.orders-0@11 is a truncate, which has no row, so FieldPartitioner finds no partition.field.name fields in it; keep such records from this sink, or choose another partitioner.class.',
     );
-    expect(failure(() => by('status').encodedPartition(sink(tombstone))).code).toBe('S3_PARTITION_FIELD');
+    expect(thrownBy(() => by('status').encodedPartition(sink(tombstone))).code).toBe('S3_PARTITION_FIELD');
   });
 
   it('DefaultPartitioner names the Kafka partition', () => {
@@ -139,7 +129,7 @@ describe('partitioners', () => {
 
   it('time-based partitioners fail on records without the time they need', () => {
     const byField = partitioner({ 'timestamp.extractor': 'RecordField', 'timestamp.field': 'shipped' });
-    expect(failure(() => byField.encodedPartition(sink(created))).message).toBe(
+    expect(thrownBy(() => byField.encodedPartition(sink(created))).message).toBe(
       'timestamp.field "shipped" of record shop.public.orders-0@11 holds false, of type boolean, which holds no timestamp (use an int64 of milliseconds, a Debezium or Connect timestamp or date, or ISO-8601 text).',
     );
   });

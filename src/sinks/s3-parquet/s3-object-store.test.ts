@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, SluiceError } from '../../errors.js';
+import { ConfigError } from '../../errors.js';
 import { startS3Server, type S3TestServer } from '../../../test/support/s3-server.js';
 import { openObjectStore, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
+import { rejectionOf } from '../../../test/support/failures.js';
+import { freePort } from '../../embedded/postgres-server.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'sink';
@@ -70,19 +71,6 @@ async function multipartStates(key: string): Promise<string[]> {
   return records.map((record) => record.state);
 }
 
-async function failure(promise: Promise<unknown>): Promise<SluiceError> {
-  const error = await promise.then(() => null, (e: unknown) => e);
-  expect(error).toBeInstanceOf(SluiceError);
-  return error as SluiceError;
-}
-
-async function unusedPort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as { port: number };
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 describe('S3ObjectStore against fauxqs', () => {
   it('checks an existing bucket and names it in describe()', async () => {
@@ -132,7 +120,7 @@ describe('S3ObjectStore against fauxqs', () => {
     server.intercept((request) => (request.key === 'topics/t/fails.parquet' && request.query.get('partNumber') === '2' ? { status: 500, code: 'InternalError' } : undefined));
     let error;
     try {
-      error = await failure(withStore((store) => store.upload('topics/t/fails.parquet', path, content.length)));
+      error = await rejectionOf(withStore((store) => store.upload('topics/t/fails.parquet', path, content.length)));
     } finally {
       server.intercept(null);
     }
@@ -156,7 +144,7 @@ describe('S3ObjectStore against fauxqs', () => {
     });
     let error;
     try {
-      error = await failure(withStore((store) => store.upload('topics/t/shrinks.parquet', path, content.length)));
+      error = await rejectionOf(withStore((store) => store.upload('topics/t/shrinks.parquet', path, content.length)));
     } finally {
       server.intercept(null);
     }
@@ -171,10 +159,10 @@ describe('S3ObjectStore against fauxqs', () => {
   it('publishes nothing when the local file is shorter than announced or missing', async () => {
     const { path, content } = await localFile('short.bin', 3000);
     await withStore(async (store) => {
-      const short = await failure(store.upload('topics/t/short.parquet', path, content.length + 1));
+      const short = await rejectionOf(store.upload('topics/t/short.parquet', path, content.length + 1));
       expect(short.code).toBe('STORE_SOURCE_CHANGED');
       expect(short.message).toContain('ended after 3000 bytes');
-      const missing = await failure(store.upload('topics/t/missing.parquet', join(files, 'no-such-file'), 10));
+      const missing = await rejectionOf(store.upload('topics/t/missing.parquet', join(files, 'no-such-file'), 10));
       expect(missing.code).toBe('STORE_SOURCE_CHANGED');
       expect(missing.message).toContain('could not be opened');
     });
@@ -186,21 +174,21 @@ describe('S3ObjectStore against fauxqs', () => {
     const { path, content } = await localFile('nobucket.bin', 100);
     const expected = `s3.bucket.name "no-such-bucket" does not exist at ${server.endpoint}: create it or set s3.bucket.name.`;
     await withStore(async (store) => {
-      const atCheck = await failure(store.check());
+      const atCheck = await rejectionOf(store.check());
       expect(atCheck).toBeInstanceOf(ConfigError);
       expect(atCheck.message).toBe(expected);
-      const atUpload = await failure(store.upload('k', path, content.length));
+      const atUpload = await rejectionOf(store.upload('k', path, content.length));
       expect(atUpload).toBeInstanceOf(ConfigError);
       expect(atUpload.message).toBe(expected);
     }, { bucket: 'no-such-bucket' });
   });
 
   it('says which store.url cannot be reached, as a retriable error', async () => {
-    const url = `http://127.0.0.1:${await unusedPort()}`;
+    const url = `http://127.0.0.1:${await freePort()}`;
     const { path, content } = await localFile('unreachable.bin', 100);
     await withStore(async (store) => {
       for (const attempt of [() => store.check(), () => store.upload('k', path, content.length)]) {
-        const error = await failure(attempt());
+        const error = await rejectionOf(attempt());
         expect(error.retriable).toBe(true);
         expect(error.code).toBe('S3_UNREACHABLE');
         expect(error.message).toContain(`Cannot reach S3 at store.url ${url}`);
@@ -220,7 +208,7 @@ describe('S3ObjectStore against fauxqs', () => {
     for (const { method, fault, code, retriable, mentions } of cases) {
       server.intercept((request) => (request.method === method ? fault : undefined));
       try {
-        const error = await failure(withStore((store) => (method === 'HEAD' ? store.check() : store.upload('refused.parquet', path, content.length))));
+        const error = await rejectionOf(withStore((store) => (method === 'HEAD' ? store.check() : store.upload('refused.parquet', path, content.length))));
         expect({ code: error.code, retriable: error.retriable }).toEqual({ code, retriable });
         expect(error.message).toContain(mentions);
       } finally {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import type { ChangeEvent, ConnectSchema, SinkRecord } from '../../events.js';
-import { SluiceError } from '../../errors.js';
 import { EventBuilder, type EventOrigin } from '../../sources/postgres/event-builder.js';
 import { buildTableSchema } from '../../sources/postgres/table-schema.js';
 import { DEFAULT_TYPE_MAPPING } from '../../sources/postgres/types/column-mapping.js';
@@ -10,6 +9,7 @@ import { created, deleted, deletedFullRow, message, tombstone, truncated, update
 import { EXTRACT_NEW_RECORD_STATE_CLASS } from '../../transforms/extract-new-record-state.js';
 import { createTransform } from '../../transforms/plugins.js';
 import { createTimestampExtractor } from './timestamp-extractor.js';
+import { thrownBy } from '../../../test/support/failures.js';
 
 const at = (iso: string) => Date.parse(iso);
 const sink = (event: ChangeEvent, offset = 7): SinkRecord => ({ ...event, kafkaPartition: 0, kafkaOffset: offset, position: null });
@@ -36,16 +36,6 @@ function readings(mode: TimePrecisionMode, texts: (string | null)[]): ChangeEven
 }
 
 const ROW = ['1', '2024-03-05 09:00:00.25', '2024-03-05 09:00:00.250001', '2024-03-05 09:00:00.5+00', '2024-03-07', '13:05:09', '1709629200250', 'x'];
-
-function failure(run: () => unknown): SluiceError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SluiceError);
-    return error as SluiceError;
-  }
-  throw new Error('expected a failure');
-}
 
 describe('timestamp extractors', () => {
   it('Record takes the event\'s commit time and Wallclock the clock', () => {
@@ -115,38 +105,38 @@ describe('timestamp extractors', () => {
   });
 
   it('RecordField names the record, the field and the fix when there is no usable time', () => {
-    expect(failure(() => field('updated_at')(sink(deleted))).message).toBe(
+    expect(thrownBy(() => field('updated_at')(sink(deleted))).message).toBe(
       'Record shop.public.orders-0@7 has no value for timestamp.field "updated_at" (null in the before row; a delete carries its whole old row only with REPLICA IDENTITY FULL): timestamp.extractor=RecordField needs one in every record; choose a NOT NULL column, or use timestamp.extractor=Record.',
     );
-    expect(failure(() => field('at3')(sink(readings('adaptive', ['1', null, null, null, null, null, null, null])))).message).toBe(
+    expect(thrownBy(() => field('at3')(sink(readings('adaptive', ['1', null, null, null, null, null, null, null])))).message).toBe(
       'Record lab.public.readings-0@7 has no value for timestamp.field "at3" (null in the after row): timestamp.extractor=RecordField needs one in every record; choose a NOT NULL column, or use timestamp.extractor=Record.',
     );
-    expect(failure(() => field('placed')(sink(created, 9))).message).toBe(
+    expect(thrownBy(() => field('placed')(sink(created, 9))).message).toBe(
       'timestamp.field "placed" is not a field of the after row of record shop.public.orders-0@9 (its fields: id, customer, total, status, placed_at, updated_at, shipped, ship_date): set timestamp.field to one of them.',
     );
-    expect(failure(() => field('placed_at')(sink(truncated))).message).toBe(
+    expect(thrownBy(() => field('placed_at')(sink(truncated))).message).toBe(
       'Record shop.public.orders-0@7 is a truncate, which has no row, so timestamp.extractor=RecordField finds no timestamp.field "placed_at" in it: use timestamp.extractor=Record, or keep such records from this sink.',
     );
-    expect(failure(() => field('placed_at')(sink(tombstone))).message).toContain('Record shop.public.orders-0@7 is a tombstone (null value), so timestamp.extractor=RecordField finds no');
-    expect(failure(() => field('placed_at')(sink(message))).message).toContain('Record shop.message-0@7 is not a row change (its value is io.debezium.connector.postgresql.MessageValue), so');
-    expect(failure(() => field('placed_at')(sink({ ...message, valueSchema: null }))).message).toContain('Record shop.message-0@7 is a logical decoding message, which has no row, so');
+    expect(thrownBy(() => field('placed_at')(sink(tombstone))).message).toContain('Record shop.public.orders-0@7 is a tombstone (null value), so timestamp.extractor=RecordField finds no');
+    expect(thrownBy(() => field('placed_at')(sink(message))).message).toContain('Record shop.message-0@7 is not a row change (its value is io.debezium.connector.postgresql.MessageValue), so');
+    expect(thrownBy(() => field('placed_at')(sink({ ...message, valueSchema: null }))).message).toContain('Record shop.message-0@7 is a logical decoding message, which has no row, so');
     const flat = createTransform(EXTRACT_NEW_RECORD_STATE_CLASS, {}).apply(created)!;
-    expect(failure(() => field('placed')(sink(flat))).message).toContain('timestamp.field "placed" is not a field of the row of record shop.public.orders-0@7');
+    expect(thrownBy(() => field('placed')(sink(flat))).message).toContain('timestamp.field "placed" is not a field of the row of record shop.public.orders-0@7');
   });
 
   it('RecordField refuses values that are no point in time', () => {
     const row = sink(readings('adaptive', ROW));
-    expect(failure(() => field('t')(row)).message).toBe('timestamp.field "t" of record lab.public.readings-0@7 holds 47109000000, a time of day (io.debezium.time.MicroTime), not a point in time.');
-    expect(failure(() => field('id')(row)).message).toBe(
+    expect(thrownBy(() => field('t')(row)).message).toBe('timestamp.field "t" of record lab.public.readings-0@7 holds 47109000000, a time of day (io.debezium.time.MicroTime), not a point in time.');
+    expect(thrownBy(() => field('id')(row)).message).toBe(
       'timestamp.field "id" of record lab.public.readings-0@7 holds 1, of type int32, which holds no timestamp (use an int64 of milliseconds, a Debezium or Connect timestamp or date, or ISO-8601 text).',
     );
-    expect(failure(() => field('label')(row)).message).toBe('timestamp.field "label" of record lab.public.readings-0@7 holds "x", not an ISO-8601 date or timestamp.');
+    expect(thrownBy(() => field('label')(row)).message).toBe('timestamp.field "label" of record lab.public.readings-0@7 holds "x", not an ISO-8601 date or timestamp.');
     const infinite = sink(readings('adaptive', ['1', 'infinity', '-infinity', 'infinity', null, null, null, null]));
-    expect(failure(() => field('at6')(infinite)).message).toBe('timestamp.field "at6" of record lab.public.readings-0@7 holds -9223372036832400000, too far from now to name a partition (an infinity?).');
-    expect(failure(() => field('tz')(infinite)).message).toBe('timestamp.field "tz" of record lab.public.readings-0@7 holds "infinity", not an ISO-8601 date or timestamp.');
+    expect(thrownBy(() => field('at6')(infinite)).message).toBe('timestamp.field "at6" of record lab.public.readings-0@7 holds -9223372036832400000, too far from now to name a partition (an infinity?).');
+    expect(thrownBy(() => field('tz')(infinite)).message).toBe('timestamp.field "tz" of record lab.public.readings-0@7 holds "infinity", not an ISO-8601 date or timestamp.');
     const badDates: ChangeEvent = { ...created, valueSchema: null, value: { feb30: '2024-02-30', fraction: 17.5 } };
-    expect(failure(() => field('feb30')(sink(badDates))).message).toContain('holds "2024-02-30", not an ISO-8601 date or timestamp');
-    expect(failure(() => field('fraction')(sink(badDates))).message).toContain('holds 17.5, not a whole number');
-    expect(failure(() => field('fraction')(sink(badDates))).code).toBe('S3_RECORD_TIMESTAMP');
+    expect(thrownBy(() => field('feb30')(sink(badDates))).message).toContain('holds "2024-02-30", not an ISO-8601 date or timestamp');
+    expect(thrownBy(() => field('fraction')(sink(badDates))).message).toContain('holds 17.5, not a whole number');
+    expect(thrownBy(() => field('fraction')(sink(badDates))).code).toBe('S3_RECORD_TIMESTAMP');
   });
 });
