@@ -11,7 +11,7 @@ import { ConfigError, SluiceError } from '../../errors.js';
 import type { ChangeEvent, ConnectField, ConnectSchema, Row } from '../../events.js';
 import { EventBuilder, type EventOrigin } from '../../sources/postgres/event-builder.js';
 import { numericMapping } from '../../sources/postgres/types/numeric.js';
-import { SOURCE_SCHEMA, TRANSACTION_BLOCK_SCHEMA, type TableSchema } from '../../sources/postgres/table-schema.js';
+import { envelopeSchema, type TableSchema } from '../../sources/postgres/table-schema.js';
 import { parquetLayout, type LayoutOptions, type ParquetLayout } from './parquet-columns.js';
 import { parquetCompression } from './parquet-codecs.js';
 import { ParquetSpoolFile } from './parquet-spool-file.js';
@@ -36,23 +36,9 @@ async function writeValues(schema: ConnectSchema, values: unknown[]): Promise<st
   return path;
 }
 
-/** A Debezium envelope schema around a row schema, as the source's table-schema.ts builds it. */
-function envelopeSchema(name: string, fields: ConnectField[]): ConnectSchema {
-  const row: ConnectSchema = { type: 'struct', optional: true, name: `${name}.Value`, fields };
-  return {
-    type: 'struct',
-    optional: false,
-    name: `${name}.Envelope`,
-    version: 2,
-    fields: [
-      { ...row, field: 'before' },
-      { ...row, field: 'after' },
-      { ...SOURCE_SCHEMA, field: 'source' },
-      { ...TRANSACTION_BLOCK_SCHEMA, field: 'transaction' },
-      { field: 'op', type: 'string', optional: false },
-      { field: 'ts_ms', type: 'int64', optional: true },
-    ],
-  };
+/** The source's envelope schema around a row of `fields`. */
+function envelopeOf(name: string, fields: ConnectField[]): ConnectSchema {
+  return envelopeSchema(name, { type: 'struct', optional: true, name: `${name}.Value`, fields });
 }
 
 const ORIGIN: EventOrigin = { commitTimeUs: 1768297171829031, txId: 769, lsn: 33837424, lastCommitLsn: null, snapshot: 'false', transaction: null };
@@ -100,7 +86,7 @@ describe('every type, from the source\'s own column mapping to what DuckDB reads
   it('has the exact values and the DuckDB types of the Parquet spec\'s mapping', async () => {
     const read = await fixture.read(COLUMNS, ROWS);
     const names = Object.keys(COLUMNS);
-    const schema = envelopeSchema('test.public.types', names.map((name) => read[name]!.field));
+    const schema = envelopeOf('test.public.types', names.map((name) => read[name]!.field));
     const rows = ROWS.map((_, r) => Object.fromEntries(names.map((name) => [name, read[name]!.values()[r]])));
     const path = await writeValues(schema, changeEvents(schema, rows).map((e) => e.value));
 
@@ -143,7 +129,7 @@ describe('every type, from the source\'s own column mapping to what DuckDB reads
       ["'-infinity'", "'-infinity'", "'-infinity'"],
     ]);
     const names = ['stamp', 'stamp_ms', 'stamptz'];
-    const schema = envelopeSchema('test.public.stamps', names.map((name) => read[name]!.field));
+    const schema = envelopeOf('test.public.stamps', names.map((name) => read[name]!.field));
     const rows = [0, 1].map((r) => Object.fromEntries(names.map((name) => [name, read[name]!.values()[r]])));
     const path = await writeValues(schema, changeEvents(schema, rows).map((e) => e.value));
     const raw = (micros: bigint) => micros;
@@ -290,7 +276,7 @@ describe('layouts', () => {
     { field: 'grid', type: 'array', optional: true, items: { type: 'int32', optional: true } },
     ...extra,
   ];
-  const schema = envelopeSchema('test.public.t', fields());
+  const schema = envelopeOf('test.public.t', fields());
   const event = (grid: unknown) => changeEvents(schema, [{ id: 1, grid }])[0]!.value;
 
   it('are compiled once per schema object, with equal fingerprints for equal schemas and different ones for a changed column', () => {
@@ -298,8 +284,8 @@ describe('layouts', () => {
     const copy = JSON.parse(JSON.stringify(schema)) as ConnectSchema;
     expect(parquetLayout(copy, OPTIONS)).not.toBe(parquetLayout(schema, OPTIONS));
     expect(parquetLayout(copy, OPTIONS).fingerprint).toBe(parquetLayout(schema, OPTIONS).fingerprint);
-    const added = envelopeSchema('test.public.t', fields({ field: 'note', type: 'string', optional: true }));
-    const retyped = envelopeSchema('test.public.t', [{ field: 'id', type: 'int64', optional: false }, fields()[1]!]);
+    const added = envelopeOf('test.public.t', fields({ field: 'note', type: 'string', optional: true }));
+    const retyped = envelopeOf('test.public.t', [{ field: 'id', type: 'int64', optional: false }, fields()[1]!]);
     const fingerprints = new Set([schema, added, retyped].map((s) => parquetLayout(s, OPTIONS).fingerprint));
     expect(fingerprints.size).toBe(3);
     expect(parquetLayout(schema, { ...OPTIONS, metadataFieldPrefix: '_meta_' }).fingerprint).not.toBe(parquetLayout(schema, OPTIONS).fingerprint);
@@ -326,7 +312,7 @@ describe('layouts', () => {
     expect(missing).toThrow(ConfigError);
     expect(missing).toThrow(/value\.converter\.schemas\.enable=true/);
     expect(() => parquetLayout({ type: 'string', optional: false }, OPTIONS)).toThrow(ConfigError);
-    const clash = envelopeSchema('test.public.t', fields({ field: '__op', type: 'string', optional: true }));
+    const clash = envelopeOf('test.public.t', fields({ field: '__op', type: 'string', optional: true }));
     expect(() => parquetLayout(clash, OPTIONS)).toThrow(/"__op".*metadata\.field\.prefix/);
     expect(parquetLayout(clash, { ...OPTIONS, metadataFieldPrefix: '_sluice_' }).columns.map((c) => c.name)).toContain('_sluice_op');
   });

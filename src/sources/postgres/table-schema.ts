@@ -154,7 +154,8 @@ export const TRANSACTION_BLOCK_SCHEMA: ConnectSchema = {
   ],
 };
 
-function envelopeSchema(name: string, rowSchema: ConnectSchema): ConnectSchema {
+/** The Debezium envelope's schema around a table's row schema (`<name>.Envelope`). Pure. */
+export function envelopeSchema(name: string, rowSchema: ConnectSchema): ConnectSchema {
   return {
     type: 'struct',
     optional: false,
