@@ -66,12 +66,14 @@ export class SinkPositions {
   }
 
   cuts(topic: string): string[] {
-    return [...(this.byTopic.get(topic)?.cuts ?? [])];
+    const { position, cuts = [] } = this.byTopic.get(topic) ?? {};
+    return cuts.filter((cut) => position === undefined || cut > position);
   }
 
   async noteCut(topic: string, position: string): Promise<void> {
     const state = this.byTopic.get(topic) ?? { cuts: [] };
-    if (state.cuts.includes(position)) return;
+    // A cut at or before what is already durable can never be replayed.
+    if (state.cuts.includes(position) || (state.position !== undefined && position <= state.position)) return;
     await this.save(topic, { ...state, cuts: [...state.cuts, position].sort() });
   }
 

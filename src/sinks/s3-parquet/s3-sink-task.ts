@@ -120,7 +120,7 @@ export class S3ParquetSinkTask implements SinkTask {
 
   /** Uploads every open file, whatever the rotation policies say (a clean stop, too many unacknowledged records). */
   async flush(): Promise<void> {
-    for (const [key, files] of this.partitions) await this.rotate(key, files);
+    for (const [key, files] of this.partitions) if (files.holdsRecords) await this.rotate(key, files);
   }
 
   async close(partitions: TopicPartition[]): Promise<void> {

@@ -102,6 +102,11 @@ export class TopicPartitionFiles {
     this.counted(record, now);
   }
 
+  /** Whether records were written or counted since the last rotation. */
+  get holdsRecords(): boolean {
+    return this.records > 0;
+  }
+
   /** Whether `record` was already written or counted (a put offered again after it threw). */
   holds(record: SinkRecord): boolean {
     return this.lastOffset !== null && record.kafkaOffset <= this.lastOffset;
