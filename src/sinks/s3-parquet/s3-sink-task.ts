@@ -97,12 +97,12 @@ export class S3ParquetSinkTask implements SinkTask {
         const row = record.value === null ? null : this.rowOf(record, files);
         if (row === null) files.skip(record, now);
         else {
-          if (files.changesSchema(row.encodedPartition, row.layout)) await this.rotate(topicPartitionKey(record.topic, record.kafkaPartition), files);
+          if (files.changesSchema(row.encodedPartition, row.layout)) await this.rotate(files);
           await files.write(record, row.encodedPartition, row.layout, row.values, now);
         }
       }
       // Also for a record written before: its rotation may be what failed.
-      if (files.rotationDue()) await this.rotate(topicPartitionKey(record.topic, record.kafkaPartition), files);
+      if (files.rotationDue()) await this.rotate(files);
     }
     await this.keepWithinMemoryBudget();
   }
@@ -111,7 +111,7 @@ export class S3ParquetSinkTask implements SinkTask {
     const now = Date.now();
     const durable: TopicPartitionOffsets = new Map();
     for (const [key, files] of this.partitions) {
-      if (files.rotationDue() || files.scheduledRotationDue(now)) await this.rotate(key, files);
+      if (files.rotationDue() || files.scheduledRotationDue(now)) await this.rotate(files);
       const committed = files.committedOffset();
       if (committed !== null && current.has(key)) durable.set(key, committed);
     }
@@ -120,7 +120,7 @@ export class S3ParquetSinkTask implements SinkTask {
 
   /** Uploads every open file, whatever the rotation policies say (a clean stop, too many unacknowledged records). */
   async flush(): Promise<void> {
-    for (const [key, files] of this.partitions) if (files.holdsRecords) await this.rotate(key, files);
+    for (const files of this.partitions.values()) if (files.holdsRecords) await this.rotate(files);
   }
 
   async close(partitions: TopicPartition[]): Promise<void> {
@@ -140,7 +140,7 @@ export class S3ParquetSinkTask implements SinkTask {
   private filesOf(record: SinkRecord): TopicPartitionFiles {
     const key = topicPartitionKey(record.topic, record.kafkaPartition);
     let files = this.partitions.get(key);
-    if (!files) this.partitions.set(key, (files = new TopicPartitionFiles(this.filesOptions, this.cuts?.get(record.topic))));
+    if (!files) this.partitions.set(key, (files = new TopicPartitionFiles(record.topic, record.kafkaPartition, this.filesOptions, this.cuts?.get(record.topic))));
     return files;
   }
 
@@ -156,10 +156,10 @@ export class S3ParquetSinkTask implements SinkTask {
    * records are reported durable, their second delivery ends its files at the same record and
    * rewrites the same objects, whatever decided the cut (count, clock, memory, a stop).
    */
-  private async rotate(where: string, files: TopicPartitionFiles): Promise<void> {
-    if (files.lastPosition !== null && this.cuts) await this.cuts.note(where.slice(0, where.lastIndexOf(':')), files.lastPosition);
+  private async rotate(files: TopicPartitionFiles): Promise<void> {
+    if (files.lastPosition !== null && this.cuts) await this.cuts.note(files.topic, files.lastPosition);
     const summary = await files.rotate();
-    if (summary.files > 0) this.logger.info({ topicPartition: where, ...summary }, `uploaded ${summary.files} file(s): ${summary.rows} rows, ${summary.bytes} bytes`);
+    if (summary.files > 0) this.logger.info({ topic: files.topic, partition: files.partition, ...summary }, `uploaded ${summary.files} file(s): ${summary.rows} rows, ${summary.bytes} bytes`);
   }
 
   private async keepWithinMemoryBudget(): Promise<void> {

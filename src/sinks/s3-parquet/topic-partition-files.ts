@@ -77,6 +77,8 @@ export class TopicPartitionFiles {
    * the records pass the last of them, files end exactly there and nowhere else.
    */
   constructor(
+    readonly topic: string,
+    readonly partition: number,
     private readonly options: TopicPartitionFilesOptions,
     private replayCuts: string[] = [],
   ) {}
