@@ -30,9 +30,9 @@ import type { ConnectorPlugin } from './plugins.js';
 import type { Metrics } from './metrics.js';
 import { sinkTopics, type LagProbe } from './plugins.js';
 import type { ProgressLog } from './progress-log.js';
-import { SinkPositions } from './sink-positions.js';
-import { SinkRunner } from './sink-runner.js';
+import type { DeliveryChannel } from './sink-runner.js';
 import { SourceRunner, type SinkTarget } from './source-runner.js';
+import type { RunningSink, SourceTargets, TaskTransport } from './task-transport.js';
 
 export interface RestartPolicy {
   enabled: boolean;
@@ -47,24 +47,25 @@ export interface RuntimeDeps {
   progress: ProgressLog;
   commitIntervalMs: number;
   shutdownTimeoutMs: number;
-  sinkChannelCapacity: number;
   restart: RestartPolicy;
-  /** The sinks sources deliver to. */
-  sinks(): SinkTarget[];
+  transport: TaskTransport;
   /** Resolves config provider placeholders just before a task starts; the result is never stored. */
   resolve(config: ConnectorConfig): Promise<ConnectorConfig>;
   /** The connector's transform chain, built from its config. */
   transformOf(config: ConnectorConfig, logger: Logger): (event: ChangeEvent) => ChangeEvent | null;
   metrics: Metrics;
   /** Called after a sink got a new runner: what the old one held must be delivered again. */
-  onSinkRunnerReplaced(sink: ConnectorRuntime): void;
+  onSinkRunnerReplaced?(sink: ConnectorRuntime): void;
+  /** Called after the task's state (as `taskStatus()` reports it) may have changed. */
+  onTaskStatus?(runtime: ConnectorRuntime): void;
 }
 
 export class ConnectorRuntime implements SinkTarget {
-  taskState: State = 'UNASSIGNED';
+  private taskState: State = 'UNASSIGNED';
   trace: string | undefined;
   source: SourceRunner | undefined;
-  sink: SinkRunner | undefined;
+  sink: RunningSink | undefined;
+  private sourceTargets: SourceTargets | undefined;
   /** Topics produced to or consumed from since creation or the last reset. */
   readonly topics = new Set<string>();
   private selector: ((topic: string) => boolean) | undefined;
@@ -95,8 +96,8 @@ export class ConnectorRuntime implements SinkTarget {
     return this.plugin.type === 'sink' && (this.selector ??= sinkTopics(this.plugin, this.config))(topic);
   }
 
-  running(): SinkRunner | undefined {
-    return this.sink;
+  running(): DeliveryChannel | undefined {
+    return this.sink?.channel;
   }
 
   taskStatus(): TaskStatus | null {
@@ -118,13 +119,15 @@ export class ConnectorRuntime implements SinkTarget {
       if (restart || !this.hasRunner()) {
         await this.stopRunner('UNASSIGNED');
         await this.startRunner();
+      } else {
+        this.enter(this.taskState);
       }
     });
   }
 
   /** Stops the task and starts it again; marks it RESTARTING meanwhile. */
   restartTask(): Promise<void> {
-    this.taskState = 'RESTARTING';
+    this.enter('RESTARTING');
     return this.serial(async () => {
       await this.stopRunner('RESTARTING');
       this.attempts = 0;
@@ -146,17 +149,23 @@ export class ConnectorRuntime implements SinkTarget {
     return next;
   }
 
+  /** Sets the task's state and reports the status that results. */
+  private enter(state: State): void {
+    this.taskState = state;
+    this.deps.onTaskStatus?.(this);
+  }
+
   private async startRunner(): Promise<void> {
     clearTimeout(this.restartTimer);
-    this.taskState = 'UNASSIGNED';
     this.trace = undefined;
+    this.enter('UNASSIGNED');
     try {
       const config = await this.deps.resolve(this.config);
       this.secrets = passwordValues(config, this.plugin.definition);
       if (this.plugin.type === 'sink') await this.startSink(config);
       else await this.startSource(config);
-      this.taskState = 'RUNNING';
       this.runningSince = Date.now();
+      this.enter('RUNNING');
       this.logger.info({ class: this.config['connector.class'] }, 'task running');
     } catch (error) {
       await this.stopRunner('UNASSIGNED');
@@ -166,17 +175,24 @@ export class ConnectorRuntime implements SinkTarget {
 
   private async startSource(config: ConnectorConfig): Promise<void> {
     if (this.plugin.type !== 'source') return;
-    const runner = new SourceRunner({
+    const task = this.plugin.createSource(config);
+    const transform = this.deps.transformOf(config, this.logger);
+    let runner: SourceRunner | undefined;
+    const targets = await this.deps.transport.sourceTargets(this.name, config, this.logger, (error) => {
+      if (runner) this.runnerFailed(runner, error);
+    });
+    this.sourceTargets = targets;
+    runner = new SourceRunner({
       connector: this.name,
-      task: this.plugin.createSource(config),
-      transform: this.deps.transformOf(config, this.logger),
+      task,
+      transform,
       offsets: this.deps.offsets,
-      sinks: this.deps.sinks,
+      sinks: targets.sinks,
       logger: this.logger,
       progress: this.deps.progress,
       commitIntervalMs: this.deps.commitIntervalMs,
       shutdownTimeoutMs: this.deps.shutdownTimeoutMs,
-      onFailure: (error) => this.runnerFailed(runner, error),
+      onFailure: (error) => this.runnerFailed(runner!, error),
       metrics: this.deps.metrics.sourceTask(this.name, 0),
     });
     this.source = runner;
@@ -187,27 +203,23 @@ export class ConnectorRuntime implements SinkTarget {
 
   private async startSink(config: ConnectorConfig): Promise<void> {
     if (this.plugin.type !== 'sink') return;
-    const task = this.plugin.createSink(config);
-    const accepts = sinkTopics(this.plugin, config);
-    const runner: SinkRunner = new SinkRunner({
+    let sink: RunningSink | undefined;
+    sink = await this.deps.transport.startSink({
       connector: this.name,
-      task,
+      config,
+      task: this.plugin.createSink(config),
+      accepts: sinkTopics(this.plugin, config),
       logger: this.logger,
-      commitIntervalMs: this.deps.commitIntervalMs,
-      channelCapacity: this.deps.sinkChannelCapacity,
-      accepts,
-      positions: await SinkPositions.load(this.deps.offsets, this.name),
-      onFailure: (error) => this.runnerFailed(runner, error),
       metrics: this.deps.metrics.sinkTask(this.name, 0),
+      onFailure: (error) => this.runnerFailed(sink, error),
     });
-    await runner.start();
-    this.sink = runner;
-    this.deps.onSinkRunnerReplaced(this);
+    this.sink = sink;
+    this.deps.onSinkRunnerReplaced?.(this);
   }
 
   private async stopRunner(state: State): Promise<void> {
     clearTimeout(this.restartTimer);
-    const { source, sink, lag } = this;
+    const { source, sink, lag, sourceTargets } = this;
     this.lag = undefined;
     if (lag) {
       lag.unregister();
@@ -215,15 +227,20 @@ export class ConnectorRuntime implements SinkTarget {
     }
     this.source = undefined;
     this.sink = undefined;
+    this.sourceTargets = undefined;
     if (source) {
       for (const topic of source.topics) this.topics.add(topic);
       await source.stop();
     }
-    if (sink) await sink.stop();
-    this.taskState = state;
+    await sourceTargets?.close();
+    if (sink) {
+      for (const topic of sink.topicNames()) this.topics.add(topic);
+      await sink.stop();
+    }
+    this.enter(state);
   }
 
-  private runnerFailed(runner: SourceRunner | SinkRunner, error: unknown): void {
+  private runnerFailed(runner: SourceRunner | RunningSink | undefined, error: unknown): void {
     if (runner !== this.source && runner !== this.sink) return;
     void this.serial(async () => {
       if (runner !== this.source && runner !== this.sink) return;
@@ -239,13 +256,13 @@ export class ConnectorRuntime implements SinkTarget {
     if (this.runningSince > 0 && Date.now() - this.runningSince > this.deps.restart.maxDelayMs) this.attempts = 0;
     this.runningSince = 0;
     if (!this.deps.restart.enabled || !isRetriable(error) || this.target !== 'STARTED') {
-      this.taskState = 'FAILED';
+      this.enter('FAILED');
       this.logger.error({ trace: this.trace }, 'task failed; restart it once the cause is fixed');
       return;
     }
     const base = Math.min(this.deps.restart.maxDelayMs, this.deps.restart.initialDelayMs * 2 ** this.attempts++);
     const delay = Math.round(base * (0.5 + Math.random() / 2));
-    this.taskState = 'RESTARTING';
+    this.enter('RESTARTING');
     (this.type === 'source' ? this.deps.metrics.sourceTask(this.name, 0) : this.deps.metrics.sinkTask(this.name, 0)).recordRestart();
     this.logger.warn({ trace: this.trace, restartInMs: delay, attempt: this.attempts }, 'task failed with a retriable error; restarting');
     this.restartTimer = setTimeout(() => {

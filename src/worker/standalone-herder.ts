@@ -16,17 +16,13 @@ import path from 'node:path';
 import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { combineDefinitions, type ConfigDefinition } from '../config/config-definition.js';
-import { configInfos, configKeyInfos, type ConfigInfos, type ConfigKeyInfo } from '../config/config-infos.js';
-import { HIDDEN, maskSecrets } from '../config/secrets.js';
-import { validateConfig } from '../config/validate-config.js';
+import type { ConfigInfos, ConfigKeyInfo } from '../config/config-infos.js';
+import { maskSecrets } from '../config/secrets.js';
 import type { OffsetStore } from '../contracts/offset-store.js';
-import { ConfigError } from '../errors.js';
-import { PREDICATE_PLUGINS, TRANSFORM_PLUGINS } from '../transforms/plugins.js';
 import { buildTransformChain } from '../transforms/transform-chain.js';
-import { transformsDefinition } from '../transforms/transforms-config.js';
 import { CONNECTOR_VERSION } from '../sources/postgres/event-builder.js';
 import { ConnectorConfigStore, connectorConfigPath } from './config-store.js';
+import { checkedConnectorConfig, offsetsNeedStopped, pluginConfig, pluginInfos, validateConnectorConfig } from './connector-catalog.js';
 import { ConnectorRuntime, type RestartPolicy, type RuntimeDeps } from './connector-runtime.js';
 import type {
   ConnectorConfig,
@@ -40,10 +36,11 @@ import type {
   TaskConfig,
   TaskStatus,
 } from './herder.js';
-import { AlreadyExistsError, BadRequestError, connectorNotFound, NotFoundError } from './herder-errors.js';
+import { AlreadyExistsError, connectorNotFound, NotFoundError } from './herder-errors.js';
 import { Metrics } from './metrics.js';
+import { InProcessTransport } from './in-process-transport.js';
 import { FileOffsetStore } from './offsets/file-offset-store.js';
-import { findPlugin, PLUGINS, type ConnectorPlugin } from './plugins.js';
+import { findPlugin } from './plugins.js';
 import { ProgressLog } from './progress-log.js';
 import type { WorkerConfig } from './worker-config.js';
 
@@ -84,9 +81,13 @@ export class StandaloneHerder implements Herder {
       progress: this.progress,
       commitIntervalMs: config.offsetFlushIntervalMs,
       shutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs,
-      sinkChannelCapacity: SINK_CHANNEL_CAPACITY,
       restart: { ...config.taskRestart, ...options.restart },
-      sinks: () => (this.sinkList ??= [...this.runtimes.values()].filter((r) => r.type === 'sink')),
+      transport: new InProcessTransport({
+        offsets: offsetStore,
+        commitIntervalMs: config.offsetFlushIntervalMs,
+        channelCapacity: SINK_CHANNEL_CAPACITY,
+        sinks: () => (this.sinkList ??= [...this.runtimes.values()].filter((r) => r.type === 'sink')),
+      }),
       resolve: options.resolve ?? (async (c) => c),
       transformOf: (connector, logger) => {
         const chain = buildTransformChain(connector, { logger });
@@ -111,7 +112,7 @@ export class StandaloneHerder implements Herder {
     const added: string[] = [];
     try {
       for (const { name, config } of connectors) {
-        const full = this.checked(name, config);
+        const full = checkedConnectorConfig(name, config, this.runtimes.values());
         this.runtimes.set(name, this.runtime(name, full, (await this.configs.targetState(name)) ?? 'STARTED'));
         this.sinkList = undefined;
         added.push(name);
@@ -209,7 +210,7 @@ export class StandaloneHerder implements Herder {
 
   async create(name: string, config: ConnectorConfig, initialState: TargetState = 'STARTED'): Promise<ConnectorInfo> {
     if (this.runtimes.has(name)) throw new AlreadyExistsError(`Connector ${name} already exists`);
-    const full = this.checked(name, config);
+    const full = checkedConnectorConfig(name, config, this.runtimes.values());
     await this.configs.put(name, full, initialState);
     const runtime = this.runtime(name, full, initialState);
     this.runtimes.set(name, runtime);
@@ -221,12 +222,7 @@ export class StandaloneHerder implements Herder {
   async putConfig(name: string, config: ConnectorConfig): Promise<{ created: boolean; info: ConnectorInfo }> {
     const existing = this.runtimes.get(name);
     if (!existing) return { created: true, info: await this.create(name, config) };
-    // A config read back shows passwords as [hidden]; written back as it is, they keep their values.
-    const kept = Object.fromEntries(Object.entries(config).map(([key, value]) => [key, value === HIDDEN && existing.config[key] !== undefined ? existing.config[key]! : value]));
-    const full = this.checked(name, kept);
-    if (findPlugin(full['connector.class']) !== existing.plugin) {
-      throw new BadRequestError(`Connector ${name} is a ${existing.plugin.className}; delete it to create a ${full['connector.class']} under that name.`);
-    }
+    const full = checkedConnectorConfig(name, config, this.runtimes.values(), existing);
     await this.configs.put(name, full);
     await existing.applyTarget(existing.target, full);
     this.sinkList = undefined; // a sink's topics may have changed: sources route afresh
@@ -295,28 +291,15 @@ export class StandaloneHerder implements Herder {
   }
 
   plugins(connectorsOnly: boolean): PluginInfo[] {
-    const connectors: PluginInfo[] = PLUGINS.map((p) => ({ class: p.className, type: p.type, version: this.version }));
-    if (connectorsOnly) return connectors;
-    const transforms: PluginInfo[] = TRANSFORM_PLUGINS.map((p) => ({ class: p.className, type: 'transformation', version: this.version }));
-    const predicates: PluginInfo[] = PREDICATE_PLUGINS.map((p) => ({ class: p.className, type: 'predicate', version: this.version }));
-    return [...connectors, ...transforms, ...predicates];
+    return pluginInfos(this.version, connectorsOnly);
   }
 
   pluginConfig(pluginClass: string): ConfigKeyInfo[] {
-    return configKeyInfos(this.pluginOf(pluginClass).definition);
+    return pluginConfig(pluginClass);
   }
 
   validate(pluginClass: string, config: ConnectorConfig): ConfigInfos {
-    const plugin = this.pluginOf(pluginClass);
-    return configInfos(plugin.className, definitionFor(plugin, config), config);
-  }
-
-  private pluginOf(pluginClass: string): ConnectorPlugin {
-    try {
-      return findPlugin(pluginClass);
-    } catch {
-      throw new NotFoundError(`Failed to find any class that implements Connector and which name matches ${pluginClass}`);
-    }
+    return validateConnectorConfig(pluginClass, config);
   }
 
   private async setTarget(name: string, target: TargetState): Promise<void> {
@@ -326,11 +309,7 @@ export class StandaloneHerder implements Herder {
   }
 
   private requireStopped(name: string): void {
-    if (this.get(name).target !== 'STOPPED') {
-      throw new BadRequestError(
-        `Connectors must be in the STOPPED state before their offsets can be modified. This can be done for the specified connector by issuing a 'PUT' request to the '/connectors/${name}/stop' endpoint`,
-      );
-    }
+    if (this.get(name).target !== 'STOPPED') throw offsetsNeedStopped(name);
   }
 
   private get(name: string): ConnectorRuntime {
@@ -343,39 +322,6 @@ export class StandaloneHerder implements Herder {
     return new ConnectorRuntime(name, findPlugin(config['connector.class']), config, target, this.deps);
   }
 
-  /** The config with its name, once it is valid and uses no slot another connector uses. */
-  private checked(name: string, config: ConnectorConfig): ConnectorConfig {
-    const full: ConnectorConfig = { ...config, name };
-    let plugin: ConnectorPlugin;
-    try {
-      plugin = findPlugin(full['connector.class']);
-    } catch (error) {
-      throw new BadRequestError((error as ConfigError).message, { cause: error });
-    }
-    const { problems } = validateConfig(definitionFor(plugin, full), full);
-    if (problems.length > 0) {
-      throw new BadRequestError(
-        `Connector configuration is invalid and contains the following ${problems.length} error(s):\n${problems.map((p) => p.message).join('\n')}\nYou can also find the above list of errors at the endpoint \`/connector-plugins/{connectorType}/config/validate\``,
-      );
-    }
-    if (plugin.type === 'source') this.checkSlotUnused(name, full);
-    return full;
-  }
-
-  /** A replication slot allows one reader: two connectors on one slot would steal each other's changes. */
-  private checkSlotUnused(name: string, config: ConnectorConfig): void {
-    const slotOf = (c: ConnectorConfig) =>
-      [c['database.hostname'], c['database.port'] ?? '5432', c['database.dbname'], c['slot.name'] ?? 'debezium'].join('|').toLowerCase();
-    const slot = slotOf(config);
-    for (const other of this.runtimes.values()) {
-      if (other.name !== name && other.type === 'source' && slotOf(other.config) === slot) {
-        throw new BadRequestError(
-          `Connector ${other.name} already reads replication slot "${config['slot.name'] ?? 'debezium'}" of database ${config['database.dbname']} on ${config['database.hostname']}: a slot allows one reader. Give this connector its own slot.name.`,
-        );
-      }
-    }
-  }
-
   /**
    * A sink got a new runner: what its old runner held is gone, so the sources that fed it start
    * again from their committed offsets and deliver it again (at-least-once).
@@ -386,11 +332,4 @@ export class StandaloneHerder implements Herder {
       if ([...source.source.topics].some((topic) => sink.accepts(topic))) void source.restartTask();
     }
   }
-}
-
-/** A plugin's keys plus the keys of the transforms and predicates this config names (Connect's "enrich"). */
-function definitionFor(plugin: ConnectorPlugin, config: ConnectorConfig): ConfigDefinition {
-  const chain = transformsDefinition(config);
-  const own = new Set(plugin.definition.keys.map((key) => key.name));
-  return combineDefinitions(plugin.definition, { ...chain, keys: chain.keys.filter((key) => !own.has(key.name)) });
 }
