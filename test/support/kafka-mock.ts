@@ -21,6 +21,8 @@ export interface MockKafka {
   bootstrapServers: string;
   clientConfig(logger?: Logger): KafkaClientConfig;
   readTopic(topic: string): Promise<RawRecord[]>;
+  /** Writes records (creating the topic on first use) and resolves once they are acknowledged. */
+  produce(topic: string, records: Array<{ key: string | null; value: string | null }>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -38,7 +40,7 @@ const BOOTSTRAP_LINE = /Mock cluster enabled: .* replaced with (\S+)/;
 // The mock answers a fetch that finds nothing new only after the whole wait (a broker answers as
 // soon as data arrives): keep that wait short, or every read-back takes half a second. The first
 // fetches of a topic it has just auto-created fail; retry them soon too.
-const MOCK_CONSUMER_TUNING = { 'fetch.wait.max.ms': 10, 'fetch.error.backoff.ms': 10 };
+export const MOCK_CONSUMER_TUNING = { 'fetch.wait.max.ms': 10, 'fetch.error.backoff.ms': 10 };
 
 export async function startMockKafka(brokers = 3): Promise<MockKafka> {
   const { KafkaJS } = await loadKafka();
@@ -76,6 +78,15 @@ export async function startMockKafka(brokers = 3): Promise<MockKafka> {
     bootstrapServers,
     clientConfig,
     readTopic: (topic) => readTopic(bootstrapServers, topic),
+    produce: async (topic, records) => {
+      const producer = new KafkaJS.Kafka(clientConfig()).producer();
+      await producer.connect();
+      try {
+        await producer.send({ topic, messages: records });
+      } finally {
+        await producer.disconnect();
+      }
+    },
     stop: () => holder.disconnect(),
   };
 }

@@ -6,7 +6,9 @@
  *   target-state-<c>  {"state": "STARTED"|"PAUSED", "state.v2": "STARTED"|"PAUSED"|"STOPPED"}
  *   task-<c>-<n>      {"properties": {...}}
  *   commit-<c>        {"tasks": N}: the task configs 0..N-1 written before it take effect together
- * Other keys (session keys, restart requests) are left to whoever reads them. Values are JSON
+ *   restart-connector-<c>  {"include-tasks": bool, "only-failed": bool}: a restart request, for
+ *                     the worker running the connector
+ * Other keys (session keys) are left to whoever reads them. Values are JSON
  * without schemas; every record goes to partition 0, the one total order of changes.
  *
  * `open` reads the topic to the end, then follows it: each change applied, whoever wrote it,
@@ -16,7 +18,7 @@
  * there keeps the previous tasks, logged, as Connect treats an inconsistent connector.
  */
 import type { Logger } from 'pino';
-import type { ConnectorConfig, TargetState } from '../herder.js';
+import type { ConnectorConfig, RestartRequest, TargetState } from '../herder.js';
 import type { InternalTopic } from './internal-topics.js';
 import type { KafkaClientConfig, KafkaLibrary } from './kafka-client.js';
 import { KafkaLog, type KafkaLogRecord } from './kafka-log.js';
@@ -24,7 +26,8 @@ import { KafkaLog, type KafkaLogRecord } from './kafka-log.js';
 export type ConfigChange =
   | { kind: 'connector'; connector: string; removed: boolean }
   | { kind: 'target-state'; connector: string; state: TargetState }
-  | { kind: 'tasks'; connector: string; count: number };
+  | { kind: 'tasks'; connector: string; count: number }
+  | { kind: 'restart'; connector: string; request: RestartRequest };
 
 export interface KafkaConfigLogOptions {
   kafka: KafkaLibrary;
@@ -106,6 +109,11 @@ export class KafkaConfigLog {
     await this.log.send(`commit-${name}`, JSON.stringify({ tasks: tasks.length }));
   }
 
+  /** Asks the worker running the connector to restart it (and its tasks, per the request). */
+  async requestRestart(name: string, request: RestartRequest): Promise<void> {
+    await this.log.send(`restart-connector-${name}`, JSON.stringify({ 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed }));
+  }
+
   readToEnd(): Promise<void> {
     return this.log.readToEnd();
   }
@@ -129,6 +137,10 @@ export class KafkaConfigLog {
       }
     } else if (key.startsWith('commit-')) {
       this.applyCommit(key.slice('commit-'.length), value);
+    } else if (key.startsWith('restart-connector-') && value !== null) {
+      const { 'include-tasks': includeTasks = false, 'only-failed': onlyFailed = false } = value as Record<string, unknown>;
+      if (typeof includeTasks !== 'boolean' || typeof onlyFailed !== 'boolean') throw new Error('a restart request must be {"include-tasks": <boolean>, "only-failed": <boolean>}');
+      this.options.onChange?.({ kind: 'restart', connector: key.slice('restart-connector-'.length), request: { includeTasks, onlyFailed } });
     }
   }
 

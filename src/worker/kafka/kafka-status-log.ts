@@ -4,8 +4,11 @@
  * running elsewhere, and Connect's tools read them:
  *   status-connector-<c>    {"state", "trace", "worker_id", "generation"}   null: forgotten
  *   status-task-<c>-<n>     the same
+ *   sluice-worker-<id>      {"url", "time", "session_timeout_ms"}: a worker's heartbeat (its REST
+ *                           URL, when it wrote this); null: it left the group (worker-membership.ts)
  * Values are JSON without schemas; records go to the partition of their key's hash. Other keys
- * (Connect's topic tracking, `status-topic-...`) are skipped.
+ * (Connect's topic tracking, `status-topic-...`) are skipped; a Connect worker reading this topic
+ * skips the heartbeats in turn, with a warning.
  *
  * `open` reads the topic to the end, then follows it; each change, whoever wrote it, reaches
  * `onChange` once, from one loop (KafkaLog). Reads answer from memory; writes resolve once
@@ -32,17 +35,28 @@ export interface WorkerStatus {
 
 export type StatusChange = { connector: string; task: number | null; status: WorkerStatus | null };
 
+export interface WorkerHeartbeat {
+  /** The worker's REST URL. */
+  url: string;
+  /** When it was written, in milliseconds since the epoch (the writer's clock). */
+  time: number;
+  sessionTimeoutMs: number;
+}
+
 export interface KafkaStatusLogOptions {
   kafka: KafkaLibrary;
   client: KafkaClientConfig;
   topic: InternalTopic;
   logger: Logger;
   onChange?(change: StatusChange): void;
+  /** Each heartbeat read, with the id of the worker that wrote it; null: the worker left. */
+  onHeartbeat?(workerId: string, heartbeat: WorkerHeartbeat | null): void;
   topicCreationTimeoutMs?: number;
 }
 
 const TASK_KEY = /^status-task-(.+)-(\d+)$/;
 const CONNECTOR_PREFIX = 'status-connector-';
+const WORKER_PREFIX = 'sluice-worker-';
 
 export class KafkaStatusLog {
   private readonly connectors = new Map<string, WorkerStatus>();
@@ -81,6 +95,11 @@ export class KafkaStatusLog {
     await this.log.send(`${CONNECTOR_PREFIX}${name}`, null);
   }
 
+  putHeartbeat(workerId: string, heartbeat: WorkerHeartbeat | null): Promise<void> {
+    const value = heartbeat && JSON.stringify({ url: heartbeat.url, time: heartbeat.time, session_timeout_ms: heartbeat.sessionTimeoutMs });
+    return this.log.send(`${WORKER_PREFIX}${workerId}`, value);
+  }
+
   readToEnd(): Promise<void> {
     return this.log.readToEnd();
   }
@@ -91,6 +110,10 @@ export class KafkaStatusLog {
 
   private apply(record: KafkaLogRecord): void {
     const key = record.key ?? '';
+    if (key.startsWith(WORKER_PREFIX)) {
+      this.options.onHeartbeat?.(key.slice(WORKER_PREFIX.length), record.value === null ? null : parseHeartbeat(record.value));
+      return;
+    }
     const task = TASK_KEY.exec(key);
     if (task === null && !key.startsWith(CONNECTOR_PREFIX)) return;
     const status = record.value === null ? null : parseStatus(record.value);
@@ -122,4 +145,12 @@ function parseStatus(text: string): WorkerStatus {
     throw new Error('the value is not {"state", "trace", "worker_id", "generation"}');
   }
   return { state: state as StatusState, trace: trace ?? null, workerId, generation };
+}
+
+function parseHeartbeat(text: string): WorkerHeartbeat {
+  const { url, time, session_timeout_ms: sessionTimeoutMs } = JSON.parse(text) as Record<string, unknown>;
+  if (typeof url !== 'string' || typeof time !== 'number' || typeof sessionTimeoutMs !== 'number') {
+    throw new Error('the value is not {"url", "time", "session_timeout_ms"}');
+  }
+  return { url, time, sessionTimeoutMs };
 }

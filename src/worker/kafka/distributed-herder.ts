@@ -1,0 +1,523 @@
+/**
+ * Kafka mode's herder: the Herder API (../herder.ts) for one worker of a cluster whose state lives
+ * in Kafka. Connector configs and target states are in the config topic, source offsets in the
+ * offsets topic, connector and task states and the workers' heartbeats in the status topic, all
+ * in Kafka Connect's formats; every worker of the same `group.id` reads all three, so any of them
+ * answers for every connector, and a worker holds nothing another could not pick up.
+ *
+ * Who runs what: the live workers (worker-membership.ts) and the connectors in the config topic
+ * decide it (connector-assignment.ts), the same on every worker. Each worker runs the connectors
+ * assigned to it, through a ConnectorRuntime over the KafkaTransport: a source task produces to
+ * Kafka, a sink task consumes through its consumer group. When the assignment changes (a worker
+ * joins, leaves or dies; a connector comes or goes) each worker stops what it lost, marking it
+ * UNASSIGNED, and starts what it gained; a source waits (up to a session) until its previous
+ * worker reports it stopped, and its replication slot, which serves one reader, fences it anyway.
+ *
+ * Contract, beyond the Herder interface:
+ * - Writes go to the config topic and resolve once this worker has applied them (for a connector
+ *   it runs: started, paused, stopped...). Every worker applies them as it reads them.
+ * - While this worker rebalances (from a change of the live workers until it has applied the new
+ *   assignment), writes fail with ConflictError: REST answers 409, as Connect does.
+ * - A restart of a connector another worker runs is a restart request in the config topic, which
+ *   that worker carries out.
+ * - `start(connectors)` joins the group and creates or updates the given connectors;
+ *   `shutdown()` stops the local tasks (committing what they made durable), leaves the group, so
+ *   that the others take its connectors at once, and closes the stores. Safe to call twice.
+ */
+import type { Logger } from 'pino';
+import type { ConfigInfos, ConfigKeyInfo } from '../../config/config-infos.js';
+import { maskSecrets } from '../../config/secrets.js';
+import { CONNECTOR_VERSION } from '../../sources/postgres/event-builder.js';
+import { buildTransformChain } from '../../transforms/transform-chain.js';
+import { checkedConnectorConfig, offsetsNeedStopped, pluginConfig, pluginInfos, validateConnectorConfig, type ExistingConnector } from '../connector-catalog.js';
+import { ConnectorRuntime, type RestartPolicy, type RuntimeDeps } from '../connector-runtime.js';
+import type {
+  ConnectorConfig,
+  ConnectorInfo,
+  ConnectorStatus,
+  Herder,
+  OffsetEntry,
+  PluginInfo,
+  RestartRequest,
+  State,
+  TargetState,
+  TaskConfig,
+  TaskStatus,
+} from '../herder.js';
+import { AlreadyExistsError, ConflictError, connectorNotFound, NotFoundError } from '../herder-errors.js';
+import { Metrics } from '../metrics.js';
+import { findPlugin } from '../plugins.js';
+import { ProgressLog } from '../progress-log.js';
+import type { WorkerConfig } from '../worker-config.js';
+import { assignConnectors } from './connector-assignment.js';
+import { internalTopics } from './internal-topics.js';
+import { kafkaClientConfig, loadKafka } from './kafka-client.js';
+import { KafkaConfigLog, type ConfigChange } from './kafka-config-log.js';
+import { groupSettings, type GroupSettings } from './kafka-group-config.js';
+import { KafkaOffsetStore } from './kafka-offset-store.js';
+import { KafkaStatusLog } from './kafka-status-log.js';
+import { KafkaTransport } from './kafka-transport.js';
+import { SinkGroupOffsets } from './sink-group-offsets.js';
+import { WorkerMembership } from './worker-membership.js';
+
+export interface DistributedHerderOptions {
+  metrics?: Metrics;
+  restart?: Partial<RestartPolicy>;
+  resolve?: RuntimeDeps['resolve'];
+  /** How long CreateTopics may take before the broker is taken to be unable to create topics. */
+  topicCreationTimeoutMs?: number;
+  /** librdkafka properties set on every client of this worker (tests tune the mock cluster's fetches). */
+  clientProperties?: Record<string, string | number | boolean>;
+}
+
+interface Stores {
+  configs: KafkaConfigLog;
+  status: KafkaStatusLog;
+  offsets: KafkaOffsetStore;
+  sinkOffsets: SinkGroupOffsets;
+}
+
+const REBALANCE_MESSAGE = 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)';
+
+export class DistributedHerder implements Herder {
+  readonly version = CONNECTOR_VERSION;
+  readonly metrics: Metrics;
+  readonly progress: ProgressLog;
+  readonly workerId: string;
+  /** The connectors this worker runs. */
+  private readonly runtimes = new Map<string, ConnectorRuntime>();
+  private readonly deps: RuntimeDeps;
+  private rebalancing = true;
+  private ready = false;
+  private reconciling: Promise<void> | undefined;
+  private reconcileAgain = false;
+  /** Status writes not yet acknowledged, in order. */
+  private statusWrites: Promise<void> = Promise.resolve();
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    config: WorkerConfig,
+    private readonly group: GroupSettings,
+    private readonly logger: Logger,
+    private readonly stores: Stores,
+    private readonly membership: WorkerMembership,
+    transport: KafkaTransport,
+    options: DistributedHerderOptions,
+  ) {
+    this.workerId = group.workerId;
+    this.metrics = options.metrics ?? new Metrics();
+    this.progress = new ProgressLog(logger, undefined, this.metrics);
+    this.deps = {
+      metrics: this.metrics,
+      workerId: group.workerId,
+      logger,
+      offsets: stores.offsets,
+      progress: this.progress,
+      commitIntervalMs: config.offsetFlushIntervalMs,
+      shutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs,
+      restart: { ...config.taskRestart, ...options.restart },
+      transport,
+      resolve: options.resolve ?? (async (c) => c),
+      transformOf: (connector, log) => {
+        const chain = buildTransformChain(connector, { logger: log });
+        return (event) => chain.apply(event);
+      },
+      onTaskStatus: (runtime) => {
+        if (this.runtimes.get(runtime.name) === runtime) this.writeTaskStatus(runtime.name, runtime.taskStatus());
+      },
+    };
+  }
+
+  /** Reads the three topics (creating them when missing); then `start` joins the group. */
+  static async open(config: WorkerConfig, logger: Logger, options: DistributedHerderOptions = {}): Promise<DistributedHerder> {
+    const group = groupSettings(config);
+    const topics = internalTopics(config);
+    const kafka = await loadKafka();
+    const client = { ...kafkaClientConfig(config, logger), ...options.clientProperties };
+    const { topicCreationTimeoutMs } = options;
+    const common = { kafka, client, logger, topicCreationTimeoutMs };
+    // The stores call back into the herder as they read; it exists once they are all read.
+    let herder: DistributedHerder | undefined;
+    let status: KafkaStatusLog | undefined;
+    const membership = new WorkerMembership({
+      workerId: group.workerId,
+      url: group.url,
+      sessionTimeoutMs: group.sessionTimeoutMs,
+      heartbeatIntervalMs: group.heartbeatIntervalMs,
+      write: (heartbeat) => status!.putHeartbeat(group.workerId, heartbeat),
+      onChange: (members, generation) => herder?.membersChanged(members, generation),
+      logger,
+    });
+    const opened: Array<{ close(): Promise<void> }> = [];
+    try {
+      const offsets = await KafkaOffsetStore.open({ ...common, topic: topics.offsets });
+      opened.push(offsets);
+      const configs = await KafkaConfigLog.open({ ...common, topic: topics.configs, onChange: (change) => herder?.configChanged(change) });
+      opened.push(configs);
+      status = await KafkaStatusLog.open({ ...common, topic: topics.status, onHeartbeat: (id, heartbeat) => membership.observe(id, heartbeat) });
+      opened.push(status);
+      const stores = { configs, status, offsets, sinkOffsets: new SinkGroupOffsets({ kafka, client, logger }) };
+      const transport = new KafkaTransport({ kafka, client, workerConfig: config.extra, commitIntervalMs: config.offsetFlushIntervalMs, topicCreationTimeoutMs });
+      herder = new DistributedHerder(config, group, logger, stores, membership, transport, options);
+      return herder;
+    } catch (error) {
+      await Promise.all(opened.map((store) => store.close().catch(() => {})));
+      throw error;
+    }
+  }
+
+  async start(connectors: Array<{ name: string; config: ConnectorConfig }> = []): Promise<void> {
+    // A status naming this worker is stale: an earlier run of it wrote it, and nothing runs here yet.
+    for (const name of this.stores.configs.connectorNames()) {
+      for (const { task, status } of this.stores.status.taskStatuses(name)) {
+        if (status.workerId === this.workerId && status.state !== 'UNASSIGNED') this.writeStatus(name, task, 'UNASSIGNED', null);
+      }
+    }
+    await this.membership.join();
+    this.ready = true;
+    this.scheduleReconcile();
+    for (const { name, config } of connectors) {
+      const stored = this.stores.configs.connectorConfig(name);
+      const full = checkedConnectorConfig(name, config, this.existing(), this.existingOne(name));
+      if (stored === null || JSON.stringify(stored) !== JSON.stringify(full)) await this.writeConfig(name, full);
+    }
+    await this.reconciled();
+  }
+
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.ready = false;
+      const all = [...this.runtimes.values()];
+      await Promise.all(all.filter((r) => r.type === 'source').map((r) => this.release(r)));
+      await Promise.all(all.filter((r) => r.type === 'sink').map((r) => this.release(r)));
+      await this.reconciling;
+      await this.statusWrites;
+      await this.membership.leave().catch((error: unknown) => this.logger.warn({ err: error }, 'leaving the group failed; the others take over once the session times out'));
+      await Promise.all([this.stores.configs.close(), this.stores.status.close(), this.stores.offsets.close()]);
+    })();
+    return this.stopping;
+  }
+
+  /** The workers of the group this one sees alive, sorted. */
+  members(): string[] {
+    return this.membership.members();
+  }
+
+  connectors(): string[] {
+    return this.stores.configs.connectorNames();
+  }
+
+  info(name: string): ConnectorInfo {
+    const { type, target } = this.describe(name);
+    return { name, config: this.config(name), tasks: target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type };
+  }
+
+  config(name: string): ConnectorConfig {
+    const { config, plugin } = this.describe(name);
+    return maskSecrets(config, plugin.definition);
+  }
+
+  status(name: string): ConnectorStatus {
+    const { type, target } = this.describe(name);
+    const owner = this.ownerOf(name) ?? this.workerId;
+    const stored = this.stores.status.connectorStatus(name);
+    const targetState: State = target === 'STOPPED' ? 'STOPPED' : target === 'PAUSED' ? 'PAUSED' : 'RUNNING';
+    const connector = stored && stored.state !== 'DESTROYED' ? { state: stored.state as State, worker_id: stored.workerId } : { state: 'UNASSIGNED' as State, worker_id: owner };
+    if (connector.state !== 'UNASSIGNED' && connector.state !== 'FAILED') connector.state = targetState;
+    const tasks = target === 'STOPPED' ? [] : [this.taskStatusOf(name, owner)];
+    return { name, connector, tasks, type };
+  }
+
+  taskConfigs(name: string): TaskConfig[] {
+    const { target, plugin } = this.describe(name);
+    if (target === 'STOPPED') return [];
+    return [{ id: { connector: name, task: 0 }, config: { ...this.config(name), 'task.class': plugin.className } }];
+  }
+
+  taskStatus(name: string, task: number): TaskStatus {
+    const { target } = this.describe(name);
+    if (task !== 0 || target === 'STOPPED') throw new NotFoundError(`Task ${name}-${task} not found`);
+    return this.taskStatusOf(name, this.ownerOf(name) ?? this.workerId);
+  }
+
+  topics(name: string): string[] {
+    this.describe(name);
+    const runtime = this.runtimes.get(name);
+    if (!runtime) return [];
+    const live = runtime.source?.topics ?? runtime.sink?.topicNames() ?? [];
+    return [...new Set([...runtime.topics, ...live])].sort();
+  }
+
+  async resetTopics(name: string): Promise<void> {
+    this.describe(name);
+    const runtime = this.runtimes.get(name);
+    runtime?.topics.clear();
+    runtime?.source?.topics.clear();
+  }
+
+  async create(name: string, config: ConnectorConfig, initialState: TargetState = 'STARTED'): Promise<ConnectorInfo> {
+    await this.beforeWrite();
+    if (this.stores.configs.connectorConfig(name) !== null) throw new AlreadyExistsError(`Connector ${name} already exists`);
+    const full = checkedConnectorConfig(name, config, this.existing());
+    await this.writeConfig(name, full, initialState);
+    await this.reconciled();
+    return this.info(name);
+  }
+
+  async putConfig(name: string, config: ConnectorConfig): Promise<{ created: boolean; info: ConnectorInfo }> {
+    await this.beforeWrite();
+    const existing = this.existingOne(name);
+    if (!existing) return { created: true, info: await this.create(name, config) };
+    await this.writeConfig(name, checkedConnectorConfig(name, config, this.existing(), existing));
+    await this.reconciled();
+    return { created: false, info: this.info(name) };
+  }
+
+  async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
+    await this.beforeWrite();
+    const merged = { ...this.describe(name).config };
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete merged[key];
+      else merged[key] = value;
+    }
+    return (await this.putConfig(name, merged)).info;
+  }
+
+  async delete(name: string): Promise<void> {
+    await this.beforeWrite();
+    this.describe(name);
+    await this.stores.configs.removeConnector(name);
+    await this.reconciled();
+    this.metrics.removeConnector(name);
+  }
+
+  async pause(name: string): Promise<void> {
+    await this.setTarget(name, 'PAUSED');
+  }
+
+  async resume(name: string): Promise<void> {
+    await this.setTarget(name, 'STARTED');
+  }
+
+  async stop(name: string): Promise<void> {
+    await this.setTarget(name, 'STOPPED');
+  }
+
+  async restart(name: string, request: RestartRequest): Promise<ConnectorStatus | null> {
+    await this.beforeWrite();
+    this.describe(name);
+    if (!request.includeTasks && !request.onlyFailed) return null;
+    const status = this.status(name);
+    const restartTask = request.includeTasks && status.tasks.some((task) => !request.onlyFailed || task.state === 'FAILED');
+    if (!restartTask) return status;
+    const runtime = this.runtimes.get(name);
+    if (runtime) void runtime.restartTask();
+    else await this.stores.configs.requestRestart(name, request);
+    return { ...status, tasks: status.tasks.map((task) => ({ ...task, state: 'RESTARTING' })) };
+  }
+
+  async restartTask(name: string, task: number): Promise<void> {
+    await this.beforeWrite();
+    this.taskStatus(name, task);
+    const runtime = this.runtimes.get(name);
+    if (runtime) await runtime.restartTask();
+    else await this.stores.configs.requestRestart(name, { includeTasks: true, onlyFailed: false });
+  }
+
+  async offsets(name: string): Promise<OffsetEntry[]> {
+    const { type } = this.describe(name);
+    if (type === 'sink') return this.stores.sinkOffsets.list(name);
+    await this.stores.offsets.readToEnd();
+    return this.stores.offsets.list(name);
+  }
+
+  async alterOffsets(name: string, offsets: OffsetEntry[]): Promise<void> {
+    const { type } = this.requireStopped(name);
+    if (type === 'sink') this.stores.sinkOffsets.refuseChange(name);
+    for (const { partition, offset } of offsets) await this.stores.offsets.set(name, partition, offset);
+  }
+
+  async resetOffsets(name: string): Promise<void> {
+    const { type } = this.requireStopped(name);
+    if (type === 'sink') this.stores.sinkOffsets.refuseChange(name);
+    await this.stores.offsets.readToEnd();
+    for (const { partition } of await this.stores.offsets.list(name)) await this.stores.offsets.set(name, partition, null);
+  }
+
+  plugins(connectorsOnly: boolean): PluginInfo[] {
+    return pluginInfos(this.version, connectorsOnly);
+  }
+
+  pluginConfig(pluginClass: string): ConfigKeyInfo[] {
+    return pluginConfig(pluginClass);
+  }
+
+  validate(pluginClass: string, config: ConnectorConfig): ConfigInfos {
+    return validateConnectorConfig(pluginClass, config);
+  }
+
+  private async setTarget(name: string, target: TargetState): Promise<void> {
+    await this.beforeWrite();
+    this.describe(name);
+    await this.stores.configs.putTargetState(name, target);
+    await this.reconciled();
+  }
+
+  private requireStopped(name: string): { type: 'source' | 'sink' } {
+    const described = this.describe(name);
+    if (described.target !== 'STOPPED') throw offsetsNeedStopped(name);
+    return described;
+  }
+
+  /** Catches up with the other workers' writes; refuses while a rebalance is under way. */
+  private async beforeWrite(): Promise<void> {
+    if (this.rebalancing || !this.ready) throw new ConflictError(REBALANCE_MESSAGE);
+    await this.stores.configs.readToEnd();
+  }
+
+  /** A connector's stored config, plugin, type and target state; NotFoundError when it has none. */
+  private describe(name: string) {
+    const config = this.stores.configs.connectorConfig(name);
+    if (config === null) throw connectorNotFound(name);
+    const plugin = findPlugin(config['connector.class']);
+    return { config, plugin, type: plugin.type, target: this.stores.configs.targetState(name) ?? 'STARTED' };
+  }
+
+  private existingOne(name: string): ExistingConnector | undefined {
+    const config = this.stores.configs.connectorConfig(name);
+    return config === null ? undefined : { name, config, type: findPlugin(config['connector.class']).type };
+  }
+
+  private existing(): ExistingConnector[] {
+    return this.connectors().map((name) => this.existingOne(name)!);
+  }
+
+  private async writeConfig(name: string, config: ConnectorConfig, initialState?: TargetState): Promise<void> {
+    await this.stores.configs.putConnectorConfig(name, config, initialState);
+    // Connect's tools read a connector's tasks from the config topic: one task, the connector's config.
+    await this.stores.configs.putTaskConfigs(name, [{ ...config, 'task.class': findPlugin(config['connector.class']).className }]);
+  }
+
+  private ownerOf(name: string): string | undefined {
+    return assignConnectors(this.connectors(), this.membership.members()).get(name);
+  }
+
+  private taskStatusOf(name: string, owner: string): TaskStatus {
+    const local = this.runtimes.get(name)?.taskStatus();
+    if (local) return local;
+    const stored = this.stores.status.taskStatuses(name).find(({ task }) => task === 0)?.status;
+    if (!stored || stored.state === 'DESTROYED') return { id: 0, state: 'UNASSIGNED', worker_id: owner };
+    return { id: 0, state: stored.state, worker_id: stored.workerId, ...(stored.state === 'FAILED' && stored.trace ? { trace: stored.trace } : {}) };
+  }
+
+  private membersChanged(members: string[], generation: number): void {
+    this.logger.info({ members, generation }, `group ${this.group.groupId} has ${members.length} live worker(s): rebalancing`);
+    this.rebalancing = true;
+    this.scheduleReconcile();
+  }
+
+  private configChanged(change: ConfigChange): void {
+    if (!this.ready) return;
+    if (change.kind === 'restart') {
+      const runtime = this.runtimes.get(change.connector);
+      const task = runtime?.taskStatus();
+      if (runtime && task && change.request.includeTasks && (!change.request.onlyFailed || task.state === 'FAILED')) void runtime.restartTask();
+      return;
+    }
+    this.scheduleReconcile();
+  }
+
+  /** Resolves once every change read so far is applied here, and the status writes it made are acknowledged. */
+  private async reconciled(): Promise<void> {
+    while (this.reconciling) await this.reconciling;
+    await this.statusWrites;
+  }
+
+  private scheduleReconcile(): void {
+    if (!this.ready) return;
+    if (this.reconciling) {
+      this.reconcileAgain = true;
+      return;
+    }
+    this.reconciling = (async () => {
+      do {
+        this.reconcileAgain = false;
+        const generation = this.membership.generation;
+        try {
+          await this.reconcile();
+        } catch (error) {
+          this.logger.error({ err: error }, 'applying the assignment failed');
+        }
+        if (generation === this.membership.generation && !this.reconcileAgain) this.rebalancing = false;
+      } while (this.reconcileAgain && this.ready);
+      this.reconciling = undefined;
+    })();
+  }
+
+  /** Stops what this worker no longer runs, then starts or updates what it runs. */
+  private async reconcile(): Promise<void> {
+    const names = this.connectors();
+    const assignment = assignConnectors(names, this.membership.members());
+    const lost = [...this.runtimes.values()].filter((runtime) => assignment.get(runtime.name) !== this.workerId);
+    await Promise.all(lost.map((runtime) => this.release(runtime, this.stores.configs.connectorConfig(runtime.name) === null)));
+    const mine = names.filter((name) => assignment.get(name) === this.workerId);
+    await Promise.all(mine.map((name) => this.apply(name)));
+  }
+
+  /** Stops a local connector; its states are forgotten when it was deleted, else marked UNASSIGNED. */
+  private async release(runtime: ConnectorRuntime, deleted = false): Promise<void> {
+    this.runtimes.delete(runtime.name);
+    await runtime.shutdown();
+    if (deleted) this.queueStatusWrite(() => this.stores.status.removeConnector(runtime.name));
+    else {
+      this.writeStatus(runtime.name, 0, 'UNASSIGNED', null);
+      this.writeStatus(runtime.name, null, 'UNASSIGNED', null);
+    }
+  }
+
+  private async apply(name: string): Promise<void> {
+    const config = this.stores.configs.connectorConfig(name)!;
+    const target = this.stores.configs.targetState(name) ?? 'STARTED';
+    let runtime = this.runtimes.get(name);
+    if (runtime === undefined) {
+      const plugin = findPlugin(config['connector.class']);
+      if (plugin.type === 'source') await this.awaitHandoff(name);
+      runtime = new ConnectorRuntime(name, plugin, config, target, this.deps);
+      this.runtimes.set(name, runtime);
+      this.writeStatus(name, null, 'RUNNING', null);
+      await runtime.applyTarget(target);
+      return;
+    }
+    if (JSON.stringify(runtime.config) !== JSON.stringify(config)) await runtime.applyTarget(target, config);
+    else if (runtime.target !== target) await runtime.applyTarget(target);
+  }
+
+  /**
+   * Waits until no other live worker reports the connector's task RUNNING, at most a session: a
+   * worker that lost it stops it first. The replication slot fences a source that still runs.
+   */
+  private async awaitHandoff(name: string): Promise<void> {
+    const deadline = Date.now() + this.group.sessionTimeoutMs;
+    for (;;) {
+      const task = this.stores.status.taskStatuses(name).find((entry) => entry.task === 0)?.status;
+      const heldElsewhere = task !== undefined && task.state === 'RUNNING' && task.workerId !== this.workerId && this.membership.members().includes(task.workerId);
+      if (!heldElsewhere || Date.now() >= deadline || !this.ready) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  private writeTaskStatus(name: string, status: TaskStatus | null): void {
+    if (status === null) return; // STOPPED: the connector's status says so
+    this.writeStatus(name, 0, status.state, status.trace ?? null);
+  }
+
+  /** Writes a connector's (task null) or task's state as this worker's, after the writes before it. */
+  private writeStatus(name: string, task: number | null, state: State, trace: string | null): void {
+    const status = { state, trace, workerId: this.workerId, generation: this.membership.generation };
+    this.queueStatusWrite(() => (task === null ? this.stores.status.putConnectorStatus(name, status) : this.stores.status.putTaskStatus(name, task, status)));
+  }
+
+  private queueStatusWrite(write: () => Promise<void>): void {
+    this.statusWrites = this.statusWrites.then(write).catch((error: unknown) => this.logger.warn({ err: error }, 'writing a status to the status topic failed'));
+  }
+}
