@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from './sources/postgres/event-builder.js';
-import { runStandaloneWorker } from './worker/standalone-main.js';
+import { runWorker } from './worker/worker-main.js';
 
 const program = new Command()
   .name('sluice')
@@ -14,11 +14,11 @@ const program = new Command()
 
 program
   .command('start')
-  .description('run the worker with the given connector configs (JSON files in the REST body shape {"name", "config"})')
+  .description('run the worker (in Kafka mode when the worker config sets bootstrap.servers) with the given connector configs (JSON files in the REST body shape {"name", "config"}), created or updated at start')
   .option('-c, --config <file>', 'worker config: a Java-properties or JSON file with Kafka Connect worker keys')
   .argument('[connectors...]', 'connector config files')
   .action(async (files: string[], options: { config?: string }) => {
-    await runStandaloneWorker({ configFile: options.config, connectorFiles: files });
+    await runWorker({ configFile: options.config, connectorFiles: files });
   });
 
 program

@@ -51,6 +51,21 @@ export interface SinkTaskContext {
   stableOffsets: boolean;
   /** Standalone: durable cut points, for a sink whose outputs depend on where it cut them (see SinkCuts). */
   cuts?: SinkCuts;
+  /** The connector's dead-letter queue, when the worker keeps one for it (Kafka mode: errors.deadletterqueue.topic.name). */
+  errantRecordReporter?: ErrantRecordReporter;
+}
+
+/**
+ * Where a sink task sends a record it cannot write and skips (Kafka Connect's ErrantRecordReporter):
+ * the connector's dead-letter queue. Called from any task method, as often as needed.
+ *
+ * `report` resolves once the report is durable (in Kafka mode: the record as it was consumed, its
+ * key, value and headers, acknowledged by the dead-letter topic). The worker commits no offset past
+ * a reported record before that, whether or not the task waits. It rejects when the report cannot
+ * be kept; the task should then fail, and the worker fails it at its next commit in any case.
+ */
+export interface ErrantRecordReporter {
+  report(record: SinkRecord, error: Error): Promise<void>;
 }
 
 /**

@@ -16,9 +16,9 @@ describeRestContract(
     const kafka = await startMockKafka(1);
     const config = await loadWorkerConfig({
       file: workerDir().configFile,
-      env: { SLUICE_BOOTSTRAP_SERVERS: kafka.bootstrapServers, SLUICE_GROUP_ID: 'contract', SLUICE_REST_ADVERTISED_PORT: '18083' },
+      env: { SLUICE_BOOTSTRAP_SERVERS: kafka.bootstrapServers, SLUICE_GROUP_ID: 'contract', SLUICE_REST_ADVERTISED_PORT: '18083', SLUICE_SLUICE_TOPIC_CREATION_TIMEOUT_MS: '200' },
     });
-    const herder = await DistributedHerder.open(config, pino({ level: 'silent' }), { topicCreationTimeoutMs: 200, clientProperties: MOCK_CONSUMER_TUNING });
+    const herder = await DistributedHerder.open(config, pino({ level: 'silent' }), { clientProperties: MOCK_CONSUMER_TUNING });
     clusters.set(herder, kafka);
     await herder.start();
     return herder;

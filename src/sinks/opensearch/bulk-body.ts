@@ -64,6 +64,8 @@ export interface BulkAction {
   /** UTF-8 length of `text`. */
   bytes: number;
   record: RecordRef;
+  /** The record it was planned from: what is reported to the dead-letter queue. */
+  source: SinkRecord;
   /** The row's schema, to derive the mapping of an index the sink creates; null for deletes. */
   rowSchema: ConnectSchema | null;
 }
@@ -123,7 +125,7 @@ export class BulkPlanner {
         if (this.documents.keyIgnore) return skip(ref);
         const id = this.ids.keyId(record.key, record.keySchema);
         if (id === null) return skip(ref, [keyless(ref)]);
-        return action(ref, 'delete', this.namer.indexFor(change.table), id, change.version, null, null, false, [unversioned(ref, change.version)]);
+        return action(record, ref, 'delete', this.namer.indexFor(change.table), id, change.version, null, null, false, [unversioned(ref, change.version)]);
       }
       case 'write':
         return this.write(record, ref, change);
@@ -141,7 +143,7 @@ export class BulkPlanner {
     }
     const id = this.ids.keyId(record.key, record.keySchema);
     if (id === null) return skip(ref);
-    return action(ref, 'delete', this.namer.indexFor(change.table), id, null, null, null, false, []);
+    return action(record, ref, 'delete', this.namer.indexFor(change.table), id, null, null, null, false, []);
   }
 
   private write(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'write' }>): RecordPlan {
@@ -155,15 +157,15 @@ export class BulkPlanner {
     if (keyId === null) {
       if (op === 'u' && !keyIgnore) return skip(ref, [keyless(ref)]);
       const warnings = [dropped, keyIgnore || op === 'c' || op === 'r' ? null : keyless(ref)];
-      return action(ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
+      return action(record, ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
     }
-    if (writeMethod === 'upsert') return action(ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
+    if (writeMethod === 'upsert') return action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
     if (omit.length > 0 && op !== 'c' && op !== 'r') {
-      if (version === null) return action(ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
+      if (version === null) return action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
       const script = { source: PARTIAL_UPDATE_SCRIPT, lang: 'painless', params: { version, doc: document } };
-      return action(ref, 'update', index, keyId, null, rowSchema, { script }, true, []);
+      return action(record, ref, 'update', index, keyId, null, rowSchema, { script }, true, []);
     }
-    return action(ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
+    return action(record, ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
   }
 }
 
@@ -179,6 +181,7 @@ export function bulkBody(actions: readonly BulkAction[]): BulkBody {
 
 /** The action with its text; `version` goes into the action line, `body` (if any) is the second line. */
 function action(
+  source: SinkRecord,
   ref: RecordRef,
   op: BulkAction['op'],
   index: string,
@@ -198,7 +201,7 @@ function action(
   const given = warnings.filter((w): w is PlanWarning => w !== null);
   return {
     kind: 'action',
-    action: { op, index, id, version, partial, text, bytes: Buffer.byteLength(text), record: ref, rowSchema },
+    action: { op, index, id, version, partial, text, bytes: Buffer.byteLength(text), record: ref, source, rowSchema },
     warnings: given.length === 0 ? NO_WARNINGS : given,
   };
 }

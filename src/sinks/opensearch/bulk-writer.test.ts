@@ -1,9 +1,14 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import type { ErrantRecordReporter } from '../../contracts/sink-task.js';
 import { BulkPlanner, type BulkAction } from './bulk-body.js';
 import { BulkWriter, RetriesExhausted } from './bulk-writer.js';
 import { createOpenSearchClient, type OpenSearchClient } from './client.js';
+import { deadLetterReporter, DocumentRejected } from './dead-letters.js';
 import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { orderUpdate, ORDERS_INDEX } from './orders-sink.fixture.js';
 
@@ -18,7 +23,13 @@ describe('BulkWriter', () => {
     await fake.close();
   });
 
-  function writer(settings: Record<string, string>): { write: (actions: BulkAction[]) => Promise<void>; plan: (...updates: Array<[number, string]>) => BulkAction[] } {
+  const silent = pino({ level: 'silent' });
+  const noDeadLetters: ErrantRecordReporter = { report: () => Promise.reject(new Error('nothing should be reported')) };
+
+  function writer(
+    settings: Record<string, string>,
+    deadLetters = noDeadLetters,
+  ): { write: (actions: BulkAction[]) => Promise<void>; plan: (...updates: Array<[number, string]>) => BulkAction[] } {
     const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': fake.url, 'retry.backoff.ms': '1', ...settings });
     client = createOpenSearchClient(config.connection);
     const planner = new BulkPlanner(config);
@@ -28,7 +39,7 @@ describe('BulkWriter', () => {
         if (planned.kind !== 'action') throw new Error(`expected an action, got ${planned.kind}`);
         return planned.action;
       });
-    const bulk = new BulkWriter(client, config, pino({ level: 'silent' }));
+    const bulk = new BulkWriter(client, config, silent, deadLetters);
     return { write: (actions) => bulk.write(actions), plan };
   }
 
@@ -50,5 +61,41 @@ describe('BulkWriter', () => {
     expect((error as RetriesExhausted).retriable).toBe(true);
     expect((error as RetriesExhausted).unwritten.map((a) => a.id)).toEqual(['1']);
     expect([...fake.documents(ORDERS_INDEX).keys()].sort()).toEqual(['2', '3']);
+  });
+
+  it('reports a rejected document under behavior.on.malformed.documents=report with its record, and resolves once the report is written', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dead-letters-'));
+    const file = join(dir, 'dead-letters.jsonl');
+    try {
+      const fileReporter = deadLetterReporter({ connector: 'search', taskId: 0, logger: silent, stableOffsets: false }, file, silent);
+      const reported: Array<{ offset: number; error: Error }> = [];
+      const { write, plan } = writer({ 'behavior.on.malformed.documents': 'report', 'errors.deadletterqueue.file': file }, {
+        report: async (record, error) => {
+          reported.push({ offset: record.kafkaOffset, error });
+          await fileReporter.report(record, error);
+        },
+      });
+      fake.faults.failMapping((doc) => doc.id === '2');
+      await write(plan([1, 'placed'], [2, 'placed'], [3, 'placed']));
+      expect([...fake.documents(ORDERS_INDEX).keys()].sort()).toEqual(['1', '3']);
+      expect(reported).toHaveLength(1);
+      expect(reported[0]!.offset).toBe(1);
+      expect(reported[0]!.error).toBeInstanceOf(DocumentRejected);
+      expect(reported[0]!.error.message).toMatch(/^OpenSearch rejected the document \(index shop\.public\.orders, id 2\): mapper_parsing_exception: failed to parse/);
+      const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines).toEqual([
+        { topic: ORDERS_INDEX, partition: 0, offset: 1, index: ORDERS_INDEX, id: '2', error: { status: 400, type: 'mapper_parsing_exception', reason: expect.stringMatching(/^failed to parse/) as unknown }, reportedAt: expect.any(String) as unknown },
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('deadLetterReporter', () => {
+  it('is the reporter the worker gives the task, if any, rather than the dead-letter file', () => {
+    const silent = pino({ level: 'silent' });
+    const worker: ErrantRecordReporter = { report: async () => {} };
+    expect(deadLetterReporter({ connector: 'search', taskId: 0, logger: silent, stableOffsets: true, errantRecordReporter: worker }, '/unused', silent)).toBe(worker);
   });
 });

@@ -2,26 +2,27 @@
  * Writes one `_bulk` request of the OpenSearch sink to its end: sends the actions, deals with each
  * item's outcome (bulk-response.ts) and sends again, alone, the items the cluster turned away for
  * now. Called by the scheduler (bulk-scheduler.ts) once per request, several at a time on disjoint
- * documents; it blocks only on the request, its retries' backoff and the dead-letter file.
+ * documents; it blocks only on the request, its retries' backoff and the dead-letter queue.
  *
  * Guarantees: `write` resolves once every action is written or dealt with per
- * `behavior.on.malformed.documents` / `behavior.on.version.conflict` (logged, reported to the
- * dead-letter file, or ignored). Items rejected with 429, 5xx or a rejected execution, and whole
- * requests that fail (connection reset, 503, a body that is no bulk response), are sent again after
- * an exponential backoff with jitter, up to `max.retries` times; after that `write` rejects with
- * RetriesExhausted, which names the actions still unwritten so that they can be sent again later.
- * Any other failure (a document rejected under `fail`, a security error) rejects with that
- * permanent SluiceError. Items of one document keep their order through retries: an item after a
- * retried one of the same document is sent again after it.
+ * `behavior.on.malformed.documents` / `behavior.on.version.conflict` (logged, ignored, or reported
+ * to the dead-letter queue, dead-letters.ts, and the report durable). Items rejected with 429,
+ * 5xx or a rejected execution, and whole requests that fail (connection reset, 503, a body that is
+ * no bulk response), are sent again after an exponential backoff with jitter, up to `max.retries`
+ * times; after that `write` rejects with RetriesExhausted, which names the actions still unwritten
+ * so that they can be sent again later. Any other failure (a document rejected under `fail`, a
+ * security error) rejects with that permanent SluiceError, and a report that could not be written
+ * with the reporter's error. Items of one document keep their order through retries: an item after
+ * a retried one of the same document is sent again after it.
  */
-import { appendFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
+import type { ErrantRecordReporter } from '../../contracts/sink-task.js';
 import { RetriableError, SluiceError } from '../../errors.js';
-import { toJson } from '../../json.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
 import { bulkBody, type BulkAction } from './bulk-body.js';
 import { classifyBulkResponse, type ItemResult } from './bulk-response.js';
 import type { OpenSearchClient } from './client.js';
+import { DocumentRejected } from './dead-letters.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 
 /** The longest pause between two attempts, whatever `retry.backoff.ms` and the attempt count say. */
@@ -47,13 +48,14 @@ export class RetriesExhausted extends RetriableError {
 /** Identifies an action's document: index names cannot contain '/', so no two documents share a key. */
 export const documentKey = (action: BulkAction): string => `${action.index}/${action.id}`;
 
-export type BulkWriterConfig = Pick<OpenSearchSinkConfig, 'writes' | 'documents' | 'deadLetterQueue'>;
+export type BulkWriterConfig = Pick<OpenSearchSinkConfig, 'writes' | 'documents'>;
 
 export class BulkWriter {
   constructor(
     private readonly client: OpenSearchClient,
     private readonly config: BulkWriterConfig,
     private readonly logger: Logger,
+    private readonly deadLetters: ErrantRecordReporter,
   ) {}
 
   /** Writes one request's actions, retrying what may succeed later; see the module comment. */
@@ -104,7 +106,7 @@ export class BulkWriter {
           (retried ??= new Set()).add(documentKey(action));
           break;
         case 'report':
-          await this.report(where, error);
+          await this.deadLetters.report(action.source, new DocumentRejected(action.index, action.id, error!));
           break;
         case 'fail':
           throw new SluiceError(
@@ -115,14 +117,6 @@ export class BulkWriter {
       }
     }
     return retry;
-  }
-
-  /** A malformed document under `report`: one JSON line in the dead-letter file, with its reason. */
-  private async report(where: Record<string, unknown>, error: ItemResult['error']): Promise<void> {
-    const file = this.config.deadLetterQueue.file;
-    const line = { ...where, error, reportedAt: new Date().toISOString() };
-    if (file) await appendFile(file, `${toJson(line)}\n`);
-    else this.logger.error(line, 'malformed document (no dead-letter file configured)');
   }
 }
 

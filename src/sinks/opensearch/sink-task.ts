@@ -28,6 +28,7 @@ import { BulkPlanner, type BulkAction, type PlanWarning } from './bulk-body.js';
 import { BulkScheduler } from './bulk-scheduler.js';
 import { BulkWriter } from './bulk-writer.js';
 import { createOpenSearchClient, type OpenSearchClient } from './client.js';
+import { deadLetterReporter } from './dead-letters.js';
 import { deriveIndexMapping } from './index-mapping.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 
@@ -50,7 +51,7 @@ export class OpenSearchSinkTask implements SinkTask {
     this.logger = context.logger;
     for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
     this.client = this.connect(this.config.connection);
-    const writer = new BulkWriter(this.client, this.config, this.logger);
+    const writer = new BulkWriter(this.client, this.config, this.logger, deadLetterReporter(context, this.config.deadLetterQueue.file, this.logger));
     this.scheduler = new BulkScheduler({ ...this.config.writes, send: (actions) => writer.write(actions) });
   }
 

@@ -64,8 +64,6 @@ export interface DistributedHerderOptions {
   metrics?: Metrics;
   restart?: Partial<RestartPolicy>;
   resolve?: RuntimeDeps['resolve'];
-  /** How long CreateTopics may take before the broker is taken to be unable to create topics. */
-  topicCreationTimeoutMs?: number;
   /** librdkafka properties set on every client of this worker (tests tune the mock cluster's fetches). */
   clientProperties?: Record<string, string | number | boolean>;
 }
@@ -134,7 +132,7 @@ export class DistributedHerder implements Herder {
     const topics = internalTopics(config);
     const kafka = await loadKafka();
     const client = { ...kafkaClientConfig(config, logger), ...options.clientProperties };
-    const { topicCreationTimeoutMs } = options;
+    const { topicCreationTimeoutMs } = group;
     const common = { kafka, client, logger, topicCreationTimeoutMs };
     // The stores call back into the herder as they read; it exists once they are all read.
     let herder: DistributedHerder | undefined;

@@ -24,6 +24,7 @@ export interface GroupSettings {
   url: string;
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
+  topicCreationTimeoutMs: number;
 }
 
 function key(name: string, type: ConfigKey['type'], defaultValue: ConfigKey['default'], documentation: string, extra: Partial<ConfigKey> = {}): ConfigKey {
@@ -36,6 +37,7 @@ export const KAFKA_GROUP_CONFIG: ConfigDefinition = {
     key('heartbeat.interval.ms', 'INT', 3000, 'How often a worker writes its heartbeat; keep it well under session.timeout.ms.', { validator: range({ min: 100 }) }),
     key('rest.advertised.host.name', 'STRING', null, 'Host name other workers reach this worker\'s REST API at, and part of its worker_id. Default: the first listener\'s host, else the machine\'s host name.'),
     key('rest.advertised.port', 'INT', null, 'Port other workers reach this worker\'s REST API at. Default: the first listener\'s port.', { validator: range({ min: 1, max: 65535 }) }),
+    key('sluice.topic.creation.timeout.ms', 'INT', 30000, 'How long creating an internal or data topic may take before the worker relies on the broker to auto-create it. A broker that does not support CreateTopics delays each first use of a topic by this much.', { validator: range({ min: 1 }) }),
     key('rest.advertised.listener', 'STRING', 'http', 'Protocol of the advertised REST URL.', { validator: oneOf(['http', 'https']) }),
   ],
 };
@@ -58,5 +60,12 @@ export function groupSettings(worker: Pick<WorkerConfig, 'groupId' | 'listeners'
   const port = values.optionalNumber('rest.advertised.port') ?? listener?.port ?? 8083;
   const protocol = values.string('rest.advertised.listener');
   const hostInUrl = host.includes(':') ? `[${host}]` : host;
-  return { groupId: worker.groupId, workerId: `${host}:${port}`, url: `${protocol}://${hostInUrl}:${port}/`, sessionTimeoutMs, heartbeatIntervalMs };
+  return {
+    groupId: worker.groupId,
+    workerId: `${host}:${port}`,
+    url: `${protocol}://${hostInUrl}:${port}/`,
+    sessionTimeoutMs,
+    heartbeatIntervalMs,
+    topicCreationTimeoutMs: values.number('sluice.topic.creation.timeout.ms'),
+  };
 }

@@ -51,6 +51,7 @@ const CONSUME_WAIT_MS = 100;
 // librdkafka's RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS.
 const ASSIGN_PARTITIONS = -175;
 const CONSUMER_OVERRIDE_PREFIX = 'consumer.override.';
+const TOPIC_REFRESH_MS = 10_000;
 
 /** The consumer group of a sink connector, as Kafka Connect names it. */
 export function sinkGroupId(connector: string): string {
@@ -83,6 +84,9 @@ export class KafkaSinkConsumer {
     const consumer = new kafka.KafkaConsumer({
       ...librdkafkaProperties(client),
       'auto.offset.reset': 'earliest',
+      // A topics.regex subscription sees a new matching topic (a table added to the capture) only
+      // at the next metadata refresh: librdkafka's default waits 5 minutes.
+      'topic.metadata.refresh.interval.ms': TOPIC_REFRESH_MS,
       ...consumerOverrides(config),
       'group.id': sinkGroupId(connector),
       'enable.auto.commit': false,

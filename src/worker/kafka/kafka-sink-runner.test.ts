@@ -11,8 +11,9 @@ import type { ChangeEvent, ConnectSchema, SinkRecord, TopicPartitionOffsets } fr
 import { FileSinkTask } from '../../sinks/file/file-sink-task.js';
 import { encodeChangeEvent, jsonConverters } from './json-converter.js';
 import { loadKafka, type KafkaLibrary } from './kafka-client.js';
-import { sinkGroupId, sinkSubscription } from './kafka-sink-consumer.js';
+import { sinkSubscription } from './kafka-sink-consumer.js';
 import { KafkaSinkRunner, type KafkaSinkRunnerOptions } from './kafka-sink-runner.js';
+import { committedOffsets } from './kafka-sink.fixture.js';
 
 const silent = pino({ level: 'silent' });
 const KEY_SCHEMA: ConnectSchema = { type: 'struct', optional: false, name: 'shop.Key', fields: [{ field: 'id', type: 'int64', optional: false }] };
@@ -49,19 +50,9 @@ async function produce(topics: string[], count: number, converterConfig: Record<
   await producer.disconnect();
 }
 
-/** The group's committed offsets, read through a consumer of the group that never joins it. */
-async function committed(connector: string, topics: string[]): Promise<Record<string, number>> {
-  const consumer = new kafka.KafkaConsumer({ 'bootstrap.servers': mock.bootstrapServers, 'group.id': sinkGroupId(connector), 'enable.auto.commit': false, log_level: 0 });
-  await new Promise<void>((resolve, reject) => consumer.connect({}, (error) => (error ? reject(error) : resolve())));
-  try {
-    const partitions = topics.flatMap((topic) => PARTITIONS.map((partition) => ({ topic, partition })));
-    const offsets = await new Promise<Array<{ topic: string; partition: number; offset?: number }>>((resolve, reject) =>
-      consumer.committed(partitions, 10_000, (error, result) => (error ? reject(error) : resolve(result))),
-    );
-    return Object.fromEntries(offsets.map(({ topic, partition, offset }) => [`${topic}:${partition}`, offset === undefined || offset < 0 ? -1 : offset]));
-  } finally {
-    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
-  }
+/** The group's committed offsets of every partition of `topics`. */
+function committed(connector: string, topics: string[]): Promise<Record<string, number>> {
+  return committedOffsets(kafka, mock.bootstrapServers, connector, topics.flatMap((topic) => PARTITIONS.map((partition) => ({ topic, partition }))));
 }
 
 /** Offsets per partition of `count` events produced as `produce` spreads them. */

@@ -8,6 +8,13 @@
  *   JsonConverter (`key.converter` / `value.converter` and their `.schemas.enable`) into
  *   SinkRecords (topic, Kafka partition, offset, timestamp, headers; position null) and `put` them.
  *   Task methods are only called from that loop, never at once.
+ * - A record the converters cannot read fails the runner, unless `errors.tolerance=all`: then it is
+ *   skipped, and written to the dead-letter topic (`errors.deadletterqueue.topic.name`, stage
+ *   KEY_CONVERTER or VALUE_CONVERTER) before the batch is put (kafka-sink-dead-letters.ts).
+ * - With a dead-letter topic the task gets an ErrantRecordReporter: a record it reports goes to the
+ *   topic as it was consumed (stage TASK_PUT), whatever `errors.tolerance` says (the sink chose to
+ *   report it). Nothing is committed while a dead letter is not acknowledged; one that cannot be
+ *   written fails the runner (retriable).
  * - Every `commitIntervalMs` (offset.flush.interval.ms) it calls `preCommit` with the offsets after
  *   the last records put, and commits to the group exactly the offsets it returns for partitions
  *   it still holds (never one beyond what was put). Nothing is committed automatically.
@@ -26,20 +33,21 @@
 import type { Message, MessageHeader } from '@confluentinc/kafka-javascript';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import type { SinkTask, TopicPartition } from '../../contracts/sink-task.js';
-import { isRetriable } from '../../errors.js';
-import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
+import type { ErrantRecordReporter, SinkTask, TopicPartition } from '../../contracts/sink-task.js';
+import { isRetriable, SluiceError } from '../../errors.js';
+import { topicPartitionKey, type ChangeEvent, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
 import type { SinkTaskMetrics } from '../metrics.js';
 import type { RunnerState } from '../sink-runner.js';
-import { decodeChangeEvent, jsonConverters, type JsonConverters, type KafkaHeaderValue } from './json-converter.js';
+import { decodeChangeEvent, encodeChangeEvent, JSON_CONVERTER_CLASS, jsonConverters, toConnectData, type JsonConverters, type KafkaHeaderValue } from './json-converter.js';
 import type { KafkaClientConfig, KafkaLibrary } from './kafka-client.js';
 import { KafkaSinkConsumer, type RebalanceEvent } from './kafka-sink-consumer.js';
+import { KafkaDeadLetterQueue, sinkErrorHandling, type ConsumedRecord, type RecordFailure, type SinkErrorHandling } from './kafka-sink-dead-letters.js';
 
 export interface KafkaSinkRunnerOptions {
   kafka: KafkaLibrary;
   client: KafkaClientConfig;
   connector: string;
-  /** The connector config merged over the worker's: topics / topics.regex, converters, consumer.override.*. */
+  /** The connector config merged over the worker's: topics / topics.regex, converters, errors.*, consumer.override.*. */
   config: Readonly<Record<string, string>>;
   task: SinkTask;
   logger: Logger;
@@ -52,6 +60,8 @@ export interface KafkaSinkRunnerOptions {
   batchSize?: number;
   onFailure?: (error: unknown) => void;
   metrics?: SinkTaskMetrics;
+  /** How long creating the dead-letter topic may take before the broker is taken to be unable to. Default 30 s. */
+  topicCreationTimeoutMs?: number;
 }
 
 /** What the runner knows of one partition it holds. */
@@ -69,11 +79,17 @@ const DEFAULT_BATCH_SIZE = 2048;
 const PUT_BLOCKED_MS = 1000;
 const RETRY_MAX_MS = 10_000;
 const FETCH_RETRY_MS = 100;
+/** The executing class Connect names for records a task reports (WorkerErrantRecordReporter). */
+const SINK_TASK_CLASS = 'org.apache.kafka.connect.sink.SinkTask';
 
 export class KafkaSinkRunner {
   state: RunnerState = 'UNASSIGNED';
   failure: unknown;
   private readonly converters: JsonConverters;
+  private readonly errors: SinkErrorHandling;
+  private deadLetters: KafkaDeadLetterQueue | undefined;
+  /** The consumed message of each record put, for the dead-letter topic (only when there is one). */
+  private readonly consumed = new WeakMap<SinkRecord, Message>();
   private readonly partitions = new Map<string, PartitionState>();
   private consumer: KafkaSinkConsumer | undefined;
   private stopping = false;
@@ -84,12 +100,22 @@ export class KafkaSinkRunner {
 
   constructor(private readonly options: KafkaSinkRunnerOptions) {
     this.converters = jsonConverters(options.config);
+    this.errors = sinkErrorHandling(options.config);
   }
 
   async start(): Promise<void> {
     const { options } = this;
-    await options.task.start({ connector: options.connector, taskId: options.taskId ?? 0, logger: options.logger, stableOffsets: true });
-    this.consumer = await KafkaSinkConsumer.connect(options);
+    const taskId = options.taskId ?? 0;
+    const queue = this.errors.deadLetterQueue;
+    if (queue) this.deadLetters = await KafkaDeadLetterQueue.open({ ...options, taskId, queue });
+    const errantRecordReporter: ErrantRecordReporter | undefined = queue ? { report: (record, error) => this.reportErrant(record, error) } : undefined;
+    try {
+      await options.task.start({ connector: options.connector, taskId, logger: options.logger, stableOffsets: true, errantRecordReporter });
+      this.consumer = await KafkaSinkConsumer.connect(options);
+    } catch (error) {
+      await this.deadLetters?.close();
+      throw error;
+    }
     this.state = 'RUNNING';
     this.loop = this.run().catch((error: unknown) => this.fail(error));
   }
@@ -117,6 +143,7 @@ export class KafkaSinkRunner {
       logger.warn({ err: error }, 'sink task did not stop cleanly');
     }
     await this.consumer?.disconnect();
+    await this.deadLetters?.close();
     if (this.state === 'RUNNING') this.state = 'STOPPED';
   }
 
@@ -134,6 +161,8 @@ export class KafkaSinkRunner {
       }
       const revoked = await this.applyRebalances(consumer.takeRebalances());
       const records = this.decode(batch.filter((message) => !revoked.has(topicPartitionKey(message.topic, message.partition))));
+      // Bounds the dead letters in flight to a batch's, and fails the runner soon after one failed.
+      await this.deadLetters?.settled();
       if (records.length > 0) await this.put(records);
       await this.checkBacklog(batch.length === 0);
     }
@@ -171,16 +200,58 @@ export class KafkaSinkRunner {
       const state = this.partitions.get(topicPartitionKey(message.topic, message.partition));
       // Not held (fetched before a revoke), or already put (fetched again after a pause).
       if (!state || (state.next !== null && message.offset < state.next)) continue;
-      const event = decodeChangeEvent(
-        message.topic,
-        { key: toBuffer(message.key), value: message.value, timestamp: String(message.timestamp ?? 0), headers: headerRecord(message.headers) },
-        this.converters,
-      );
-      records.push({ ...event, kafkaPartition: message.partition, kafkaOffset: message.offset, position: null });
+      const event = this.convert(message);
+      if (event !== null) {
+        const record: SinkRecord = { ...event, kafkaPartition: message.partition, kafkaOffset: message.offset, position: null };
+        if (this.deadLetters) this.consumed.set(record, message);
+        records.push(record);
+      }
       state.base ??= message.offset;
       state.next = message.offset + 1;
     }
     return records;
+  }
+
+  /** The message's event; null for one the converters cannot read, skipped under errors.tolerance=all. */
+  private convert(message: Message): ChangeEvent | null {
+    const key = toBuffer(message.key);
+    try {
+      return decodeChangeEvent(message.topic, { key, value: message.value, timestamp: String(message.timestamp ?? 0), headers: headerRecord(message.headers) }, this.converters);
+    } catch (thrown) {
+      const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+      // The key is read first: if it reads alone, the value failed.
+      const stage = readable(() => toConnectData(this.converters.key, key)) ? 'VALUE_CONVERTER' : 'KEY_CONVERTER';
+      if (!this.errors.tolerateAll) {
+        throw new SluiceError(
+          'CONVERTER_DATA_INVALID',
+          `The record ${message.topic}:${message.partition}@${message.offset} cannot be read by the ${stage === 'KEY_CONVERTER' ? 'key' : 'value'} converter: ${error.message} ` +
+            'Fix what produces to the topic, or set errors.tolerance=all to skip such records (with errors.deadletterqueue.topic.name to keep them).',
+          { stage: 'put', cause: error },
+        );
+      }
+      void this.deadLetter(message, { stage, className: JSON_CONVERTER_CLASS, error });
+      return null;
+    }
+  }
+
+  /** A record the task reports: the message it was consumed as, or, for one the task made itself, its converted form (as Connect does). */
+  private reportErrant(record: SinkRecord, error: Error): Promise<void> {
+    return this.deadLetter(this.consumed.get(record) ?? this.encoded(record), { stage: 'TASK_PUT', className: SINK_TASK_CLASS, error });
+  }
+
+  /** Logs the failure (errors.log.enable) and writes the record to the dead-letter topic, if any; see KafkaDeadLetterQueue.report. */
+  private deadLetter(record: ConsumedRecord, failure: RecordFailure): Promise<void> {
+    if (this.errors.logErrors) {
+      const { topic, partition, offset } = record;
+      this.options.logger.error({ topic, partition, offset, stage: failure.stage, err: failure.error }, `Error in stage ${failure.stage} (${failure.className}) for the record ${topic}:${partition}@${offset}`);
+    }
+    return this.deadLetters?.report(record, failure) ?? Promise.resolve();
+  }
+
+  private encoded(record: SinkRecord): ConsumedRecord {
+    const { key, value, headers } = encodeChangeEvent(record, this.converters);
+    const headerList = Object.entries(headers).map(([name, text]) => ({ [name]: text }));
+    return { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset, key, value, timestamp: record.timestamp, headers: headerList };
   }
 
   private async put(records: SinkRecord[]): Promise<void> {
@@ -217,6 +288,7 @@ export class KafkaSinkRunner {
     for (const [key, state] of this.partitions) if (state.next !== null && state.next !== state.base) current.set(key, state.next);
     if (current.size === 0) return;
     const durable = await this.withRetries('preCommit', () => this.options.task.preCommit(current));
+    await this.deadLetters?.settled();
     const offsets = new Map<string, { topic: string; partition: number; offset: number }>();
     for (const [key, offset] of durable) {
       const state = this.partitions.get(key);
@@ -268,6 +340,15 @@ export class KafkaSinkRunner {
     this.options.onFailure?.(error);
     // Leaves the group without committing: what was not committed goes to whoever reads it next.
     await this.consumer?.disconnect();
+  }
+}
+
+function readable(read: () => unknown): boolean {
+  try {
+    read();
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -34,10 +34,11 @@ export class KafkaTransport implements TaskTransport {
   }
 
   async startSink(start: SinkStart): Promise<RunningSink> {
-    const { kafka, client, commitIntervalMs } = this.options;
+    const { kafka, client, commitIntervalMs, topicCreationTimeoutMs } = this.options;
     const runner = new KafkaSinkRunner({
       kafka,
       client,
+      topicCreationTimeoutMs,
       connector: start.connector,
       config: this.merged(start.config),
       task: start.task,

@@ -1,0 +1,152 @@
+/**
+ * Kafka mode end to end: two workers of one group, each a child process on the mock Kafka cluster,
+ * share a Postgres source (into Kafka topics) and a JSON-lines sink (out of them). Connectors made
+ * through one worker's REST API are seen and spread by both; killing the worker that runs the
+ * source with SIGKILL moves it to the other, which resumes from the offsets in Kafka, and the sink
+ * ends up with every change. The internal topics hold Kafka Connect's records, read back raw.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import { freePort } from '../../src/embedded/postgres-server.js';
+import { readEvents, rebuild, sortedRows } from '../support/change-log.js';
+import { fileSinkConfig, postgresSourceConfig, workerDir } from '../support/connectors.js';
+import { startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
+import { waitFor } from '../support/wait.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { createItemsTable, selectItems, startWorkload } from '../support/workload.js';
+
+const ROWS = 5_000;
+
+interface Worker {
+  id: string;
+  url: string;
+  process: WorkerProcess;
+}
+
+interface Status {
+  connector: { state: string; worker_id: string };
+  tasks: Array<{ id: number; state: string; worker_id: string; trace?: string }>;
+}
+
+async function call<T>(worker: Worker, method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  const response = await fetch(new URL(path, worker.url), {
+    method,
+    ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
+}
+
+async function statusOf(worker: Worker, connector: string): Promise<Status | null> {
+  const { status, body } = await call<Status>(worker, 'GET', `/connectors/${connector}/status`).catch(() => ({ status: 0, body: null }));
+  return status === 200 ? body : null;
+}
+
+describe('Kafka mode: two workers of one group', () => {
+  let kafka: MockKafka;
+  let db: TestDatabase;
+  const workers: Worker[] = [];
+
+  beforeAll(async () => {
+    kafka = await startMockKafka(3);
+    db = await createTestDatabase('kafka_cluster');
+    await createItemsTable(db.url, ROWS);
+  });
+  afterAll(async () => {
+    for (const worker of workers) worker.process.child.kill('SIGKILL');
+    await Promise.all(workers.map((worker) => worker.process.exited));
+    await kafka.stop();
+    await db.drop();
+  });
+
+  const startWorker = async (): Promise<Worker> => {
+    const port = await freePort();
+    const dir = workerDir({
+      'bootstrap.servers': kafka.bootstrapServers,
+      'group.id': 'sluice-e2e',
+      'rest.port': String(port),
+      'rest.advertised.host.name': '127.0.0.1',
+      'config.storage.replication.factor': '1',
+      'offset.storage.replication.factor': '1',
+      'status.storage.replication.factor': '1',
+      'task.restart.initial.delay.ms': '500',
+      // The mock cluster cannot create topics: it auto-creates them.
+      'sluice.topic.creation.timeout.ms': '200',
+    });
+    const worker = { id: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}/`, process: startWorkerProcess(dir.configFile, []) };
+    workers.push(worker);
+    await waitFor(async () => (await call(worker, 'GET', '/').catch(() => ({ status: 0 }))).status === 200, 60_000, `worker ${worker.id} to serve REST`, 200).catch((error: Error) => {
+      throw new Error(`${error.message}; its log:\n${worker.process.stderr().slice(-5000)}`);
+    });
+    return worker;
+  };
+
+  it('share connectors, move the killed worker’s source to the other, and lose no change', { timeout: 240_000 }, async () => {
+    const [first, second] = [await startWorker(), await startWorker()];
+    const eventsFile = `${workerDir().dir}/events.jsonl`;
+    const slot = postgresSourceConfig(db.url)['slot.name']!;
+
+    // Both see each other before the connectors come, so the first assignment already spreads them.
+    await waitFor(async () => (await call(first, 'POST', '/connectors', { name: 'probe', config: fileSinkConfig(`${eventsFile}.probe`) })).status === 201, 60_000, 'a settled group', 500);
+    expect((await call(second, 'DELETE', '/connectors/probe')).status).toBe(204);
+
+    expect((await call(first, 'POST', '/connectors', { name: 'source', config: postgresSourceConfig(db.url) })).status).toBe(201);
+    expect((await call(second, 'POST', '/connectors', { name: 'sink', config: fileSinkConfig(eventsFile) })).status).toBe(201);
+    for (const worker of [first, second]) {
+      await waitFor(async () => JSON.stringify((await call<string[]>(worker, 'GET', '/connectors')).body) === '["sink","source"]', 30_000, `${worker.id} to list both connectors`, 200);
+    }
+    const running = async (connector: string) => {
+      const status = await statusOf(first, connector);
+      return status?.tasks[0]?.state === 'RUNNING' ? status.tasks[0].worker_id : null;
+    };
+    await waitFor(async () => (await running('source')) !== null && (await running('sink')) !== null, 60_000, 'both connectors RUNNING', 200);
+    // One connector on each worker.
+    expect(new Set([await running('source'), await running('sink')])).toEqual(new Set([first.id, second.id]));
+
+    const workload = startWorkload(db.url, { maxId: ROWS, seed: 11 });
+    const eventsText = () => (existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8') : '');
+    await waitFor(() => eventsText().includes('"snapshot":"last"'), 120_000, 'the snapshot in the sink', 500);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    // The worker running the source dies; the other takes the source within a session and more.
+    const victim = (await running('source')) === first.id ? first : second;
+    const survivor = victim === first ? second : first;
+    victim.process.child.kill('SIGKILL');
+    expect(await victim.process.exited).toBeNull();
+    await waitFor(
+      async () => {
+        const status = await statusOf(survivor, 'source');
+        return status?.tasks[0]?.state === 'RUNNING' && status.tasks[0].worker_id === survivor.id;
+      },
+      30_000,
+      'the source RUNNING on the surviving worker within 30 s',
+      200,
+    );
+    await waitFor(async () => (await statusOf(survivor, 'sink'))?.tasks[0]?.worker_id === survivor.id, 30_000, 'the sink on the surviving worker', 200);
+
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await workload.stop();
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await writeAndWaitForSlot(client, slot, `INSERT INTO items VALUES (-1, 0, 'marker')`, 120_000);
+    await client.end();
+    await waitFor(() => eventsText().includes('"note":"marker"'), 60_000, 'the marker in the sink', 500);
+    expect(sortedRows(rebuild(readEvents(eventsFile), 'test.public.items'), 'id')).toEqual(await selectItems(db.url));
+
+    // Connect's records in the internal topics.
+    const configs = await kafka.readTopic('connect-configs');
+    const sourceConfig = configs.filter((record) => record.key === 'connector-source').at(-1)!;
+    expect(JSON.parse(sourceConfig.value!)).toEqual({ properties: expect.objectContaining({ 'connector.class': 'io.debezium.connector.postgresql.PostgresConnector', name: 'source' }) });
+    expect(configs.map((record) => record.key)).toEqual(expect.arrayContaining(['target-state-source', 'task-source-0', 'commit-source']));
+    expect(JSON.parse(configs.filter((record) => record.key === 'commit-source').at(-1)!.value!)).toEqual({ tasks: 1 });
+    expect(configs.filter((record) => record.key === 'connector-probe').at(-1)!.value).toBeNull();
+    const offsets = await kafka.readTopic('connect-offsets');
+    const sourceOffset = offsets.filter((record) => record.key === '["source",{"server":"test"}]').at(-1)!;
+    expect(JSON.parse(sourceOffset.value!)).toEqual(expect.objectContaining({ lsn: expect.any(Number) }));
+    const status = await kafka.readTopic('connect-status');
+    const taskStatus = status.filter((record) => record.key === 'status-task-source-0').at(-1)!;
+    expect(JSON.parse(taskStatus.value!)).toEqual({ state: 'RUNNING', trace: null, worker_id: survivor.id, generation: expect.any(Number) });
+  });
+});
