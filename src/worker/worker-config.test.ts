@@ -104,6 +104,22 @@ describe('loadWorkerConfig', () => {
     expect(config.extra).toEqual({ 'custom.key': 'from-env', 'other.thing': 'x' });
   });
 
+  it('reads Confluent images\' CONNECT_ variables too, ours winning where both set a key', async () => {
+    const config = await loadWorkerConfig({
+      env: {
+        CONNECT_BOOTSTRAP_SERVERS: 'kafka:9092',
+        CONNECT_GROUP_ID: 'from-connect',
+        SLUICE_GROUP_ID: 'from-sluice',
+        CONNECT_CONFIG_STORAGE_TOPIC: 'my-configs',
+        CONNECT_REST_PORT: '8099',
+      },
+    });
+    expect(config.bootstrapServers).toEqual(['kafka:9092']);
+    expect(config.groupId).toBe('from-sluice');
+    expect(config.listeners).toEqual([{ protocol: 'http', host: null, port: 8099 }]);
+    expect(config.extra).toEqual({ 'config.storage.topic': 'my-configs' });
+  });
+
   it('prefers listeners over rest.port and rest.host.name', async () => {
     const config = await loadWorkerConfig({
       env: { SLUICE_LISTENERS: 'http://0.0.0.0:8084, http://[::1]:8085,http://:8086', SLUICE_REST_PORT: '1', SLUICE_REST_HOST_NAME: 'h' },

@@ -4,8 +4,10 @@
  * `loadWorkerConfig` is called once at start. It reads a Java-properties file, or JSON when the
  * content starts with `{` (numbers and booleans become strings, as Connect's rule is), then lets the
  * environment override it: every key can come from `SLUICE_` + the key upper-cased with `.` -> `_`
- * (`rest.port` <- SLUICE_REST_PORT). A `SLUICE_` variable that names no key of the file or of
- * WORKER_CONFIG_DEFINITION becomes the key it spells in lower case with `_` -> `.`. Keys are declared
+ * (`rest.port` <- SLUICE_REST_PORT), or from `CONNECT_` + the same, as Confluent's Kafka Connect
+ * images read it (SLUICE_ wins when both are set). A `SLUICE_` or `CONNECT_` variable that names no
+ * key of the file or of WORKER_CONFIG_DEFINITION becomes the key it spells in lower case with
+ * `_` -> `.`. Keys are declared
  * below in the house's ConfigDefinition shape (src/config) with their defaults and documentation;
  * undeclared keys are kept in `extra`, not rejected, so a Kafka Connect worker file loads unchanged.
  * A value that does not parse is a ConfigError naming the key, where it came from (the file or the
@@ -94,6 +96,8 @@ export const WORKER_CONFIG_DEFINITION: ConfigDefinition = {
 
 const DECLARED = new Set(WORKER_CONFIG_DEFINITION.keys.map((k) => k.name));
 const ENV_PREFIX = 'SLUICE_';
+// Confluent's Kafka Connect images read the worker config from CONNECT_<KEY>: their compose files carry over.
+const CONFLUENT_ENV_PREFIX = 'CONNECT_';
 
 /** The environment variable that overrides a key: `rest.port` -> SLUICE_REST_PORT. */
 export function environmentVariableFor(name: string): string {
@@ -114,17 +118,21 @@ export async function loadWorkerConfig(options: { file?: string; env?: NodeJS.Pr
     raw[name] = value;
     origin.set(name, `environment variable ${variable}`);
   };
-  const consumed = new Set<string>();
-  for (const name of new Set([...DECLARED, ...Object.keys(raw)])) {
-    const variable = environmentVariableFor(name);
-    const value = env[variable];
-    if (value === undefined) continue;
-    fromEnvironment(name, variable, value);
-    consumed.add(variable);
-  }
-  for (const [variable, value] of Object.entries(env)) {
-    if (!variable.startsWith(ENV_PREFIX) || consumed.has(variable) || value === undefined) continue;
-    fromEnvironment(variable.slice(ENV_PREFIX.length).toLowerCase().replaceAll('_', '.'), variable, value);
+  const names = new Set([...DECLARED, ...Object.keys(raw)]);
+  // Confluent's images' prefix first, so that ours wins where both set a key.
+  for (const prefix of [CONFLUENT_ENV_PREFIX, ENV_PREFIX]) {
+    const consumed = new Set<string>();
+    for (const name of names) {
+      const variable = prefix + name.toUpperCase().replaceAll('.', '_');
+      const value = env[variable];
+      if (value === undefined) continue;
+      fromEnvironment(name, variable, value);
+      consumed.add(variable);
+    }
+    for (const [variable, value] of Object.entries(env)) {
+      if (!variable.startsWith(prefix) || consumed.has(variable) || value === undefined) continue;
+      fromEnvironment(variable.slice(prefix.length).toLowerCase().replaceAll('_', '.'), variable, value);
+    }
   }
   return toWorkerConfig(raw, origin);
 }
