@@ -75,8 +75,6 @@ interface Stores {
   sinkOffsets: SinkGroupOffsets;
 }
 
-const REBALANCE_MESSAGE = 'Cannot complete request because of a conflicting operation (e.g. worker rebalance)';
-
 export class DistributedHerder implements Herder {
   readonly version = CONNECTOR_VERSION;
   readonly metrics: Metrics;
@@ -369,7 +367,7 @@ export class DistributedHerder implements Herder {
 
   /** Catches up with the other workers' writes; refuses while a rebalance is under way. */
   private async beforeWrite(): Promise<void> {
-    if (this.rebalancing || !this.ready) throw new ConflictError(REBALANCE_MESSAGE);
+    if (this.rebalancing || !this.ready) throw new ConflictError();
     await this.stores.configs.readToEnd();
   }
 
