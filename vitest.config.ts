@@ -19,7 +19,8 @@ function kafkaClientBuilt(): boolean {
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['**/node_modules/**', ...(kafkaClientBuilt() ? [] : ['src/worker/kafka/**'])],
+    // Kafka-mode tests live in src/worker/kafka or carry "kafka" in their file name.
+    exclude: ['**/node_modules/**', ...(kafkaClientBuilt() ? [] : ['src/worker/kafka/**', 'test/**/*kafka*.test.ts'])],
     globalSetup: ['test/support/global-postgres.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
