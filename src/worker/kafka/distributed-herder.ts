@@ -7,10 +7,10 @@
  *
  * Who runs what: the live workers (worker-membership.ts) and the connectors in the config topic
  * decide it (connector-assignment.ts), the same on every worker. Each worker runs the connectors
- * assigned to it, through a ConnectorRuntime over the KafkaTransport: a source task produces to
- * Kafka, a sink task consumes through its consumer group. When the assignment changes (a worker
- * joins, leaves or dies; a connector comes or goes) each worker stops what it lost, marking it
- * UNASSIGNED, and starts what it gained; a source waits (up to a session) until its previous
+ * assigned to it (local-connectors.ts), each through a ConnectorRuntime over the KafkaTransport: a
+ * source task produces to Kafka, a sink task consumes through its consumer group. When the
+ * assignment changes (a worker joins, leaves or dies; a connector comes or goes) each worker stops
+ * what it lost and starts what it gained; a source waits (up to a session) until its previous
  * worker reports it stopped, and its replication slot, which serves one reader, fences it anyway.
  *
  * Contract, beyond the Herder interface:
@@ -30,7 +30,7 @@ import { maskSecrets } from '../../config/secrets.js';
 import { CONNECTOR_VERSION } from '../../sources/postgres/event-builder.js';
 import { buildTransformChain } from '../../transforms/transform-chain.js';
 import { checkedConnectorConfig, offsetsNeedStopped, pluginConfig, pluginInfos, validateConnectorConfig, type ExistingConnector } from '../connector-catalog.js';
-import { ConnectorRuntime, type RestartPolicy, type RuntimeDeps } from '../connector-runtime.js';
+import type { RestartPolicy, RuntimeDeps } from '../connector-runtime.js';
 import type {
   ConnectorConfig,
   ConnectorInfo,
@@ -52,11 +52,12 @@ import type { WorkerConfig } from '../worker-config.js';
 import { assignConnectors } from './connector-assignment.js';
 import { internalTopics } from './internal-topics.js';
 import { kafkaClientConfig, loadKafka } from './kafka-client.js';
-import { KafkaConfigLog, type ConfigChange } from './kafka-config-log.js';
+import { KafkaConfigLog } from './kafka-config-log.js';
 import { groupSettings, type GroupSettings } from './kafka-group-config.js';
 import { KafkaOffsetStore } from './kafka-offset-store.js';
 import { KafkaStatusLog } from './kafka-status-log.js';
 import { KafkaTransport } from './kafka-transport.js';
+import { LocalConnectors } from './local-connectors.js';
 import { SinkGroupOffsets } from './sink-group-offsets.js';
 import { WorkerMembership } from './worker-membership.js';
 
@@ -80,20 +81,12 @@ export class DistributedHerder implements Herder {
   readonly metrics: Metrics;
   readonly progress: ProgressLog;
   readonly workerId: string;
-  /** The connectors this worker runs. */
-  private readonly runtimes = new Map<string, ConnectorRuntime>();
-  private readonly deps: RuntimeDeps;
-  private rebalancing = true;
-  private ready = false;
-  private reconciling: Promise<void> | undefined;
-  private reconcileAgain = false;
-  /** Status writes not yet acknowledged, in order. */
-  private statusWrites: Promise<void> = Promise.resolve();
+  private readonly local: LocalConnectors;
   private stopping: Promise<void> | undefined;
 
   private constructor(
     config: WorkerConfig,
-    private readonly group: GroupSettings,
+    group: GroupSettings,
     private readonly logger: Logger,
     private readonly stores: Stores,
     private readonly membership: WorkerMembership,
@@ -103,25 +96,30 @@ export class DistributedHerder implements Herder {
     this.workerId = group.workerId;
     this.metrics = options.metrics ?? new Metrics();
     this.progress = new ProgressLog(logger, undefined, this.metrics);
-    this.deps = {
-      metrics: this.metrics,
+    this.local = new LocalConnectors({
       workerId: group.workerId,
+      configs: stores.configs,
+      status: stores.status,
+      membership,
       logger,
-      offsets: stores.offsets,
-      progress: this.progress,
-      commitIntervalMs: config.offsetFlushIntervalMs,
-      shutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs,
-      restart: { ...config.taskRestart, ...options.restart },
-      transport,
-      resolve: options.resolve ?? (async (c) => c),
-      transformOf: (connector, log) => {
-        const chain = buildTransformChain(connector, { logger: log });
-        return (event) => chain.apply(event);
+      handoffTimeoutMs: group.sessionTimeoutMs,
+      deps: {
+        metrics: this.metrics,
+        workerId: group.workerId,
+        logger,
+        offsets: stores.offsets,
+        progress: this.progress,
+        commitIntervalMs: config.offsetFlushIntervalMs,
+        shutdownTimeoutMs: config.taskShutdownGracefulTimeoutMs,
+        restart: { ...config.taskRestart, ...options.restart },
+        transport,
+        resolve: options.resolve ?? (async (c) => c),
+        transformOf: (connector, log) => {
+          const chain = buildTransformChain(connector, { logger: log });
+          return (event) => chain.apply(event);
+        },
       },
-      onTaskStatus: (runtime) => {
-        if (this.runtimes.get(runtime.name) === runtime) this.writeTaskStatus(runtime.name, runtime.taskStatus());
-      },
-    };
+    });
   }
 
   /** Reads the three topics (creating them when missing); then `start` joins the group. */
@@ -141,14 +139,17 @@ export class DistributedHerder implements Herder {
       sessionTimeoutMs: group.sessionTimeoutMs,
       heartbeatIntervalMs: group.heartbeatIntervalMs,
       write: (heartbeat) => status!.putHeartbeat(group.workerId, heartbeat),
-      onChange: (members, generation) => herder?.membersChanged(members, generation),
+      onChange: (members, generation) => {
+        logger.info({ members, generation }, `group ${group.groupId} has ${members.length} live worker(s): rebalancing`);
+        herder?.local.membersChanged();
+      },
       logger,
     });
     const opened: Array<{ close(): Promise<void> }> = [];
     try {
       const offsets = await KafkaOffsetStore.open({ ...common, topic: topics.offsets });
       opened.push(offsets);
-      const configs = await KafkaConfigLog.open({ ...common, topic: topics.configs, onChange: (change) => herder?.configChanged(change) });
+      const configs = await KafkaConfigLog.open({ ...common, topic: topics.configs, onChange: (change) => herder?.local.configChanged(change) });
       opened.push(configs);
       status = await KafkaStatusLog.open({ ...common, topic: topics.status, onHeartbeat: (id, heartbeat) => membership.observe(id, heartbeat) });
       opened.push(status);
@@ -163,31 +164,19 @@ export class DistributedHerder implements Herder {
   }
 
   async start(connectors: Array<{ name: string; config: ConnectorConfig }> = []): Promise<void> {
-    // A status naming this worker is stale: an earlier run of it wrote it, and nothing runs here yet.
-    for (const name of this.stores.configs.connectorNames()) {
-      for (const { task, status } of this.stores.status.taskStatuses(name)) {
-        if (status.workerId === this.workerId && status.state !== 'UNASSIGNED') this.writeStatus(name, task, 'UNASSIGNED', null);
-      }
-    }
     await this.membership.join();
-    this.ready = true;
-    this.scheduleReconcile();
+    this.local.activate();
     for (const { name, config } of connectors) {
       const stored = this.stores.configs.connectorConfig(name);
       const full = checkedConnectorConfig(name, config, this.existing(), this.existingOne(name));
       if (stored === null || JSON.stringify(stored) !== JSON.stringify(full)) await this.writeConfig(name, full);
     }
-    await this.reconciled();
+    await this.local.settled();
   }
 
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
-      this.ready = false;
-      const all = [...this.runtimes.values()];
-      await Promise.all(all.filter((r) => r.type === 'source').map((r) => this.release(r)));
-      await Promise.all(all.filter((r) => r.type === 'sink').map((r) => this.release(r)));
-      await this.reconciling;
-      await this.statusWrites;
+      await this.local.deactivate();
       await this.membership.leave().catch((error: unknown) => this.logger.warn({ err: error }, 'leaving the group failed; the others take over once the session times out'));
       await Promise.all([this.stores.configs.close(), this.stores.status.close(), this.stores.offsets.close()]);
     })();
@@ -238,7 +227,7 @@ export class DistributedHerder implements Herder {
 
   topics(name: string): string[] {
     this.describe(name);
-    const runtime = this.runtimes.get(name);
+    const runtime = this.local.get(name);
     if (!runtime) return [];
     const live = runtime.source?.topics ?? runtime.sink?.topicNames() ?? [];
     return [...new Set([...runtime.topics, ...live])].sort();
@@ -246,7 +235,7 @@ export class DistributedHerder implements Herder {
 
   async resetTopics(name: string): Promise<void> {
     this.describe(name);
-    const runtime = this.runtimes.get(name);
+    const runtime = this.local.get(name);
     runtime?.topics.clear();
     runtime?.source?.topics.clear();
   }
@@ -256,7 +245,7 @@ export class DistributedHerder implements Herder {
     if (this.stores.configs.connectorConfig(name) !== null) throw new AlreadyExistsError(`Connector ${name} already exists`);
     const full = checkedConnectorConfig(name, config, this.existing());
     await this.writeConfig(name, full, initialState);
-    await this.reconciled();
+    await this.local.settled();
     return this.info(name);
   }
 
@@ -265,7 +254,7 @@ export class DistributedHerder implements Herder {
     const existing = this.existingOne(name);
     if (!existing) return { created: true, info: await this.create(name, config) };
     await this.writeConfig(name, checkedConnectorConfig(name, config, this.existing(), existing));
-    await this.reconciled();
+    await this.local.settled();
     return { created: false, info: this.info(name) };
   }
 
@@ -283,7 +272,7 @@ export class DistributedHerder implements Herder {
     await this.beforeWrite();
     this.describe(name);
     await this.stores.configs.removeConnector(name);
-    await this.reconciled();
+    await this.local.settled();
     this.metrics.removeConnector(name);
   }
 
@@ -306,7 +295,7 @@ export class DistributedHerder implements Herder {
     const status = this.status(name);
     const restartTask = request.includeTasks && status.tasks.some((task) => !request.onlyFailed || task.state === 'FAILED');
     if (!restartTask) return status;
-    const runtime = this.runtimes.get(name);
+    const runtime = this.local.get(name);
     if (runtime) void runtime.restartTask();
     else await this.stores.configs.requestRestart(name, request);
     return { ...status, tasks: status.tasks.map((task) => ({ ...task, state: 'RESTARTING' })) };
@@ -315,7 +304,7 @@ export class DistributedHerder implements Herder {
   async restartTask(name: string, task: number): Promise<void> {
     await this.beforeWrite();
     this.taskStatus(name, task);
-    const runtime = this.runtimes.get(name);
+    const runtime = this.local.get(name);
     if (runtime) await runtime.restartTask();
     else await this.stores.configs.requestRestart(name, { includeTasks: true, onlyFailed: false });
   }
@@ -356,7 +345,7 @@ export class DistributedHerder implements Herder {
     await this.beforeWrite();
     this.describe(name);
     await this.stores.configs.putTargetState(name, target);
-    await this.reconciled();
+    await this.local.settled();
   }
 
   private requireStopped(name: string): { type: 'source' | 'sink' } {
@@ -367,7 +356,7 @@ export class DistributedHerder implements Herder {
 
   /** Catches up with the other workers' writes; refuses while a rebalance is under way. */
   private async beforeWrite(): Promise<void> {
-    if (this.rebalancing || !this.ready) throw new ConflictError();
+    if (this.local.rebalancing || !this.local.active) throw new ConflictError();
     await this.stores.configs.readToEnd();
   }
 
@@ -399,121 +388,10 @@ export class DistributedHerder implements Herder {
   }
 
   private taskStatusOf(name: string, owner: string): TaskStatus {
-    const local = this.runtimes.get(name)?.taskStatus();
+    const local = this.local.get(name)?.taskStatus();
     if (local) return local;
     const stored = this.stores.status.taskStatuses(name).find(({ task }) => task === 0)?.status;
     if (!stored || stored.state === 'DESTROYED') return { id: 0, state: 'UNASSIGNED', worker_id: owner };
     return { id: 0, state: stored.state, worker_id: stored.workerId, ...(stored.state === 'FAILED' && stored.trace ? { trace: stored.trace } : {}) };
-  }
-
-  private membersChanged(members: string[], generation: number): void {
-    this.logger.info({ members, generation }, `group ${this.group.groupId} has ${members.length} live worker(s): rebalancing`);
-    this.rebalancing = true;
-    this.scheduleReconcile();
-  }
-
-  private configChanged(change: ConfigChange): void {
-    if (!this.ready) return;
-    if (change.kind === 'restart') {
-      const runtime = this.runtimes.get(change.connector);
-      const task = runtime?.taskStatus();
-      if (runtime && task && change.request.includeTasks && (!change.request.onlyFailed || task.state === 'FAILED')) void runtime.restartTask();
-      return;
-    }
-    this.scheduleReconcile();
-  }
-
-  /** Resolves once every change read so far is applied here, and the status writes it made are acknowledged. */
-  private async reconciled(): Promise<void> {
-    while (this.reconciling) await this.reconciling;
-    await this.statusWrites;
-  }
-
-  private scheduleReconcile(): void {
-    if (!this.ready) return;
-    if (this.reconciling) {
-      this.reconcileAgain = true;
-      return;
-    }
-    this.reconciling = (async () => {
-      do {
-        this.reconcileAgain = false;
-        const generation = this.membership.generation;
-        try {
-          await this.reconcile();
-        } catch (error) {
-          this.logger.error({ err: error }, 'applying the assignment failed');
-        }
-        if (generation === this.membership.generation && !this.reconcileAgain) this.rebalancing = false;
-      } while (this.reconcileAgain && this.ready);
-      this.reconciling = undefined;
-    })();
-  }
-
-  /** Stops what this worker no longer runs, then starts or updates what it runs. */
-  private async reconcile(): Promise<void> {
-    const names = this.connectors();
-    const assignment = assignConnectors(names, this.membership.members());
-    const lost = [...this.runtimes.values()].filter((runtime) => assignment.get(runtime.name) !== this.workerId);
-    await Promise.all(lost.map((runtime) => this.release(runtime, this.stores.configs.connectorConfig(runtime.name) === null)));
-    const mine = names.filter((name) => assignment.get(name) === this.workerId);
-    await Promise.all(mine.map((name) => this.apply(name)));
-  }
-
-  /** Stops a local connector; its states are forgotten when it was deleted, else marked UNASSIGNED. */
-  private async release(runtime: ConnectorRuntime, deleted = false): Promise<void> {
-    this.runtimes.delete(runtime.name);
-    await runtime.shutdown();
-    if (deleted) this.queueStatusWrite(() => this.stores.status.removeConnector(runtime.name));
-    else {
-      this.writeStatus(runtime.name, 0, 'UNASSIGNED', null);
-      this.writeStatus(runtime.name, null, 'UNASSIGNED', null);
-    }
-  }
-
-  private async apply(name: string): Promise<void> {
-    const config = this.stores.configs.connectorConfig(name)!;
-    const target = this.stores.configs.targetState(name) ?? 'STARTED';
-    let runtime = this.runtimes.get(name);
-    if (runtime === undefined) {
-      const plugin = findPlugin(config['connector.class']);
-      if (plugin.type === 'source') await this.awaitHandoff(name);
-      runtime = new ConnectorRuntime(name, plugin, config, target, this.deps);
-      this.runtimes.set(name, runtime);
-      this.writeStatus(name, null, 'RUNNING', null);
-      await runtime.applyTarget(target);
-      return;
-    }
-    if (JSON.stringify(runtime.config) !== JSON.stringify(config)) await runtime.applyTarget(target, config);
-    else if (runtime.target !== target) await runtime.applyTarget(target);
-  }
-
-  /**
-   * Waits until no other live worker reports the connector's task RUNNING, at most a session: a
-   * worker that lost it stops it first. The replication slot fences a source that still runs.
-   */
-  private async awaitHandoff(name: string): Promise<void> {
-    const deadline = Date.now() + this.group.sessionTimeoutMs;
-    for (;;) {
-      const task = this.stores.status.taskStatuses(name).find((entry) => entry.task === 0)?.status;
-      const heldElsewhere = task !== undefined && task.state === 'RUNNING' && task.workerId !== this.workerId && this.membership.members().includes(task.workerId);
-      if (!heldElsewhere || Date.now() >= deadline || !this.ready) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-
-  private writeTaskStatus(name: string, status: TaskStatus | null): void {
-    if (status === null) return; // STOPPED: the connector's status says so
-    this.writeStatus(name, 0, status.state, status.trace ?? null);
-  }
-
-  /** Writes a connector's (task null) or task's state as this worker's, after the writes before it. */
-  private writeStatus(name: string, task: number | null, state: State, trace: string | null): void {
-    const status = { state, trace, workerId: this.workerId, generation: this.membership.generation };
-    this.queueStatusWrite(() => (task === null ? this.stores.status.putConnectorStatus(name, status) : this.stores.status.putTaskStatus(name, task, status)));
-  }
-
-  private queueStatusWrite(write: () => Promise<void>): void {
-    this.statusWrites = this.statusWrites.then(write).catch((error: unknown) => this.logger.warn({ err: error }, 'writing a status to the status topic failed'));
   }
 }
