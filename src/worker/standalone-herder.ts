@@ -16,13 +16,12 @@ import path from 'node:path';
 import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import type { ConfigInfos, ConfigKeyInfo } from '../config/config-infos.js';
 import { maskSecrets } from '../config/secrets.js';
 import type { OffsetStore } from '../contracts/offset-store.js';
 import { buildTransformChain } from '../transforms/transform-chain.js';
-import { CONNECTOR_VERSION } from '../sources/postgres/event-builder.js';
 import { ConnectorConfigStore, connectorConfigPath } from './config-store.js';
-import { checkedConnectorConfig, offsetsNeedStopped, pluginConfig, pluginInfos, validateConnectorConfig } from './connector-catalog.js';
+import { checkedConnectorConfig, offsetsNeedStopped } from './connector-catalog.js';
+import { HerderBase } from './herder-base.js';
 import { ConnectorRuntime, type RestartPolicy, type RuntimeDeps } from './connector-runtime.js';
 import type {
   ConnectorConfig,
@@ -30,7 +29,6 @@ import type {
   ConnectorStatus,
   Herder,
   OffsetEntry,
-  PluginInfo,
   RestartRequest,
   TargetState,
   TaskConfig,
@@ -53,8 +51,7 @@ export interface StandaloneHerderOptions {
   resolve?: RuntimeDeps['resolve'];
 }
 
-export class StandaloneHerder implements Herder {
-  readonly version = CONNECTOR_VERSION;
+export class StandaloneHerder extends HerderBase implements Herder {
   readonly progress: ProgressLog;
   readonly metrics: Metrics;
   private readonly runtimes = new Map<string, ConnectorRuntime>();
@@ -71,6 +68,7 @@ export class StandaloneHerder implements Herder {
     config: WorkerConfig,
     options: StandaloneHerderOptions,
   ) {
+    super();
     this.metrics = options.metrics ?? new Metrics();
     this.progress = new ProgressLog(logger, undefined, this.metrics);
     this.deps = {
@@ -229,15 +227,6 @@ export class StandaloneHerder implements Herder {
     return { created: false, info: this.info(name) };
   }
 
-  async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    const merged = { ...this.get(name).config };
-    for (const [key, value] of Object.entries(patch)) {
-      if (value === null) delete merged[key];
-      else merged[key] = value;
-    }
-    return (await this.putConfig(name, merged)).info;
-  }
-
   async delete(name: string): Promise<void> {
     const runtime = this.get(name);
     this.runtimes.delete(name);
@@ -245,18 +234,6 @@ export class StandaloneHerder implements Herder {
     await runtime.shutdown();
     await this.configs.delete(name);
     this.metrics.removeConnector(name);
-  }
-
-  async pause(name: string): Promise<void> {
-    await this.setTarget(name, 'PAUSED');
-  }
-
-  async resume(name: string): Promise<void> {
-    await this.setTarget(name, 'STARTED');
-  }
-
-  async stop(name: string): Promise<void> {
-    await this.setTarget(name, 'STOPPED');
   }
 
   async restart(name: string, request: RestartRequest): Promise<ConnectorStatus | null> {
@@ -290,19 +267,11 @@ export class StandaloneHerder implements Herder {
     for (const { partition } of await this.offsetStore.list(name)) await this.offsetStore.set(name, partition, null);
   }
 
-  plugins(connectorsOnly: boolean): PluginInfo[] {
-    return pluginInfos(this.version, connectorsOnly);
+  protected storedConfig(name: string): ConnectorConfig {
+    return this.get(name).config;
   }
 
-  pluginConfig(pluginClass: string): ConfigKeyInfo[] {
-    return pluginConfig(pluginClass);
-  }
-
-  validate(pluginClass: string, config: ConnectorConfig): ConfigInfos {
-    return validateConnectorConfig(pluginClass, config);
-  }
-
-  private async setTarget(name: string, target: TargetState): Promise<void> {
+  protected async setTarget(name: string, target: TargetState): Promise<void> {
     const runtime = this.get(name);
     await this.configs.setTargetState(name, target);
     await runtime.applyTarget(target);

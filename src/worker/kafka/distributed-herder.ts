@@ -25,11 +25,10 @@
  *   that the others take its connectors at once, and closes the stores. Safe to call twice.
  */
 import type { Logger } from 'pino';
-import type { ConfigInfos, ConfigKeyInfo } from '../../config/config-infos.js';
 import { maskSecrets } from '../../config/secrets.js';
-import { CONNECTOR_VERSION } from '../../sources/postgres/event-builder.js';
 import { buildTransformChain } from '../../transforms/transform-chain.js';
-import { checkedConnectorConfig, offsetsNeedStopped, pluginConfig, pluginInfos, validateConnectorConfig, type ExistingConnector } from '../connector-catalog.js';
+import { checkedConnectorConfig, offsetsNeedStopped, type ExistingConnector } from '../connector-catalog.js';
+import { HerderBase } from '../herder-base.js';
 import type { RestartPolicy, RuntimeDeps } from '../connector-runtime.js';
 import type {
   ConnectorConfig,
@@ -37,7 +36,6 @@ import type {
   ConnectorStatus,
   Herder,
   OffsetEntry,
-  PluginInfo,
   RestartRequest,
   State,
   TargetState,
@@ -76,8 +74,7 @@ interface Stores {
   sinkOffsets: SinkGroupOffsets;
 }
 
-export class DistributedHerder implements Herder {
-  readonly version = CONNECTOR_VERSION;
+export class DistributedHerder extends HerderBase implements Herder {
   readonly metrics: Metrics;
   readonly progress: ProgressLog;
   readonly workerId: string;
@@ -93,6 +90,7 @@ export class DistributedHerder implements Herder {
     transport: KafkaTransport,
     options: DistributedHerderOptions,
   ) {
+    super();
     this.workerId = group.workerId;
     this.metrics = options.metrics ?? new Metrics();
     this.progress = new ProgressLog(logger, undefined, this.metrics);
@@ -258,34 +256,12 @@ export class DistributedHerder implements Herder {
     return { created: false, info: this.info(name) };
   }
 
-  async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    await this.beforeWrite();
-    const merged = { ...this.describe(name).config };
-    for (const [key, value] of Object.entries(patch)) {
-      if (value === null) delete merged[key];
-      else merged[key] = value;
-    }
-    return (await this.putConfig(name, merged)).info;
-  }
-
   async delete(name: string): Promise<void> {
     await this.beforeWrite();
     this.describe(name);
     await this.stores.configs.removeConnector(name);
     await this.local.settled();
     this.metrics.removeConnector(name);
-  }
-
-  async pause(name: string): Promise<void> {
-    await this.setTarget(name, 'PAUSED');
-  }
-
-  async resume(name: string): Promise<void> {
-    await this.setTarget(name, 'STARTED');
-  }
-
-  async stop(name: string): Promise<void> {
-    await this.setTarget(name, 'STOPPED');
   }
 
   async restart(name: string, request: RestartRequest): Promise<ConnectorStatus | null> {
@@ -329,19 +305,11 @@ export class DistributedHerder implements Herder {
     for (const { partition } of await this.stores.offsets.list(name)) await this.stores.offsets.set(name, partition, null);
   }
 
-  plugins(connectorsOnly: boolean): PluginInfo[] {
-    return pluginInfos(this.version, connectorsOnly);
+  protected storedConfig(name: string): ConnectorConfig {
+    return this.describe(name).config;
   }
 
-  pluginConfig(pluginClass: string): ConfigKeyInfo[] {
-    return pluginConfig(pluginClass);
-  }
-
-  validate(pluginClass: string, config: ConnectorConfig): ConfigInfos {
-    return validateConnectorConfig(pluginClass, config);
-  }
-
-  private async setTarget(name: string, target: TargetState): Promise<void> {
+  protected async setTarget(name: string, target: TargetState): Promise<void> {
     await this.beforeWrite();
     this.describe(name);
     await this.stores.configs.putTargetState(name, target);
