@@ -16,9 +16,10 @@ export interface CaptureRequest {
    * snapshot: snapshot.mode=initial_only until the table is read; stream: no_data from `slot` until
    * it is confirmed at `endLsn`; opensearch: a snapshot into the OpenSearch sink until `opensearch`
    * holds every row; parquet: a snapshot into the S3 Parquet sink until every row is in an
-   * uploaded file (the source has committed the snapshot's end).
+   * uploaded file (the source has committed the snapshot's end); kafka: as stream, with the
+   * events produced to the Kafka cluster `kafka` (Kafka mode's source side, kafka-source.ts).
    */
-  mode: 'snapshot' | 'stream' | 'opensearch' | 'parquet';
+  mode: 'snapshot' | 'stream' | 'opensearch' | 'parquet' | 'kafka';
   host: string;
   port: number;
   user: string;
@@ -29,7 +30,7 @@ export interface CaptureRequest {
   slot: string;
   /** snapshot, opensearch, parquet: rows in the table. */
   rows: number;
-  /** stream: end LSN of the backlog's last transaction. */
+  /** stream, kafka: end LSN of the backlog's last transaction. */
   endLsn: string | null;
   timeoutMs: number;
   /** Source connector settings that replace the benchmark's own (e.g. snapshot.fetch.size). */
@@ -38,6 +39,8 @@ export interface CaptureRequest {
   opensearch: { url: string; index: string } | null;
   /** parquet: the directory the sink's store writes to (store.url=file://), and its staging directory. */
   parquet: { storeDir: string; stagingDir: string } | null;
+  /** kafka: the brokers (bootstrap.servers), and librdkafka properties over the worker's client config. */
+  kafka: { bootstrapServers: string; clientProperties: Record<string, string | number | boolean> } | null;
 }
 
 export interface CaptureResult {

@@ -1,13 +1,16 @@
 /**
  * The Sluice side of one measurement, run as its own process by capture-process.ts: starts the
  * standalone worker in-process with the Postgres source and a NullSink (or, for the opensearch and
- * parquet cases, the OpenSearch or S3 Parquet sink), waits until the work is done, and prints one
- * JSON line (a CaptureResult) on standard output.
+ * parquet cases, the OpenSearch or S3 Parquet sink; for the kafka case, Kafka mode's source side
+ * producing to the given cluster instead, kafka-source.ts), waits until the work is done, and
+ * prints one JSON line (a CaptureResult) on standard output.
  *
  * Done means: for a snapshot (snapshot.mode=initial_only), the table is reported finished and the
  * source has handed every row and the snapshot's end record to the sink; for a stream
  * (snapshot.mode=no_data on an existing slot), the slot's confirmed_flush_lsn has reached the end
  * of the backlog, i.e. the worker has delivered everything and confirmed it to the server; for the
+ * kafka case (also no_data) likewise, which the source confirms only once the broker has
+ * acknowledged every event before that position and the offset is in the offsets topic; for the
  * opensearch case, the snapshot is done as above and, after a `_refresh`, the index's `_count` is
  * every row (the sink sends in order, so every request it made has been answered); for the parquet
  * case, the snapshot is done as above and the source has committed its end record, which it does
@@ -24,10 +27,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
+import type { Logger } from 'pino';
 import { createLogger } from '../src/logger.js';
+import type { SourceRunner } from '../src/worker/source-runner.js';
 import { StandaloneHerder } from '../src/worker/standalone-herder.js';
-import { loadWorkerConfig } from '../src/worker/worker-config.js';
+import { loadWorkerConfig, type WorkerConfig } from '../src/worker/worker-config.js';
 import type { CaptureRequest, CaptureResult } from './capture-process.js';
+import { startKafkaSource } from './kafka-source.js';
 
 const SOURCE = 'bench-source';
 const SNAPSHOT_POLL_MS = 10;
@@ -55,41 +61,46 @@ function sinkConfig(request: CaptureRequest): Record<string, string> {
   return { 'connector.class': 'NullSink', 'topics.regex': '.*' };
 }
 
+function sourceConfig(request: CaptureRequest): Record<string, string> {
+  return {
+    'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
+    'database.hostname': request.host,
+    'database.port': String(request.port),
+    'database.user': request.user,
+    'database.password': request.password,
+    'database.dbname': request.database,
+    'database.sslmode': 'disable',
+    'topic.prefix': 'bench',
+    'table.include.list': request.table,
+    'publication.name': request.publication,
+    'publication.autocreate.mode': 'disabled',
+    'slot.name': request.slot,
+    'snapshot.mode': request.mode === 'stream' || request.mode === 'kafka' ? 'no_data' : 'initial_only',
+    // Heartbeats would write WAL into the database being measured.
+    'heartbeat.interval.ms': '0',
+    ...request.sourceOverrides,
+  };
+}
+
 function connectors(request: CaptureRequest): Array<{ name: string; config: Record<string, string> }> {
   return [
     { name: SINK, config: sinkConfig(request) },
-    {
-      name: SOURCE,
-      config: {
-        'connector.class': 'io.debezium.connector.postgresql.PostgresConnector',
-        'database.hostname': request.host,
-        'database.port': String(request.port),
-        'database.user': request.user,
-        'database.password': request.password,
-        'database.dbname': request.database,
-        'database.sslmode': 'disable',
-        'topic.prefix': 'bench',
-        'table.include.list': request.table,
-        'publication.name': request.publication,
-        'publication.autocreate.mode': 'disabled',
-        'slot.name': request.slot,
-        'snapshot.mode': request.mode === 'stream' ? 'no_data' : 'initial_only',
-        // Heartbeats would write WAL into the database being measured.
-        'heartbeat.interval.ms': '0',
-        ...request.sourceOverrides,
-      },
-    },
+    { name: SOURCE, config: sourceConfig(request) },
   ];
 }
 
-/** A small JSON request over node:http (fetch would load undici into the measured process). */
+/**
+ * A small JSON request over node:http (fetch would load undici into the measured process); null
+ * when the node answers 404.
+ */
 function requestJson(url: string, method: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method }, (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (chunk: string) => (body += chunk));
       res.on('end', () => {
-        if (res.statusCode !== 200) reject(new Error(`${method} ${url} answered ${res.statusCode}: ${body}`));
+        if (res.statusCode === 404) resolve(null);
+        else if (res.statusCode !== 200) reject(new Error(`${method} ${url} answered ${res.statusCode}: ${body}`));
         else resolve(JSON.parse(body));
       });
       res.on('error', reject);
@@ -99,10 +110,14 @@ function requestJson(url: string, method: string): Promise<unknown> {
   });
 }
 
-/** Whether the index holds `rows` documents; refreshes it first, since `_count` sees only refreshed writes. */
+/**
+ * Whether the index holds `rows` documents; refreshes it first, since `_count` sees only refreshed
+ * writes. False while the index does not exist: the source can finish a small table before the sink
+ * has sent anything.
+ */
 async function indexHolds(opensearch: { url: string; index: string }, rows: number): Promise<boolean> {
   const index = `${opensearch.url}/${encodeURIComponent(opensearch.index)}`;
-  await requestJson(`${index}/_refresh`, 'POST');
+  if ((await requestJson(`${index}/_refresh`, 'POST')) === null) return false;
   const { count } = (await requestJson(`${index}/_count`, 'GET')) as { count: number };
   return count >= rows;
 }
@@ -113,47 +128,40 @@ async function snapshotCommitted(worker: StandaloneHerder): Promise<boolean> {
 }
 
 /** Resolves once `done()` is true; rejects when a connector fails or time runs out. */
-async function waitFor(worker: StandaloneHerder, done: () => Promise<boolean> | boolean, pollMs: number, timeoutMs: number): Promise<void> {
+async function waitFor(
+  worker: Pick<StandaloneHerder, 'failures'>,
+  source: SourceRunner | undefined,
+  done: () => Promise<boolean> | boolean,
+  pollMs: number,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const failed = worker.failures();
     if (failed.length > 0) throw new Error(`connector failed: ${failed.map((f) => `${f.name}: ${f.trace}`).join('; ')}`);
     if (await done()) return;
-    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms; source counts so far: ${JSON.stringify(worker.sourceRunner(SOURCE)?.counts)}`);
+    if (Date.now() > deadline) throw new Error(`not done after ${timeoutMs} ms; source counts so far: ${JSON.stringify(source?.counts)}`);
     await sleep(pollMs);
   }
 }
 
-async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Client): Promise<CaptureResult> {
-  const config = await loadWorkerConfig({ env: { SLUICE_SLUICE_DATA_DIR: dataDir, SLUICE_OFFSET_FLUSH_INTERVAL_MS: '100' } });
-  const logger = createLogger(process.env.SLUICE_LOG_LEVEL ?? 'warn');
+/** Whether the slot is confirmed at the end of the backlog. */
+async function backlogConfirmed(monitor: pg.Client, request: CaptureRequest): Promise<boolean> {
+  const { rows } = await monitor.query<{ done: boolean }>(
+    'SELECT confirmed_flush_lsn >= $2::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $1',
+    [request.slot, request.endLsn],
+  );
+  return rows[0]?.done === true;
+}
+
+/** Starts the clock: wall time and this process's CPU time from now, and its RSS now, into the result. */
+function stopwatch(): (counts: SourceRunner['counts'] | undefined) => CaptureResult {
   const baselineRssKb = Math.round(process.memoryUsage().rss / 1024);
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
-  const worker = await StandaloneHerder.open(config, logger);
-  try {
-    await worker.start(connectors(request));
-    const source = worker.sourceRunner(SOURCE);
-    if (request.mode !== 'stream') {
-      const tableDone = () => worker.progress.snapshot().some((t) => t.connector === SOURCE && t.table === request.table && t.finished);
-      // +1: the snapshot's end record, which carries no event.
-      await waitFor(worker, () => tableDone() && (source?.counts.records ?? 0) >= request.rows + 1, SNAPSHOT_POLL_MS, request.timeoutMs);
-      const { opensearch } = request;
-      if (opensearch) await waitFor(worker, () => indexHolds(opensearch, request.rows), SNAPSHOT_POLL_MS, request.timeoutMs);
-      if (request.parquet) await waitFor(worker, () => snapshotCommitted(worker), SNAPSHOT_POLL_MS, request.timeoutMs);
-    } else {
-      const confirmed = async () => {
-        const { rows } = await monitor.query<{ done: boolean }>(
-          'SELECT confirmed_flush_lsn >= $2::pg_lsn AS done FROM pg_replication_slots WHERE slot_name = $1',
-          [request.slot, request.endLsn],
-        );
-        return rows[0]?.done === true;
-      };
-      await waitFor(worker, confirmed, SLOT_POLL_MS, request.timeoutMs);
-    }
+  return (counts = { records: 0, events: 0 }) => {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const cpu = process.cpuUsage(cpuBefore);
-    const counts = source?.counts ?? { records: 0, events: 0 };
     return {
       events: counts.events,
       records: counts.records,
@@ -162,9 +170,53 @@ async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Cli
       maxRssKb: process.resourceUsage().maxRSS,
       baselineRssKb,
     };
+  };
+}
+
+async function measureStandalone(request: CaptureRequest, config: WorkerConfig, logger: Logger, monitor: pg.Client): Promise<CaptureResult> {
+  const result = stopwatch();
+  const worker = await StandaloneHerder.open(config, logger);
+  try {
+    await worker.start(connectors(request));
+    const source = worker.sourceRunner(SOURCE);
+    if (request.mode !== 'stream') {
+      const tableDone = () => worker.progress.snapshot().some((t) => t.connector === SOURCE && t.table === request.table && t.finished);
+      // +1: the snapshot's end record, which carries no event.
+      await waitFor(worker, source, () => tableDone() && (source?.counts.records ?? 0) >= request.rows + 1, SNAPSHOT_POLL_MS, request.timeoutMs);
+      const { opensearch } = request;
+      if (opensearch) await waitFor(worker, source, () => indexHolds(opensearch, request.rows), SNAPSHOT_POLL_MS, request.timeoutMs);
+      if (request.parquet) await waitFor(worker, source, () => snapshotCommitted(worker), SNAPSHOT_POLL_MS, request.timeoutMs);
+    } else {
+      await waitFor(worker, source, () => backlogConfirmed(monitor, request), SLOT_POLL_MS, request.timeoutMs);
+    }
+    return result(source?.counts);
   } finally {
     await worker.shutdown();
   }
+}
+
+async function measureKafka(
+  request: CaptureRequest,
+  kafka: NonNullable<CaptureRequest['kafka']>,
+  config: WorkerConfig,
+  logger: Logger,
+  monitor: pg.Client,
+): Promise<CaptureResult> {
+  const result = stopwatch();
+  const worker = await startKafkaSource({ connector: SOURCE, sourceConfig: sourceConfig(request), worker: config, clientProperties: kafka.clientProperties, logger });
+  try {
+    await waitFor(worker, worker.runner, () => backlogConfirmed(monitor, request), SLOT_POLL_MS, request.timeoutMs);
+    return result(worker.runner.counts);
+  } finally {
+    await worker.shutdown();
+  }
+}
+
+async function measure(request: CaptureRequest, dataDir: string, monitor: pg.Client): Promise<CaptureResult> {
+  const env = { SLUICE_SLUICE_DATA_DIR: dataDir, SLUICE_OFFSET_FLUSH_INTERVAL_MS: '100', SLUICE_BOOTSTRAP_SERVERS: request.kafka?.bootstrapServers };
+  const config = await loadWorkerConfig({ env });
+  const logger = createLogger(process.env.SLUICE_LOG_LEVEL ?? 'warn');
+  return request.kafka === null ? measureStandalone(request, config, logger, monitor) : measureKafka(request, request.kafka, config, logger, monitor);
 }
 
 async function main(): Promise<void> {

@@ -19,6 +19,16 @@
  *    `COPY (SELECT ...) TO 'x.parquet' (FORMAT parquet, COMPRESSION snappy)` (parquet-reference.ts).
  *    DuckDB counts the rows in both sides' files, and the run fails unless each holds every row
  *    once; the line also gives the bytes per row of both.
+ * 5. Kafka: the stream's backlog read again by Sluice from a slot of its own (made with the others,
+ *    before the backlog), its events produced to Kafka as Kafka mode does (KafkaEventProducer,
+ *    offsets in the offsets topic; kafka-source.ts), until the slot is confirmed at the end of the
+ *    backlog, i.e. the broker has acknowledged every event. The cluster is librdkafka's mock, a fresh
+ *    one per run, in this process so its brokers' work counts in neither Sluice's CPU time nor its
+ *    RSS (kafka-target.ts); the run fails unless the topic then holds one message per event. No
+ *    other tool does this work: the reference is Sluice's fastest stream into the NullSink of case 2,
+ *    so the ratio is the share of that speed left once every event goes to Kafka. Counted in events
+ *    (a delete makes two: the event and its tombstone); no throughput target, the same memory
+ *    target. Left out, with a notice, when the optional Kafka client is not built.
  * Each pair runs BENCH_REPEAT times (default 1); the fastest run of each side counts. Prints one line
  * per measurement (rows/s of both, their ratio, Sluice's CPU µs per row and peak RSS, the targets)
  * and writes bench/results.json. Sluice runs in a child process, compiled to JavaScript first
@@ -37,12 +47,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { startEmbeddedPostgres, type EmbeddedPostgresServer } from '../src/embedded/postgres-server.js';
+import { loadKafka } from '../src/worker/kafka/kafka-client.js';
 import { buildCapture, type CaptureBuild } from './build-capture.js';
 import { runCapture, type CaptureRequest, type CaptureResult } from './capture-process.js';
 import { createBenchDatabase, createSlots, generateBacklog, PUBLICATION, TABLE, type Backlog } from './dataset.js';
 import { exportCsv, timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
 import { checkParquetFiles, columnTypesOf, timeDuckDbParquet } from './parquet-reference.js';
 import { startOpenSearchTarget, timeBulkReplay, type RecordedRequest } from './opensearch-replay.js';
+import { startKafkaTarget } from './kafka-target.js';
 import { formatComparison, writeResults, type Comparison } from './report.js';
 
 const DATABASE = 'bench';
@@ -51,6 +63,7 @@ const TARGETS = {
   stream: { minRatio: 0.7, maxRssMb: 200 },
   opensearch: { minRatio: 0.8, maxRssMb: 200 },
   parquet: { minRatio: 0.4, maxRssMb: 200 },
+  kafka: { minRatio: null, maxRssMb: 200 },
 };
 const OPENSEARCH_TABLE = 'public.t_os';
 const OPENSEARCH_PUBLICATION = 'bench_os_pub';
@@ -60,6 +73,8 @@ const PARQUET_TABLE = 'public.t_parquet';
 const PARQUET_PUBLICATION = 'bench_parquet_pub';
 /** The bench table's primary key: each row's key is in the Parquet files exactly once. */
 const KEY_COLUMN = 'id';
+/** The Kafka topic of TABLE's events: `topic.prefix`.schema.table. */
+const KAFKA_TOPIC = 'bench.public.t';
 const RESULTS_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results.json');
 
 function envCount(name: string, fallback: number): number {
@@ -92,6 +107,19 @@ function sourceOverrides(json: string | undefined): Record<string, string> {
 
 const progress = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
+/** Runs Sluice `repeat` times; the fastest run, with the highest peak RSS of them all. */
+async function fastest(name: Comparison['name'], sluice: (run: number) => Promise<CaptureResult>): Promise<CaptureResult> {
+  let best: CaptureResult | undefined;
+  let peakRssKb = 0;
+  for (let run = 1; run <= settings.repeat; run++) {
+    const result = await sluice(run);
+    progress(`${name} run ${run}: sluice ${result.seconds.toFixed(2)} s, ${result.events} events`);
+    if (!best || result.seconds < best.seconds) best = result;
+    peakRssKb = Math.max(peakRssKb, result.maxRssKb);
+  }
+  return { ...best!, maxRssKb: peakRssKb };
+}
+
 /**
  * Runs the reference and Sluice `repeat` times each, the reference first in each run unless
  * `sluiceFirst` (when the reference replays what Sluice did); keeps the fastest of each side.
@@ -104,22 +132,18 @@ async function compare(
   sluiceFirst = false,
 ): Promise<{ reference: { tool: string; seconds: number }; sluice: CaptureResult }> {
   let bestReference = Infinity;
-  let best: CaptureResult | undefined;
-  let peakRssKb = 0;
   const runReference = async (run: number) => {
     const seconds = await reference(run);
     progress(`${name} run ${run}: ${tool} ${seconds.toFixed(2)} s`);
     bestReference = Math.min(bestReference, seconds);
   };
-  for (let run = 1; run <= settings.repeat; run++) {
+  const best = await fastest(name, async (run) => {
     if (!sluiceFirst) await runReference(run);
     const result = await sluice(run);
-    progress(`${name} run ${run}: sluice ${result.seconds.toFixed(2)} s, ${result.events} events`);
     if (sluiceFirst) await runReference(run);
-    if (!best || result.seconds < best.seconds) best = result;
-    peakRssKb = Math.max(peakRssKb, result.maxRssKb);
-  }
-  return { reference: { tool, seconds: bestReference }, sluice: { ...best!, maxRssKb: peakRssKb } };
+    return result;
+  });
+  return { reference: { tool, seconds: bestReference }, sluice: best };
 }
 
 /** `filesDir`: a directory for the files the parquet case writes, removed by the caller. */
@@ -127,7 +151,7 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, fi
   const address: ServerAddress = { port: server.port, database: DATABASE, user: 'postgres', password: 'postgres' };
   const request = (mode: CaptureRequest['mode'], slot: string, endLsn: string | null): CaptureRequest => ({
     mode, host: '127.0.0.1', ...address, table: TABLE, publication: PUBLICATION, slot, rows: settings.rows, endLsn, timeoutMs: settings.timeoutMs,
-    sourceOverrides: settings.sourceOverrides, opensearch: null, parquet: null,
+    sourceOverrides: settings.sourceOverrides, opensearch: null, parquet: null, kafka: null,
   });
   const databaseUrl = server.urlFor(DATABASE);
 
@@ -146,8 +170,9 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, fi
   progress(`copying ${Math.min(settings.parquetRows, settings.rows)} rows for the Parquet case`);
   const parquetRows = await createSubsetTable(databaseUrl, PARQUET_TABLE, PARQUET_PUBLICATION, settings.parquetRows);
 
+  const kafkaBuilt = await kafkaClientBuilt();
   const runs = Array.from({ length: settings.repeat }, (_, i) => i + 1);
-  await createSlots(databaseUrl, runs.flatMap((run) => [`ref_${run}`, `sluice_${run}`]));
+  await createSlots(databaseUrl, runs.flatMap((run) => [`ref_${run}`, `sluice_${run}`, ...(kafkaBuilt ? [`sluice_kafka_${run}`] : [])]));
   progress(`generating a backlog of ${settings.changes} changes`);
   const backlog = await generateBacklog(databaseUrl, settings.rows, settings.changes);
   progress(`backlog: ${backlog.inserts} inserts, ${backlog.updates} updates, ${backlog.deletes} deletes in ${backlog.smallTransactions} small and ${backlog.largeTransactions} large transactions, ending at ${backlog.endLsn}`);
@@ -157,6 +182,7 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, fi
     (run) => timeRecvlogical(address, `ref_${run}`, PUBLICATION, backlog.endLsn, signal),
     (run) => runCapture(build, request('stream', `sluice_${run}`, backlog.endLsn), signal, settings.cpuProfileDir),
   );
+  const kafka = kafkaBuilt ? await kafkaCase(build, request('kafka', 'sluice_kafka', backlog.endLsn), stream.sluice, signal) : undefined;
 
   let recorded: RecordedRequest[] = [];
   const opensearch = await compare(
@@ -185,12 +211,45 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, fi
   const comparisons: Comparison[] = [
     { name: 'snapshot', rows: settings.rows, unit: 'rows', ...snapshot, targets: TARGETS.snapshot },
     { name: 'stream', rows: backlog.changes, unit: 'changes', ...stream, targets: TARGETS.stream },
+    ...(kafka ? [kafka] : []),
     { name: 'opensearch', rows: documents, unit: 'docs', ...opensearch, targets: TARGETS.opensearch },
     parquet,
   ];
   process.stdout.write(`${comparisons.map(formatComparison).join('\n')}\n`);
   await writeResults(RESULTS_FILE, await context(databaseUrl, backlog), comparisons);
   progress(`results written to ${RESULTS_FILE}`);
+}
+
+/** Whether the optional Kafka client loads; says why not, and that the Kafka case is left out, when it does not. */
+async function kafkaClientBuilt(): Promise<boolean> {
+  try {
+    await loadKafka();
+    return true;
+  } catch (error) {
+    progress(`the Kafka case is left out: ${error instanceof Error ? error.message : String(error)}`);
+    return false;
+  }
+}
+
+/**
+ * The kafka case: per run, Sluice produces the backlog from a slot of its own into a fresh mock
+ * cluster (kafka-target.ts), which must then hold one message per event. The reference is Sluice's
+ * fastest stream into the null sink (`stream`), measured before in this run on the same backlog.
+ */
+async function kafkaCase(build: CaptureBuild, base: CaptureRequest, stream: CaptureResult, signal: AbortSignal): Promise<Comparison> {
+  const sluice = await fastest('kafka', async (run) => {
+    const target = await startKafkaTarget();
+    try {
+      const result = await runCapture(build, { ...base, slot: `${base.slot}_${run}`, kafka: target.connection }, signal, settings.cpuProfileDir);
+      const messages = await target.messagesIn(KAFKA_TOPIC);
+      if (messages !== result.events) throw new Error(`kafka run ${run}: ${KAFKA_TOPIC} holds ${messages} messages, not the ${result.events} events Sluice produced`);
+      return result;
+    } finally {
+      await target.stop();
+    }
+  });
+  if (sluice.events !== stream.events) throw new Error(`the kafka case produced ${sluice.events} events, the stream case ${stream.events}: not the same work`);
+  return { name: 'kafka', rows: sluice.events, unit: 'events', reference: { tool: 'null sink', seconds: stream.seconds }, sluice, targets: TARGETS.kafka };
 }
 
 /**
