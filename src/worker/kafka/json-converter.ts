@@ -58,10 +58,22 @@ export function jsonConverters(config: Readonly<Record<string, string>>): JsonCo
   return converters;
 }
 
+// A table's events share their schema objects: each is written out once, not once per event
+// (it was the larger part of every message's encoding).
+const schemaTexts = new WeakMap<ConnectSchema, string>();
+
 /** The bytes of one key or value, or null for a null value. */
 export function fromConnectData(converter: JsonConverter, schema: ConnectSchema | null, value: unknown): Buffer | null {
   if (value === null || value === undefined) return null;
-  return Buffer.from(toJson(converter.schemasEnabled ? { schema, payload: value } : value), 'utf8');
+  if (!converter.schemasEnabled) return Buffer.from(toJson(value), 'utf8');
+  return Buffer.from(`{"schema":${schemaText(schema)},"payload":${toJson(value)}}`, 'utf8');
+}
+
+function schemaText(schema: ConnectSchema | null): string {
+  if (schema === null) return 'null';
+  let text = schemaTexts.get(schema);
+  if (text === undefined) schemaTexts.set(schema, (text = toJson(schema)));
+  return text;
 }
 
 /** The schema and value in the bytes of one key or value; throws a SluiceError for bytes not in the converter's format. */
