@@ -1,8 +1,9 @@
 /**
  * The data lake end to end: a random workload on a real PostgreSQL, captured by the worker into the
- * S3 Parquet sink on an S3-compatible server (fauxqs), read back with DuckDB. Every change is in the
+ * S3 sink on an S3-compatible server (fauxqs), read back with DuckDB. Every change is in the
  * lake exactly once with exact values and types; killed with SIGKILL during writing, rotation and
- * upload and restarted, the lake still holds each change exactly once and no partial object.
+ * upload and restarted, the lake still holds each change exactly once and no partial object. In
+ * JSON lines, plain and gzipped, every change is there once too and the lines rebuild the table.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,7 +13,7 @@ import pino from 'pino';
 import { StandaloneHerder } from '../../src/worker/standalone-herder.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { postgresSourceConfig, workerDir } from '../support/connectors.js';
-import { readParquet } from '../support/duckdb.js';
+import { readJsonLines, readParquet } from '../support/duckdb.js';
 import { downloadLake, runChangeWorkload, type ChangeTally } from '../support/lake.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
@@ -33,12 +34,60 @@ const TABLE_AS_TEXT = `SELECT id, amount::text AS amount, (extract(epoch FROM ha
 const LAKE_AS_TEXT = `id, amount::VARCHAR AS amount, epoch_us(happened)::VARCHAR AS happened_us, strftime(local_at, '%Y-%m-%d %H:%M:%S.%f') AS local_at,
   due_on::VARCHAR AS due_on, to_json(tags)::VARCHAR AS tags, doc::VARCHAR AS doc, note, flag, big::VARCHAR AS big, __op, __lsn::VARCHAR AS lsn, __snapshot`;
 
+/** The same from JSON lines: the row image (`after`, `before` for a delete) of Debezium's JSON, taken apart as text. */
+const image = (column: string) => `(coalesce(after, before)->>'${column}')`;
+const JSON_COLUMNS = { before: 'JSON', after: 'JSON', source: 'JSON', op: 'VARCHAR' };
+const JSON_LAKE_AS_TEXT = `${image('id')}::INTEGER AS id, ${image('amount')} AS amount, epoch_us(${image('happened')}::TIMESTAMPTZ)::VARCHAR AS happened_us,
+  strftime(make_timestamp(${image('local_at')}::BIGINT), '%Y-%m-%d %H:%M:%S.%f') AS local_at, (DATE '1970-01-01' + ${image('due_on')}::INTEGER)::VARCHAR AS due_on,
+  (coalesce(after, before)->'tags')::VARCHAR AS tags, ${image('doc')} AS doc, ${image('note')} AS note, ${image('flag')}::BOOLEAN AS flag, ${image('big')} AS big,
+  op AS __op, source->>'lsn' AS lsn, coalesce(source->>'snapshot', 'false') <> 'false' AS __snapshot`;
+
 interface LakeRow {
   id: number;
   __op: string;
   lsn: string;
   __snapshot: boolean;
   [column: string]: unknown;
+}
+
+/** A file format of the lake: its sink and source settings, and its files read back as LakeRows (with `extra` columns). */
+interface LakeFormat {
+  name: string;
+  /** Names its tables and buckets. */
+  tag: string;
+  extension: string;
+  sink: Record<string, string>;
+  source: Record<string, string>;
+  read(dir: string, extra?: string): Promise<LakeRow[]>;
+}
+
+const PARQUET_LAKE: LakeFormat = {
+  name: 'Parquet',
+  tag: 'parquet',
+  extension: 'parquet',
+  sink: {},
+  source: {},
+  read: async (dir, extra = '') => (await readParquet(path.join(dir, '**', '*.parquet'), { select: LAKE_AS_TEXT + extra })).rows as unknown as LakeRow[],
+};
+
+function jsonLake(name: string, tag: string, extension: string, sink: Record<string, string>): LakeFormat {
+  return {
+    name,
+    tag,
+    extension,
+    sink,
+    // Without schemas a precise decimal is base64 bytes whose scale only the schema held: JSON readers want text.
+    source: { 'decimal.handling.mode': 'string' },
+    read: async (dir, extra = '') => (await readJsonLines(path.join(dir, '**', `*.${extension}`), { columns: JSON_COLUMNS, select: JSON_LAKE_AS_TEXT + extra })).rows as unknown as LakeRow[],
+  };
+}
+const JSON_LAKE = jsonLake('JSON lines', 'json', 'json', { 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat' });
+const GZIP_JSON_LAKE = jsonLake('gzipped JSON lines', 'jsongz', 'json.gz', { 'format.class': 'json', 's3.compression.type': 'gzip' });
+
+/** The key of every object of `table` in daily partitions, named after its first record's source position. */
+function keyPattern(table: string, extension: string): RegExp {
+  const topic = `test\\.public\\.${table}`;
+  return new RegExp(`^topics/${topic}/year=\\d{4}/month=\\d{2}/day=\\d{2}/${topic}\\+0\\+(r[0-9a-z]+-\\d+|[0-9a-f]{24})\\.${extension.replaceAll('.', '\\.')}$`);
 }
 
 async function tableRows(client: pg.Client, table: string): Promise<Record<string, unknown>[]> {
@@ -68,7 +117,7 @@ function expectEachChangeOnce(rows: LakeRow[], tally: ChangeTally): void {
   expect({ c: count('c'), u: count('u'), d: count('d') }).toEqual(tally);
 }
 
-describe('S3 Parquet sink: the change log in the lake', () => {
+describe('S3 sink: the change log in the lake', () => {
   let db: TestDatabase;
   let s3: S3TestServer;
   beforeAll(async () => {
@@ -93,9 +142,11 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     ...overrides,
   });
 
-  it('holds every change exactly once, with exact values and types, in daily partitions', { timeout: 120_000 }, async () => {
-    const table = 'orders';
-    await s3.createBucket('lake-orders');
+  /**
+   * Creates `table` with 150 rows and captures it into `sinks` (standalone) while 120 random
+   * transactions run; returns what they did and the table as it ends.
+   */
+  async function captureWorkload(table: string, sinks: { name: string; config: Record<string, string> }[], options: { seed: number; source?: Record<string, string> }) {
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     await client.query(`CREATE TABLE ${table} (${COLUMNS})`);
@@ -106,10 +157,10 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     const tally: ChangeTally = { c: 0, u: 0, d: 0 };
     try {
       await herder.start([
-        { name: 'lake', config: sinkConfig('lake-orders', table) },
-        { name: 'source', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' }) },
+        ...sinks,
+        { name: 'source', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0', ...options.source }) },
       ]);
-      await runChangeWorkload(client, table, { from: 1000, rounds: 120, seed: 7, tally, insertValues: (id) => values(String(id)), updateSet: UPDATE });
+      await runChangeWorkload(client, table, { from: 1000, rounds: 120, seed: options.seed, tally, insertValues: (id) => values(String(id)), updateSet: UPDATE });
       await writeAndWaitForSlot(client, slot, `INSERT INTO ${table} VALUES (-1, ${values('(-1)')})`);
       tally.c++;
     } finally {
@@ -117,10 +168,16 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     }
     const expected = await tableRows(client, table);
     await client.end();
+    return { tally, expected };
+  }
+
+  it('holds every change exactly once, with exact values and types, in daily partitions', { timeout: 120_000 }, async () => {
+    await s3.createBucket('lake-orders');
+    const { tally, expected } = await captureWorkload('orders', [{ name: 'lake', config: sinkConfig('lake-orders', 'orders') }], { seed: 7 });
 
     const lake = await downloadLake(s3.client, 'lake-orders');
     expect(lake.keys.length).toBeGreaterThan(2);
-    for (const key of lake.keys) expect(key).toMatch(/^topics\/test\.public\.orders\/year=\d{4}\/month=\d{2}\/day=\d{2}\/test\.public\.orders\+0\+(r[0-9a-z]+-\d+|[0-9a-f]{24})\.parquet$/);
+    for (const key of lake.keys) expect(key).toMatch(keyPattern('orders', 'parquet'));
     const { rows, types } = await readParquet(path.join(lake.dir, '**', '*.parquet'), { select: LAKE_AS_TEXT });
     const lakeRows = rows as unknown as LakeRow[];
     expect(lakeRows.filter((row) => row.__snapshot)).toHaveLength(150);
@@ -147,9 +204,30 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     expect(raw.rows[0]!['__table']).toBe('public.orders');
   });
 
-  it('holds each change exactly once and no partial object after kill -9 during writing, rotation and upload', { timeout: 240_000 }, async () => {
-    const table = 'payments';
-    const bucket = 'lake-payments';
+  it('holds every change exactly once in JSON lines, plain and gzipped, that rebuild the table', { timeout: 120_000 }, async () => {
+    const lakes = [JSON_LAKE, GZIP_JSON_LAKE];
+    for (const format of lakes) await s3.createBucket(`lake-shipments-${format.tag}`);
+    // Both sinks read the same source; both formats need the same source settings.
+    const sinks = lakes.map((format) => ({ name: `lake-${format.tag}`, config: sinkConfig(`lake-shipments-${format.tag}`, 'shipments', format.sink) }));
+    const { tally, expected } = await captureWorkload('shipments', sinks, { seed: 11, source: JSON_LAKE.source });
+    expect(tally.d).toBeGreaterThan(0);
+
+    for (const format of lakes) {
+      const lake = await downloadLake(s3.client, `lake-shipments-${format.tag}`);
+      expect(lake.keys.length).toBeGreaterThan(2);
+      for (const key of lake.keys) expect(key).toMatch(keyPattern('shipments', format.extension));
+      const lakeRows = await format.read(lake.dir);
+      // The deletes' tombstones wrote no line.
+      expect(lakeRows.filter((row) => typeof row.__op !== 'string')).toEqual([]);
+      expect(lakeRows.filter((row) => row.__snapshot)).toHaveLength(150);
+      expectEachChangeOnce(lakeRows, tally);
+      expect(rebuild(lakeRows)).toEqual(expected);
+    }
+  });
+
+  it.each([PARQUET_LAKE, GZIP_JSON_LAKE])('holds each change exactly once and no partial object in $name after kill -9 during writing, rotation and upload', { timeout: 240_000 }, async (format) => {
+    const table = `payments_${format.tag}`;
+    const bucket = `lake-payments-${format.tag}`;
     await s3.createBucket(bucket);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
@@ -160,8 +238,8 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     const files = [
       // Small files and frequent rotations, so that kills land while files are written and uploaded,
       // and files end inside transactions, where a restart resumes the source before what they hold.
-      dir.connectorFile('lake', sinkConfig(bucket, table, { 'flush.size': '40', 'rotate.schedule.interval.ms': '200' })),
-      dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' })),
+      dir.connectorFile('lake', sinkConfig(bucket, table, { ...format.sink, 'flush.size': '40', 'rotate.schedule.interval.ms': '200' })),
+      dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0', ...format.source })),
     ];
     const offsets = path.join(dir.dir, 'data', 'offsets.json');
     let worker = startWorkerProcess(dir.configFile, files);
@@ -195,8 +273,7 @@ describe('S3 Parquet sink: the change log in the lake', () => {
     // Every object is whole (DuckDB reads them all) and no multipart upload was left open.
     expect(s3.multipartUploads().filter((upload) => upload.state === 'open')).toEqual([]);
     const lake = await downloadLake(s3.client, bucket);
-    const { rows } = await readParquet(path.join(lake.dir, '**', '*.parquet'), { select: LAKE_AS_TEXT + ', filename' });
-    const lakeRows = rows as unknown as LakeRow[];
+    const lakeRows = await format.read(lake.dir, ', filename');
     {
       const seen = new Map<string, string>();
       const dupFiles = new Set<string>();

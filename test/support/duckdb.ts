@@ -1,6 +1,6 @@
 /**
- * Test support: reads a Parquet file with DuckDB (@duckdb/node-api), an independent reader, and
- * returns its rows and the column types DuckDB sees.
+ * Test support: reads a Parquet file or JSON-lines files with DuckDB (@duckdb/node-api), an
+ * independent reader, and returns its rows and the column types DuckDB sees.
  *
  * Values come as DuckDB's JSON-safe forms, which are exact: BIGINT and DECIMAL as their decimal
  * text, timestamps as "2024-01-02 01:04:05.123456" (with "+00" for TIMESTAMP WITH TIME ZONE, which
@@ -22,8 +22,24 @@ export interface ParquetContents {
  * gives them, ordered by `orderBy` when given.
  */
 export async function readParquet(path: string, options: { select?: string; orderBy?: string } = {}): Promise<ParquetContents> {
+  return readFrom(`read_parquet(${quoted(path)})`, options);
+}
+
+/**
+ * The records of the JSON-lines files at `path` (a glob or list; `.gz` files are decompressed), one
+ * per line, as `SELECT <select>` gives them from read_json, ordered by `orderBy` when given.
+ * `columns` fixes the types of the top-level fields (`{ after: 'JSON' }` keeps a field as its JSON
+ * text, to take apart exactly with ->>); without it DuckDB infers them. `filename` names each
+ * record's file.
+ */
+export async function readJsonLines(path: string, options: { columns?: Record<string, string>; select?: string; orderBy?: string } = {}): Promise<ParquetContents> {
+  const columns = options.columns ? `, columns = {${Object.entries(options.columns).map(([name, type]) => `${quoted(name)}: ${quoted(type)}`).join(', ')}}` : '';
+  return readFrom(`read_json(${quoted(path)}, format = 'newline_delimited', filename = true${columns})`, options);
+}
+
+async function readFrom(source: string, options: { select?: string; orderBy?: string }): Promise<ParquetContents> {
   return withDuckDb(async (query) => {
-    const select = `SELECT ${options.select ?? '*'} FROM read_parquet(${quoted(path)})${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
+    const select = `SELECT ${options.select ?? '*'} FROM ${source}${options.orderBy ? ` ORDER BY ${options.orderBy}` : ''}`;
     const types: Record<string, string> = {};
     for (const row of await query(`DESCRIBE ${select}`)) types[String(row['column_name'])] = String(row['column_type']);
     return { types, rows: await query(select) };

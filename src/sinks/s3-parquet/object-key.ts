@@ -1,6 +1,7 @@
 /**
  * The object key of a file: `<topics.dir>/<topic>/<encoded partition>/<topic>+<kafka partition>+<start>.<ext>`,
- * Confluent's layout, where `<start>` names the first record in the file. Pure.
+ * Confluent's layout, where `<start>` names the first record in the file and `<ext>` the format
+ * (parquet, json, json.gz). Pure.
  *
  * `<start>` is what makes a retry after a crash rewrite the same object instead of adding one:
  * - Kafka mode: the first record's offset, zero-padded to 10 digits as Confluent pads it;
@@ -14,7 +15,6 @@
 import { randomBytes } from 'node:crypto';
 import type { SinkRecord } from '../../events.js';
 
-export const PARQUET_EXTENSION = 'parquet';
 const OFFSET_PAD_WIDTH = 10;
 
 export interface ObjectKeyContext {
@@ -26,7 +26,7 @@ export interface ObjectKeyContext {
   runId: string;
 }
 
-export function objectKey(context: ObjectKeyContext, first: SinkRecord, encodedPartition: string, extension = PARQUET_EXTENSION): string {
+export function objectKey(context: ObjectKeyContext, first: SinkRecord, encodedPartition: string, extension: string): string {
   const name = `${first.topic}+${first.kafkaPartition}+${startOf(context, first)}.${extension}`;
   return [context.topicsDir, first.topic, encodedPartition, name].filter((part) => part !== '').join('/');
 }

@@ -52,7 +52,7 @@ async function spool(name: string, codec: ParquetCodecName = 'snappy', rowGroupR
 async function writeRows(file: ParquetSpoolFile, n: number, earlyFlushes: number[] = []) {
   for (const i of range(n)) {
     await file.append(LAYOUT.rowOf(value(i))!);
-    if (earlyFlushes.includes(i)) await file.flushRowGroup();
+    if (earlyFlushes.includes(i)) await file.flushBuffer();
   }
   return file.finish();
 }
@@ -65,7 +65,7 @@ describe('ParquetSpoolFile', () => {
     expect(file.bufferedBytes).toBeGreaterThan(0);
     expect(file.fileBytes).toBeGreaterThan((await stat(file.path)).size);
 
-    await file.flushRowGroup(); // early, as the sink does at its memory budget
+    await file.flushBuffer(); // early, as the sink does at its memory budget
     expect([file.rows, file.bufferedRows, file.bufferedBytes]).toEqual([6, 0, 0]);
     expect(file.fileBytes).toBe((await stat(file.path)).size);
 
@@ -118,7 +118,7 @@ describe('ParquetSpoolFile', () => {
 
     const finished = await spool('finished.parquet');
     await finished.finish();
-    await expect(finished.flushRowGroup()).rejects.toThrow(/already finished or discarded/);
+    await expect(finished.flushBuffer()).rejects.toThrow(/already finished or discarded/);
   });
 
   it('replaces a file left at its path (a retry rewrites the same name)', async () => {

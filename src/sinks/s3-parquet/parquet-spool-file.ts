@@ -1,10 +1,11 @@
 /**
  * One Parquet file being written to a local spool path, row group by row group, until it is
- * finished (and then uploaded whole by the sink) or discarded.
+ * finished (and then uploaded whole by the sink) or discarded: the Parquet format's SpoolFile
+ * (file-format.ts).
  *
  * `append` buffers a row (parquet-columns.ts rowOf) column-wise in memory and, once the buffer holds
  * `rowGroupRows` rows, encodes them as one row group and appends it to the file; the sink calls
- * `flushRowGroup` earlier when its memory budget is reached. Memory stays bounded by the buffered
+ * `flushBuffer` earlier when its memory budget is reached. Memory stays bounded by the buffered
  * rows plus one encoded row group. `finish` writes the footer, fsyncs and closes; `discard` closes
  * and deletes. Writes go through one file descriptor with async writes; a caller awaits each call
  * before the next (calls never overlap). After a failed call the file is unusable: discard it.
@@ -16,6 +17,7 @@
 import { mkdir, open, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ByteWriter, ParquetWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
+import type { FinishedFile, SpoolFile } from './file-format.js';
 import type { ParquetLayout } from './parquet-columns.js';
 import type { ParquetCompression } from './parquet-codecs.js';
 
@@ -25,18 +27,12 @@ export interface SpoolFileOptions {
   rowGroupRows: number;
 }
 
-export interface FinishedFile {
-  path: string;
-  bytes: number;
-  rows: number;
-}
-
 const CREATED_BY = 'sluice';
 const INITIAL_OUTPUT_BYTES = 64 * 1024;
 /** An output buffer grown past this by a large row group is let go once written. */
 const RETAINED_OUTPUT_BYTES = 4 * 1024 * 1024;
 
-export class ParquetSpoolFile {
+export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unknown[]> {
   private readonly buffers: unknown[][];
   private bufferedRowCount = 0;
   private bufferedEstimate = 0;
@@ -100,11 +96,11 @@ export class ParquetSpoolFile {
     }
     this.bufferedEstimate += estimate;
     this.bufferedRowCount++;
-    if (this.bufferedRowCount >= this.rowGroupRows) await this.flushRowGroup();
+    if (this.bufferedRowCount >= this.rowGroupRows) await this.flushBuffer();
   }
 
   /** Encodes the buffered rows as one row group and appends it to the file; nothing when none are buffered. */
-  async flushRowGroup(): Promise<void> {
+  async flushBuffer(): Promise<void> {
     this.assertOpen();
     if (this.bufferedRowCount === 0) return;
     const columnData: ColumnSource[] = this.layout.columns.map((column, i) => ({ name: column.name, data: this.buffers[i]!, statistics: column.statistics }));
@@ -119,7 +115,7 @@ export class ParquetSpoolFile {
 
   /** Writes the remaining rows and the footer, fsyncs and closes the file. */
   async finish(): Promise<FinishedFile> {
-    await this.flushRowGroup();
+    await this.flushBuffer();
     // The footer describes JSON columns as JSON (see the header).
     this.writer.schema = [...this.layout.schema];
     await this.writer.finish();

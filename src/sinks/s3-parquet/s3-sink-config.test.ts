@@ -46,6 +46,7 @@ describe('the S3 Parquet sink config', () => {
       },
       rows: { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value' },
       parquet: { codec: 'snappy', rowGroupRows: 20000 },
+      json: { compression: 'none', level: -1 },
       warnings: [],
     });
   });
@@ -108,6 +109,24 @@ describe('the S3 Parquet sink config', () => {
     expect(parseS3SinkConfig({ ...BASE, 'format.class': 'parquet' }).files.format).toBe('parquet');
   });
 
+  it('reads the JSON-lines keys, and warns about the keys of the format not written', () => {
+    const json = parseS3SinkConfig({
+      ...BASE,
+      'format.class': 'io.confluent.connect.s3.format.json.JsonFormat',
+      's3.compression.type': 'gzip',
+      's3.compression.level': '9',
+      'behavior.on.null.values': 'ignore',
+      'parquet.codec': 'zstd',
+    });
+    expect(json.files.format).toBe('json');
+    expect(json.json).toEqual({ compression: 'gzip', level: 9 });
+    expect(json.warnings).toEqual([{ key: 'parquet.codec', message: 'parquet.codec is ignored: format.class=io.confluent.connect.s3.format.json.JsonFormat writes JSON lines.' }]);
+    expect(parseS3SinkConfig({ ...BASE, 'format.class': 'json' }).files.format).toBe('json');
+    expect(parseS3SinkConfig({ ...BASE, 's3.compression.type': 'gzip' }).warnings).toEqual([
+      { key: 's3.compression.type', message: 's3.compression.type is ignored: format.class=parquet writes Parquet files.' },
+    ]);
+  });
+
   it('is selected by our short name and by the Confluent and Aiven class names', () => {
     expect(S3_PARQUET_SINK_CLASS).toBe('S3ParquetSink');
     expect(S3_PARQUET_SINK_ALIASES).toEqual(['io.confluent.connect.s3.S3SinkConnector', 'io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector']);
@@ -163,11 +182,13 @@ describe('the S3 Parquet sink config', () => {
     expect(problems({ ...BASE, 'format.class': 'avro' })).toEqual([
       {
         key: 'format.class',
-        message: 'Invalid value avro for configuration format.class: "avro" is not a format: use parquet',
+        message: 'Invalid value avro for configuration format.class: "avro" is not a format: use parquet or json',
       },
     ]);
-    expect(problems({ ...BASE, 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat' }).map((p) => p.message)).toEqual([
-      'Invalid value io.confluent.connect.s3.format.json.JsonFormat for configuration format.class: JSON lines files are not available yet: use parquet',
+    expect(problems({ ...BASE, 's3.compression.type': 'snappy', 's3.compression.level': '10', 'behavior.on.null.values': 'fail' }).map((p) => p.message)).toEqual([
+      'Invalid value snappy for configuration s3.compression.type: String must be one of: none, gzip',
+      'Invalid value 10 for configuration s3.compression.level: Value must be no more than 9',
+      'Invalid value fail for configuration behavior.on.null.values: Tombstones (null values) are always passed over and committed: use ignore',
     ]);
     expect(problems({ ...BASE, 'parquet.codec': 'lz4', 'parquet.row.group.rows': '0' })).toEqual([
       { key: 'parquet.codec', message: 'Invalid value lz4 for configuration parquet.codec: String must be one of (case insensitive): snappy, zstd, gzip, none' },

@@ -7,12 +7,15 @@
  * Keys shared with Confluent's S3 sink keep their names and meaning (s3.bucket.name, s3.region,
  * s3.part.size, topics.dir, flush.size, rotate.*, partitioner.class, path.format,
  * partition.duration.ms, timezone, locale, timestamp.*, partition.field.name, format.class,
- * parquet.codec), so configs move over. Where we differ:
+ * s3.compression.type, s3.compression.level, parquet.codec, behavior.on.null.values), so configs
+ * move over. Where we differ:
  * - `flush.size` defaults to 0, no record limit (Confluent requires it): files rotate by size
  *   (`rotate.size.bytes`, our key) and time, which bounds them better than a record count.
  * - `timezone` defaults to UTC and `path.format` / `partition.duration.ms` to daily partitions
  *   (Confluent has no defaults and refuses a TimeBasedPartitioner without them).
  * - `timestamp.field` has no default (Confluent's is "timestamp"): RecordField needs it named.
+ * - `behavior.on.null.values` is always ignore (Confluent's default is fail): tombstones are passed
+ *   over in every format, and fail or write are refused rather than silently not honoured.
  * Our own keys: `store.url` (S3-compatible servers and local directories), `rotate.size.bytes`,
  * `buffer.memory.bytes`, `staging.dir`, `parquet.row.group.rows`, `metadata.field.prefix`,
  * `unavailable.value.placeholder`.
@@ -24,8 +27,9 @@ import { combineDefinitions, type ConfigDefinition, type ConfigProblem, type Val
 import type { ConfigValues } from '../../config/config-values.js';
 import { SINK_CONNECTOR_CONFIG } from '../../config/connector-common.js';
 import { parseOrThrow, type RawConfig } from '../../config/validate-config.js';
-import { atLeast, oneOf } from '../../config/validators.js';
+import { atLeast, oneOf, range } from '../../config/validators.js';
 import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER } from '../opensearch/opensearch-sink-config.js';
+import type { JsonCompression } from './json-lines-format.js';
 import type { ObjectStoreSettings } from './object-store.js';
 import { DAILY_PATH_FORMAT } from './partitioner.js';
 import { pathFormatError } from './path-format.js';
@@ -48,14 +52,23 @@ const FORMAT_CLASSES: Readonly<Record<string, OutputFormat>> = {
   'io.confluent.connect.s3.format.json.JsonFormat': 'json',
 };
 const PARQUET_CODECS = ['snappy', 'zstd', 'gzip', 'none'] as const;
+const JSON_COMPRESSIONS: readonly JsonCompression[] = ['none', 'gzip'];
+/** The keys only one format reads, warned about when set for the other. */
+const FORMAT_KEYS: Readonly<Record<OutputFormat, readonly string[]>> = {
+  parquet: ['parquet.codec', 'parquet.row.group.rows', 'metadata.field.prefix', 'unavailable.value.placeholder'],
+  json: ['s3.compression.type', 's3.compression.level'],
+};
 
-const parquetFormat: Validator = {
-  describe: `one of ${Object.keys(FORMAT_CLASSES).filter((name) => FORMAT_CLASSES[name] === 'parquet').join(', ')}`,
-  check: (value) => {
-    const format = FORMAT_CLASSES[String(value)];
-    if (format === undefined) return `"${String(value)}" is not a format: use parquet`;
-    return format === 'json' ? 'JSON lines files are not available yet: use parquet' : undefined;
-  },
+const fileFormat: Validator = {
+  describe: `one of ${Object.keys(FORMAT_CLASSES).join(', ')}`,
+  recommended: Object.keys(FORMAT_CLASSES),
+  check: (value) => (FORMAT_CLASSES[String(value)] === undefined ? `"${String(value)}" is not a format: use parquet or json` : undefined),
+};
+
+const ignoreNulls: Validator = {
+  describe: 'ignore',
+  recommended: ['ignore'],
+  check: (value) => (String(value).toLowerCase() === 'ignore' ? undefined : 'Tombstones (null values) are always passed over and committed: use ignore'),
 };
 
 export type PartitionerClass = (typeof PARTITIONERS)[number];
@@ -142,8 +155,20 @@ export const S3_SINK_KEYS: ConfigDefinition = {
       documentation: 'The key prefix of every object: <topics.dir>/<topic>/<encoded partition>/<file>. Default topics; leading and trailing slashes are dropped, and an empty value puts topics at the top of the bucket.',
     },
     {
-      name: 'format.class', type: 'STRING', default: 'parquet', importance: 'HIGH', group: FILES, width: 'LONG', displayName: 'Format class', validator: parquetFormat,
-      documentation: 'The file format: parquet (the default; Confluent\'s io.confluent.connect.s3.format.parquet.ParquetFormat means the same) writes one Parquet row per change event. JSON lines (json, io.confluent.connect.s3.format.json.JsonFormat) are not available yet and are refused.',
+      name: 'format.class', type: 'STRING', default: 'parquet', importance: 'HIGH', group: FILES, width: 'LONG', displayName: 'Format class', validator: fileFormat,
+      documentation: 'The file format. parquet (the default; Confluent\'s io.confluent.connect.s3.format.parquet.ParquetFormat means the same): one Parquet row per change event, typed columns, files named .parquet. json (Confluent\'s io.confluent.connect.s3.format.json.JsonFormat): one line per change event holding the record\'s value as JsonConverter writes it without schemas, files named .json (.json.gz with s3.compression.type=gzip).',
+    },
+    {
+      name: 's3.compression.type', type: 'STRING', default: 'none', importance: 'LOW', group: FILES, width: 'SHORT', displayName: 'Compression type', validator: oneOf(JSON_COMPRESSIONS),
+      documentation: 'The compression of JSON-lines files: none (the default) or gzip, which names them .json.gz. Parquet files ignore it, as in Confluent\'s sink: their pages are compressed by parquet.codec.',
+    },
+    {
+      name: 's3.compression.level', type: 'INT', default: -1, importance: 'LOW', group: FILES, width: 'SHORT', displayName: 'Compression level', validator: range({ min: -1, max: 9 }),
+      documentation: 'The gzip level of s3.compression.type=gzip, from 0 (stored) to 9 (smallest, slowest). Default -1: zlib\'s default, 6.',
+    },
+    {
+      name: 'behavior.on.null.values', type: 'STRING', default: 'ignore', importance: 'LOW', group: FILES, width: 'SHORT', displayName: 'Behavior for null-valued records', validator: ignoreNulls,
+      documentation: 'What a tombstone (a record with a null value, which the source sends after each delete unless tombstones.on.delete=false) writes: nothing, in either format, and its offset is committed with the records around it. The only value is ignore, the default (Confluent\'s default is fail; fail and write are refused). The delete itself is the change event before the tombstone.',
     },
     {
       name: 'flush.size', type: 'INT', default: 0, importance: 'HIGH', group: FILES, width: 'SHORT', displayName: 'Flush size', validator: atLeast(0),
@@ -259,6 +284,7 @@ export interface S3SinkConfig {
   partitioning: PartitioningSettings;
   rows: { metadataFieldPrefix: string; unavailableValuePlaceholder: string };
   parquet: { codec: ParquetCodec; rowGroupRows: number };
+  json: { compression: JsonCompression; level: number };
   warnings: ConfigProblem[];
 }
 
@@ -272,6 +298,11 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
       warnings.push({ key, message: `${key} is ignored: partitioner.class=${partitioner} uses ${uses}.` });
     }
   }
+  const format = FORMAT_CLASSES[values.string('format.class')]!;
+  const otherFormat: OutputFormat = format === 'json' ? 'parquet' : 'json';
+  for (const key of FORMAT_KEYS[otherFormat].filter((name) => values.isSet(name))) {
+    warnings.push({ key, message: `${key} is ignored: format.class=${values.string('format.class')} writes ${format === 'json' ? 'JSON lines' : 'Parquet files'}.` });
+  }
   return {
     store: {
       url: blankToNull(values.optionalString('store.url')),
@@ -284,7 +315,7 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
     },
     files: {
       topicsDir: trimSlashes(values.string('topics.dir')),
-      format: FORMAT_CLASSES[values.string('format.class')]!,
+      format,
       flushSize: values.number('flush.size'),
       rotateSizeBytes: values.number('rotate.size.bytes'),
       rotateIntervalMs: offIfNegative('rotate.interval.ms'),
@@ -304,6 +335,7 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
     },
     rows: { metadataFieldPrefix: values.string('metadata.field.prefix'), unavailableValuePlaceholder: values.string('unavailable.value.placeholder') },
     parquet: { codec: values.string('parquet.codec').toLowerCase() as ParquetCodec, rowGroupRows: values.number('parquet.row.group.rows') },
+    json: { compression: values.string('s3.compression.type') as JsonCompression, level: values.number('s3.compression.level') },
     warnings,
   };
 }

@@ -1,7 +1,10 @@
 /**
- * The S3 Parquet sink task on a local directory store, read back with DuckDB: 200 open date
- * partitions stay within the memory budget; a schema change mid-stream closes the file and starts
- * one with the new schema; a put that failed in an upload, offered again, writes each row once.
+ * The S3 sink task on a local directory store, read back with DuckDB, for each file format
+ * (Parquet, JSON lines, gzipped JSON lines): 200 open date partitions stay within the memory
+ * budget; a put that failed in an upload, offered again, writes each row once; records delivered
+ * again after a crash are cut where they were cut before; tombstones write nothing and are
+ * committed. Parquet only: a schema change mid-stream closes the file and starts one with the new
+ * schema.
  */
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
@@ -11,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { SinkCuts } from '../../contracts/sink-task.js';
 import type { ConnectSchema, SinkRecord } from '../../events.js';
 import { RetriableError } from '../../errors.js';
-import { readParquet, readParquetFooter } from '../../../test/support/duckdb.js';
+import { readJsonLines, readParquet, readParquetFooter, type ParquetContents } from '../../../test/support/duckdb.js';
 import { openObjectStore, type ObjectStore } from './object-store.js';
 import { parseS3SinkConfig } from './s3-sink-config.js';
 import { S3ParquetSinkTask } from './s3-sink-task.js';
@@ -26,6 +29,30 @@ const VISIT: ConnectSchema = {
   fields: [field('id', { type: 'int32' }, false), field('visited_on', { type: 'int32', name: 'io.debezium.time.Date', version: 1 }), field('body', { type: 'string' })],
 };
 const VISIT_WITH_SCORE: ConnectSchema = { ...VISIT, fields: [...VISIT.fields!, field('score', { type: 'int64' })] };
+
+interface Format {
+  name: string;
+  config: Record<string, string>;
+  extension: string;
+  /** The rows of every file of the format under `lake`. */
+  read(lake: string, options: { select?: string; orderBy?: string }): Promise<ParquetContents>;
+}
+
+const FORMATS: Format[] = [
+  { name: 'Parquet', config: {}, extension: 'parquet', read: (lake, options) => readParquet(path.join(lake, '**', '*.parquet'), options) },
+  {
+    name: 'JSON lines',
+    config: { 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat' },
+    extension: 'json',
+    read: (lake, options) => readJsonLines(path.join(lake, '**', '*.json'), options),
+  },
+  {
+    name: 'gzipped JSON lines',
+    config: { 'format.class': 'json', 's3.compression.type': 'gzip' },
+    extension: 'json.gz',
+    read: (lake, options) => readJsonLines(path.join(lake, '**', '*.json.gz'), options),
+  },
+];
 
 function visit(offset: number, day: number, schema = VISIT, extra: Record<string, unknown> = {}): SinkRecord {
   return {
@@ -68,11 +95,11 @@ async function startTask(config: Record<string, string>, openStore = openObjectS
   return { task, lake: path.join(dir, 'lake'), dir };
 }
 
-describe('S3 Parquet sink task', () => {
-  it('keeps 200 open date partitions within buffer.memory.bytes by writing row groups early', { timeout: 60_000 }, async () => {
+describe.each(FORMATS)('S3 sink task writing $name', (format) => {
+  it('keeps 200 open date partitions within buffer.memory.bytes by writing buffers out early', { timeout: 60_000 }, async () => {
     const budget = 256 * 1024;
     const rows = 200 * 25;
-    const { task, lake } = await startTask({ 'buffer.memory.bytes': String(budget), 'flush.size': String(rows) });
+    const { task, lake } = await startTask({ ...format.config, 'buffer.memory.bytes': String(budget), 'flush.size': String(rows) });
     const records = Array.from({ length: rows }, (_, i) => visit(i, 19_000 + (i % 200)));
     let peak = 0;
     for (let i = 0; i < rows; i += 250) {
@@ -84,36 +111,16 @@ describe('S3 Parquet sink task', () => {
     expect(await task.preCommit(new Map([[`${TOPIC}:0`, rows]]))).toEqual(new Map([[`${TOPIC}:0`, rows]]));
     await task.stop();
     expect(peak).toBeGreaterThan(budget / 2);
-    const { rows: written } = await readParquet(path.join(lake, '**', '*.parquet'), { select: 'count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, count(DISTINCT visited_on)::INTEGER AS days' });
-    expect(written).toEqual([{ n: rows, ids: rows, days: 200 }]);
-    // One file per day; each wrote its rows in several row groups, not in one buffered lump.
-    const files = await readParquet(path.join(lake, '**', '*.parquet'), { select: 'count(DISTINCT filename)::INTEGER AS n' }).then((r) => r.rows[0]!['n']);
-    expect(files).toBe(200);
-    const firstDay = path.join(lake, 'topics', TOPIC, 'year=2022', 'month=01', 'day=08');
-    const footer = await readParquetFooter(path.join(firstDay, '*.parquet'));
-    expect(footer.rowGroups.length).toBeGreaterThan(1);
-    expect(footer.rowGroups.reduce((a, b) => a + b, 0)).toBe(25);
-  });
-
-  it('closes the file at a schema change and starts one with the new schema: two readable files', async () => {
-    const { task, lake } = await startTask({ 'flush.size': '7' });
-    const day = 19_500;
-    await task.put([visit(0, day), visit(1, day), visit(2, day), visit(3, day, VISIT_WITH_SCORE, { score: 7 }), visit(4, day, VISIT_WITH_SCORE, { score: 9007199254740993n })]);
-    // The change rotated the first file: offsets 0-2 are durable, 3-4 are in the new open file.
-    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 5]]))).toEqual(new Map([[`${TOPIC}:0`, 3]]));
-    await task.put(Array.from({ length: 5 }, (_, i) => visit(5 + i, day, VISIT_WITH_SCORE, { score: i })));
-    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 10]]))).toEqual(new Map([[`${TOPIC}:0`, 10]]));
-    await task.stop();
-    const dir = path.join(lake, 'topics', TOPIC, 'year=2023', 'month=05', 'day=23');
-    const before = await readParquet(path.join(dir, `${TOPIC}+0+00000000.parquet`), { orderBy: 'id' });
-    const after = await readParquet(path.join(dir, `${TOPIC}+0+00000003.parquet`), { orderBy: 'id' });
-    // DuckDB adds the Hive partition columns (year, month, day) of the path; the files' own columns come first.
-    const fileColumns = (types: Record<string, string>) => Object.keys(types).filter((name) => !['year', 'month', 'day'].includes(name));
-    expect(fileColumns(before.types)).toEqual(['id', 'visited_on', 'body']);
-    expect(before.rows.map((r) => r['id'])).toEqual([0, 1, 2]);
-    expect(fileColumns(after.types)).toEqual(['id', 'visited_on', 'body', 'score']);
-    expect(after.types['score']).toBe('BIGINT');
-    expect(after.rows.map((r) => [r['id'], r['score']])).toEqual([[3, '7'], [4, '9007199254740993'], [5, '0'], [6, '1'], [7, '2'], [8, '3'], [9, '4']]);
+    const { rows: written } = await format.read(lake, { select: 'count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, count(DISTINCT visited_on)::INTEGER AS days, count(DISTINCT filename)::INTEGER AS files' });
+    // One file per day.
+    expect(written).toEqual([{ n: rows, ids: rows, days: 200, files: 200 }]);
+    if (format.extension === 'parquet') {
+      // Each wrote its rows in several row groups, not in one buffered lump.
+      const firstDay = path.join(lake, 'topics', TOPIC, 'year=2022', 'month=01', 'day=08');
+      const footer = await readParquetFooter(path.join(firstDay, '*.parquet'));
+      expect(footer.rowGroups.length).toBeGreaterThan(1);
+      expect(footer.rowGroups.reduce((a, b) => a + b, 0)).toBe(25);
+    }
   });
 
   it('writes each row once when a put that failed in an upload is offered again', async () => {
@@ -135,20 +142,20 @@ describe('S3 Parquet sink task', () => {
         },
       };
     };
-    const { task, lake } = await startTask({ 'flush.size': '4' }, failingOnce);
+    const { task, lake } = await startTask({ ...format.config, 'flush.size': '4' }, failingOnce);
     const batch = Array.from({ length: 6 }, (_, i) => visit(i, 19_600));
     await expect(task.put(batch)).rejects.toBeInstanceOf(RetriableError);
     await task.put(batch);
     await task.put([6, 7].map((i) => visit(i, 19_600)));
     expect(await task.preCommit(new Map([[`${TOPIC}:0`, 8]]))).toEqual(new Map([[`${TOPIC}:0`, 8]]));
     await task.stop();
-    const { rows } = await readParquet(path.join(lake, '**', '*.parquet'), { select: 'id', orderBy: 'id' });
+    const { rows } = await format.read(lake, { select: 'id::INTEGER AS id', orderBy: 'id' });
     expect(rows.map((r) => r['id'])).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
   it('cuts records delivered again after a crash where the wall clock cut them before, so no object overlaps another', async () => {
     const cuts = memoryCuts();
-    const first = await startTask({ 'flush.size': '10', 'rotate.schedule.interval.ms': '1' }, openObjectStore, { cuts });
+    const first = await startTask({ ...format.config, 'flush.size': '10', 'rotate.schedule.interval.ms': '1' }, openObjectStore, { cuts });
     const day = 19_700;
     await first.task.put(Array.from({ length: 7 }, (_, i) => visit(i, day)));
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -160,13 +167,54 @@ describe('S3 Parquet sink task', () => {
 
     // Delivered again from the start, in one batch, with a schedule that never fires: without the
     // noted cuts, flush.size would cut after records 9 and 19, and the object of 7-16 would overlap both.
-    const second = await startTask({ 'flush.size': '10', 'rotate.schedule.interval.ms': '-1' }, openObjectStore, { cuts, dir: first.dir });
+    const second = await startTask({ ...format.config, 'flush.size': '10', 'rotate.schedule.interval.ms': '-1' }, openObjectStore, { cuts, dir: first.dir });
     await second.task.put(Array.from({ length: 20 }, (_, i) => visit(i, day)));
     await second.task.flush();
     await second.task.stop();
-    const { rows } = await readParquet(path.join(second.lake, '**', '*.parquet'), { select: 'id, filename', orderBy: 'id' });
+    const { rows } = await format.read(second.lake, { select: 'id::INTEGER AS id, filename', orderBy: 'id' });
     expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20 }, (_, i) => i));
     const files = [...new Set(rows.map((r) => path.basename(String(r['filename']))))].sort();
-    expect(files).toEqual([`${TOPIC}+0+00000000.parquet`, `${TOPIC}+0+00000007.parquet`, `${TOPIC}+0+00000017.parquet`]);
+    expect(files).toEqual(['00000000', '00000007', '00000017'].map((start) => `${TOPIC}+0+${start}.${format.extension}`));
+  });
+
+  it('writes nothing for tombstones and commits them with the records around them', async () => {
+    const { task, lake } = await startTask({ ...format.config, 'flush.size': '3' });
+    const day = 19_800;
+    const tombstone = (offset: number): SinkRecord => ({ ...visit(offset, day), value: null, valueSchema: null });
+    // Tombstones count towards flush.size: 0-2 and 3-5 are rotated (a file of 0, a file of 3 and 5);
+    // 6 is still in an open file, and the tombstone after it waits with it.
+    await task.put([visit(0, day), tombstone(1), tombstone(2), visit(3, day), tombstone(4), visit(5, day), visit(6, day), tombstone(7)]);
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 8]]))).toEqual(new Map([[`${TOPIC}:0`, 6]]));
+    await task.flush();
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 8]]))).toEqual(new Map([[`${TOPIC}:0`, 8]]));
+    // With no file open, a tombstone is committed at once.
+    await task.put([tombstone(8)]);
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 9]]))).toEqual(new Map([[`${TOPIC}:0`, 9]]));
+    await task.stop();
+    const { rows } = await format.read(lake, { select: 'id::INTEGER AS id', orderBy: 'id' });
+    expect(rows.map((r) => r['id'])).toEqual([0, 3, 5, 6]);
+  });
+});
+
+describe('S3 sink task writing Parquet', () => {
+  it('closes the file at a schema change and starts one with the new schema: two readable files', async () => {
+    const { task, lake } = await startTask({ 'flush.size': '7' });
+    const day = 19_500;
+    await task.put([visit(0, day), visit(1, day), visit(2, day), visit(3, day, VISIT_WITH_SCORE, { score: 7 }), visit(4, day, VISIT_WITH_SCORE, { score: 9007199254740993n })]);
+    // The change rotated the first file: offsets 0-2 are durable, 3-4 are in the new open file.
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 5]]))).toEqual(new Map([[`${TOPIC}:0`, 3]]));
+    await task.put(Array.from({ length: 5 }, (_, i) => visit(5 + i, day, VISIT_WITH_SCORE, { score: i })));
+    expect(await task.preCommit(new Map([[`${TOPIC}:0`, 10]]))).toEqual(new Map([[`${TOPIC}:0`, 10]]));
+    await task.stop();
+    const dir = path.join(lake, 'topics', TOPIC, 'year=2023', 'month=05', 'day=23');
+    const before = await readParquet(path.join(dir, `${TOPIC}+0+00000000.parquet`), { orderBy: 'id' });
+    const after = await readParquet(path.join(dir, `${TOPIC}+0+00000003.parquet`), { orderBy: 'id' });
+    // DuckDB adds the Hive partition columns (year, month, day) of the path; the files' own columns come first.
+    const fileColumns = (types: Record<string, string>) => Object.keys(types).filter((name) => !['year', 'month', 'day'].includes(name));
+    expect(fileColumns(before.types)).toEqual(['id', 'visited_on', 'body']);
+    expect(before.rows.map((r) => r['id'])).toEqual([0, 1, 2]);
+    expect(fileColumns(after.types)).toEqual(['id', 'visited_on', 'body', 'score']);
+    expect(after.types['score']).toBe('BIGINT');
+    expect(after.rows.map((r) => [r['id'], r['score']])).toEqual([[3, '7'], [4, '9007199254740993'], [5, '0'], [6, '1'], [7, '2'], [8, '3'], [9, '4']]);
   });
 });

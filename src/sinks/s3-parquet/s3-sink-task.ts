@@ -1,13 +1,15 @@
 /**
- * The S3 Parquet sink task: change events in, one Parquet row each, in date-partitioned files that
- * are uploaded whole when they rotate; offsets durable only once the objects holding their records
- * are uploaded.
+ * The S3 sink task: change events in, one Parquet row or one JSON line each (format.class), in
+ * date-partitioned files that are uploaded whole when they rotate; offsets durable only once the
+ * objects holding their records are uploaded.
  *
  * Stages per record: the topic partition's files (topic-partition-files.ts) -> the encoded
- * partition (partitioner.ts) -> the Parquet layout of the record's schema and its row
- * (parquet-columns.ts) -> appended to that directory's open file, spooled on local disk
- * (parquet-spool-file.ts) -> on rotation, uploaded under a key named after the file's first record
- * (object-key.ts) to the object store (object-store.ts).
+ * partition (partitioner.ts) -> the record's row in the file format (file-format.ts: Parquet's
+ * layout and row, parquet-format.ts, or a JSON line, json-lines-format.ts) -> appended to that
+ * directory's open file, spooled on local disk -> on rotation, uploaded under a key named after the
+ * file's first record (object-key.ts) to the object store (object-store.ts). A tombstone (a null
+ * value) writes nothing in either format (behavior.on.null.values=ignore) and is committed with
+ * the records around it.
  *
  * Contract (SinkTask):
  * - `start` checks the store (bucket or directory reachable and writable) and empties this task's
@@ -16,7 +18,7 @@
  *   with the same records after it threw: records already written are passed over, a rotation that
  *   failed half-way uploads the rest under the same keys.
  * - Memory: all open files together buffer at most about `buffer.memory.bytes` of rows; past that
- *   the largest buffer is written out as a row group early (the file stays open).
+ *   the largest buffer is written out early (a Parquet row group; the file stays open).
  * - `flush` rotates every topic partition's files now (a clean stop uploads what it holds).
  * - `preCommit` rotates the files whose rotate.schedule.interval.ms boundary has passed and returns,
  *   per topic partition, the offset after the last record in an uploaded object. Records still in
@@ -34,10 +36,11 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SinkCuts, SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
+import type { FileFormat } from './file-format.js';
+import { jsonLinesFormat } from './json-lines-format.js';
 import { newRunId, type ObjectKeyContext } from './object-key.js';
 import { openObjectStore, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
-import { parquetCompression } from './parquet-codecs.js';
-import { parquetLayout } from './parquet-columns.js';
+import { parquetFormat } from './parquet-format.js';
 import { createPartitioner, type Partitioner } from './partitioner.js';
 import type { S3SinkConfig } from './s3-sink-config.js';
 import { TopicPartitionFiles, type TopicPartitionFilesOptions } from './topic-partition-files.js';
@@ -49,6 +52,7 @@ export class S3ParquetSinkTask implements SinkTask {
   private cuts: SinkCuts | undefined;
   private store!: ObjectStore;
   private partitioner!: Partitioner;
+  private format!: FileFormat;
   private filesOptions!: Omit<TopicPartitionFilesOptions, 'keys'> & { keys: ObjectKeyContext };
   private readonly partitions = new Map<string, TopicPartitionFiles>();
   private localNames = 0;
@@ -68,16 +72,17 @@ export class S3ParquetSinkTask implements SinkTask {
     await rm(stagingDir, { recursive: true, force: true });
     await mkdir(stagingDir, { recursive: true });
     this.partitioner = createPartitioner(this.config.partitioning);
-    const { files, parquet } = this.config;
+    const { files, parquet, rows, json } = this.config;
+    const format = (this.format = files.format === 'json' ? jsonLinesFormat(json) : await parquetFormat(parquet, rows));
     this.filesOptions = {
       keys: { topicsDir: files.topicsDir, stableOffsets: context.stableOffsets, runId: newRunId() },
       policy: files,
-      spool: { compression: await parquetCompression(parquet.codec), rowGroupRows: parquet.rowGroupRows },
+      format,
       stagingDir,
       store: this.store,
-      nextLocalName: () => `${++this.localNames}.parquet`,
+      nextLocalName: () => `${++this.localNames}.${format.extension}`,
     };
-    this.logger.info({ store: this.store.describe(), stagingDir }, 'S3 sink writing Parquet files');
+    this.logger.info({ store: this.store.describe(), stagingDir }, `S3 sink writing ${format.description} files`);
   }
 
   /** The bytes of rows buffered in memory for all open files (what buffer.memory.bytes bounds). */
@@ -93,14 +98,7 @@ export class S3ParquetSinkTask implements SinkTask {
     const now = Date.now();
     for (const record of records) {
       const files = this.filesOf(record);
-      if (!files.holds(record)) {
-        const row = record.value === null ? null : this.rowOf(record, files);
-        if (row === null) files.skip(record, now);
-        else {
-          if (files.changesSchema(row.encodedPartition, row.layout)) await this.rotate(files);
-          await files.write(record, row.encodedPartition, row.layout, row.values, now);
-        }
-      }
+      if (!files.holds(record)) await this.write(record, files, now);
       // Also for a record written before: its rotation may be what failed.
       if (files.rotationDue()) await this.rotate(files);
     }
@@ -144,11 +142,15 @@ export class S3ParquetSinkTask implements SinkTask {
     return files;
   }
 
-  private rowOf(record: SinkRecord, files: TopicPartitionFiles) {
+  /** Appends the record's row to its directory's file, rotating first if the file's layout cannot take it. */
+  private async write(record: SinkRecord, files: TopicPartitionFiles, now: number): Promise<void> {
+    // A tombstone writes nothing (behavior.on.null.values=ignore); counting it commits it.
+    if (record.value === null) return files.skip(record, now);
     const encodedPartition = this.partitioner.encodedPartition(record);
-    const layout = parquetLayout(record.valueSchema, this.config.rows).fit(record.value, files.layoutOf(encodedPartition));
-    const values = layout.rowOf(record.value);
-    return values === null ? null : { encodedPartition, layout, values };
+    const row = this.format.rowOf(record, files.layoutOf(encodedPartition));
+    if (row === null) return files.skip(record, now);
+    if (files.changesSchema(encodedPartition, row.layout)) await this.rotate(files);
+    await files.write(record, encodedPartition, row, now);
   }
 
   /**
@@ -169,7 +171,7 @@ export class S3ParquetSinkTask implements SinkTask {
       const largest = open.reduce((a, b) => (b.bufferedBytes > a.bufferedBytes ? b : a));
       if (largest.bufferedBytes === 0) return;
       buffered -= largest.bufferedBytes;
-      await largest.flushRowGroup();
+      await largest.flushBuffer();
     }
   }
 }

@@ -1,14 +1,15 @@
 /**
  * The open files of one topic partition: one per encoded partition (date directory), rotated
- * together, as Confluent's TopicPartitionWriter does. Rotating them together is what keeps the
- * committed offset simple and exact: after a rotation every record written so far is in an uploaded
- * object, so the committed offset is the one after the last record; before it, none of the open
- * files' records is committed.
+ * together, as Confluent's TopicPartitionWriter does, in whichever file format the task writes
+ * (file-format.ts): rotation, keys and uploads are the same for every format. Rotating them
+ * together is what keeps the committed offset simple and exact: after a rotation every record
+ * written so far is in an uploaded object, so the committed offset is the one after the last
+ * record; before it, none of the open files' records is committed.
  *
  * Contract (the sink task calls one method at a time):
- * - `write(record, partition, layout, row)` appends a row to the encoded partition's file, opening it
- *   with the record's layout. `changesSchema(partition, layout)` tells the caller to rotate first
- *   (a column added, dropped or retyped): nothing is coerced into the old schema.
+ * - `write(record, partition, row)` appends a row (FileFormat.rowOf) to the encoded partition's file,
+ *   opening it with the row's layout. `changesSchema(partition, layout)` tells the caller to rotate
+ *   first (Parquet: a column added, dropped or retyped): nothing is coerced into the old schema.
  *   `skip(record)` counts a record that writes no row (a tombstone) so that it is committed too.
  * - `rotationDue()` tells whether a rotation policy of the records fired (flush.size records, a
  *   file past rotate.size.bytes, rotate.interval.ms of event time); `scheduledRotationDue(now)`
@@ -24,9 +25,8 @@
 import { join } from 'node:path';
 import type { SinkRecord } from '../../events.js';
 import { objectKey, type ObjectKeyContext } from './object-key.js';
+import type { FileFormat, FileLayout, FinishedFile, FormatRow, SpoolFile } from './file-format.js';
 import type { ObjectStore } from './object-store.js';
-import type { ParquetLayout } from './parquet-columns.js';
-import { ParquetSpoolFile, type FinishedFile, type SpoolFileOptions } from './parquet-spool-file.js';
 
 export interface RotationPolicy {
   /** 0: no record limit. */
@@ -39,7 +39,7 @@ export interface RotationPolicy {
 export interface TopicPartitionFilesOptions {
   keys: ObjectKeyContext;
   policy: RotationPolicy;
-  spool: SpoolFileOptions;
+  format: FileFormat;
   /** A directory of this task's own, for the open files. */
   stagingDir: string;
   store: ObjectStore;
@@ -49,7 +49,7 @@ export interface TopicPartitionFilesOptions {
 
 interface OpenFile {
   key: string;
-  spool: ParquetSpoolFile;
+  spool: SpoolFile;
   /** Set once the file is complete on disk, so that a failed upload is retried without rewriting it. */
   finished?: FinishedFile;
 }
@@ -83,23 +83,24 @@ export class TopicPartitionFiles {
     private replayCuts: string[] = [],
   ) {}
 
-  get openFiles(): ReadonlyArray<ParquetSpoolFile> {
+  get openFiles(): ReadonlyArray<SpoolFile> {
     return [...this.files.values()].map((file) => file.spool);
   }
 
-  changesSchema(encodedPartition: string, layout: ParquetLayout): boolean {
+  changesSchema(encodedPartition: string, layout: FileLayout): boolean {
     const open = this.files.get(encodedPartition)?.spool.layout;
     return open !== undefined && open !== layout && open.fingerprint !== layout.fingerprint;
   }
 
-  async write(record: SinkRecord, encodedPartition: string, layout: ParquetLayout, row: unknown[], now: number): Promise<void> {
+  async write(record: SinkRecord, encodedPartition: string, row: FormatRow, now: number): Promise<void> {
+    const { format } = this.options;
     let file = this.files.get(encodedPartition);
     if (!file) {
-      const spool = await ParquetSpoolFile.create(join(this.options.stagingDir, this.options.nextLocalName()), layout, this.options.spool);
-      file = { key: objectKey(this.options.keys, record, encodedPartition), spool };
+      const spool = await format.create(join(this.options.stagingDir, this.options.nextLocalName()), row.layout);
+      file = { key: objectKey(this.options.keys, record, encodedPartition, format.extension), spool };
       this.files.set(encodedPartition, file);
     }
-    await file.spool.append(row);
+    await file.spool.append(row.values);
     if (file.spool.fileBytes >= this.options.policy.rotateSizeBytes) this.oversized = true;
     this.counted(record, now);
   }
@@ -119,7 +120,7 @@ export class TopicPartitionFiles {
   }
 
   /** The layout of the file open for `encodedPartition`, if any. */
-  layoutOf(encodedPartition: string): ParquetLayout | undefined {
+  layoutOf(encodedPartition: string): FileLayout | undefined {
     return this.files.get(encodedPartition)?.spool.layout;
   }
 
