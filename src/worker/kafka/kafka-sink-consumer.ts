@@ -3,11 +3,15 @@
  * `connect-<connector name>`, subscribed to the connector's `topics` or `topics.regex`, with manual
  * offsets only (no auto-commit, no auto-store). Used by KafkaSinkRunner, from its one loop.
  *
- * - `consume(max)` resolves to the next messages (waiting up to CONSUME_WAIT_MS for the first).
+ * - `consume(max)` resolves to the next messages: it waits up to CONSUME_WAIT_MS for the first,
+ *   then takes only what is already fetched, so a steady trickle of records neither holds a batch
+ *   back until `max` arrived nor keeps the runner from applying rebalances and committing.
  *   Rebalances are decided inside those calls; their events (assign / revoke, in order) are queued
  *   and taken with `takeRebalances()`: librdkafka holds the rebalance until `applyAssign` /
  *   `applyRevoke` is called for the event, so the runner can commit before it lets partitions go.
- * - `commit(offsets)` resolves once the group coordinator stored exactly those offsets.
+ * - `commit(offsets)` resolves once the group coordinator stored exactly those offsets; it rejects
+ *   (RetriableError) when the coordinator did not store them: a commit refused during a rebalance,
+ *   by a member no longer in the group's generation, or a coordinator away.
  * - `pause` / `resume` stop and restart fetching; paused partitions are refetched from the
  *   position after the last message handed out.
  * - `disconnect()` leaves the group; a revoke it causes is applied at once (the runner has already
@@ -45,6 +49,7 @@ interface GroupConsumer extends KafkaConsumer {
   rebalanceProtocol(): 'NONE' | 'EAGER' | 'COOPERATIVE';
   assignmentLost(): boolean;
   commitCb(offsets: Array<TopicPartition & { offset: number }>, done: (error: LibrdKafkaError | null) => void): void;
+  setDefaultIsTimeoutOnlyForFirstMessage(only: boolean): void;
 }
 
 const CONSUME_WAIT_MS = 100;
@@ -75,10 +80,12 @@ export class KafkaSinkConsumer {
   private constructor(
     private readonly consumer: GroupConsumer,
     private readonly logger: Logger,
+    private readonly requestTimeoutMs: number,
   ) {}
 
   static async connect(options: KafkaSinkConsumerOptions): Promise<KafkaSinkConsumer> {
     const { kafka, client, connector, config, logger } = options;
+    const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
     const subscription = sinkSubscription(config);
     let self: KafkaSinkConsumer | undefined;
     const consumer = new kafka.KafkaConsumer({
@@ -93,11 +100,14 @@ export class KafkaSinkConsumer {
       'enable.auto.offset.store': false,
       rebalance_cb: (error: LibrdKafkaError, partitions: TopicPartition[]) => self?.onRebalance(error, partitions),
     }) as GroupConsumer;
-    self = new KafkaSinkConsumer(consumer, logger);
+    self = new KafkaSinkConsumer(consumer, logger, requestTimeoutMs);
     consumer.on('event.log', (event: { severity: number; fac: string; message: string; name?: string }) => forwardLibrdkafkaLog(client.kafkaJS.logger, event));
     consumer.on('event.error', (error) => logger.warn({ err: error, connector }, `Kafka consumer of the sink ${connector}: ${error.message}`));
-    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: options.requestTimeoutMs ?? 30_000 }, (error) => (error ? reject(error) : resolve())));
+    await new Promise<void>((resolve, reject) => consumer.connect({ timeout: requestTimeoutMs }, (error) => (error ? reject(error) : resolve())));
     consumer.setDefaultConsumeTimeout(CONSUME_WAIT_MS);
+    // Otherwise a consume waits CONSUME_WAIT_MS for each further message, and returns only after
+    // `max` of them or a pause that long in the stream.
+    consumer.setDefaultIsTimeoutOnlyForFirstMessage(true);
     consumer.subscribe(subscription);
     return self;
   }
@@ -121,14 +131,24 @@ export class KafkaSinkConsumer {
     else this.consumer.unassign();
   }
 
-  commit(offsets: Map<string, { topic: string; partition: number; offset: number }>): Promise<void> {
+  async commit(offsets: Map<string, { topic: string; partition: number; offset: number }>): Promise<void> {
     const list = [...offsets.values()];
-    if (list.length === 0) return Promise.resolve();
-    return new Promise((resolve, reject) =>
-      this.consumer.commitCb(list, (error) =>
-        error ? reject(new RetriableError('KAFKA_COMMIT_FAILED', `Committing the sink's offsets failed: ${error.message}`, { stage: 'commit', cause: error })) : resolve(),
-      ),
+    if (list.length === 0) return;
+    const failed = (reason: string, cause?: unknown): RetriableError =>
+      new RetriableError('KAFKA_COMMIT_FAILED', `Committing the sink's offsets failed: ${reason}`, { stage: 'commit', cause });
+    // commitCb calls back once librdkafka has queued the commit (an asynchronous commit), not when
+    // the coordinator answered, and a refused commit is never reported. So ask the coordinator what
+    // it stored: it answers one client's requests in the order sent, the commit first.
+    await new Promise<void>((resolve, reject) => this.consumer.commitCb(list, (error) => (error ? reject(failed(error.message, error)) : resolve())));
+    const partitions = list.map(({ topic, partition }) => ({ topic, partition }));
+    const stored = await new Promise<Array<{ topic: string; partition: number; offset?: number }>>((resolve, reject) =>
+      this.consumer.committed(partitions, this.requestTimeoutMs, (error, result) => (error ? reject(failed(`reading them back: ${error.message}`, error)) : resolve(result))),
     );
+    const refused = list.filter(({ topic, partition, offset }) => stored.find((s) => s.topic === topic && s.partition === partition)?.offset !== offset);
+    if (refused.length > 0) {
+      const named = refused.map(({ topic, partition, offset }) => `${topic}:${partition}@${offset}`).join(', ');
+      throw failed(`the group coordinator did not store ${named} (a rebalance in progress, or this consumer no longer a member of the group's generation).`);
+    }
   }
 
   pause(partitions: TopicPartition[]): void {

@@ -7,18 +7,15 @@ import { startMockKafka, type MockKafka } from '../../../test/support/kafka-mock
 import { waitFor } from '../../../test/support/wait.js';
 import type { SinkTask, TopicPartition } from '../../contracts/sink-task.js';
 import { RetriableError } from '../../errors.js';
-import type { ChangeEvent, ConnectSchema, SinkRecord, TopicPartitionOffsets } from '../../events.js';
+import type { SinkRecord, TopicPartitionOffsets } from '../../events.js';
 import { FileSinkTask } from '../../sinks/file/file-sink-task.js';
-import { encodeChangeEvent, jsonConverters } from './json-converter.js';
 import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { sinkSubscription } from './kafka-sink-consumer.js';
 import { KafkaSinkRunner, type KafkaSinkRunnerOptions } from './kafka-sink-runner.js';
-import { committedOffsets } from './kafka-sink.fixture.js';
+import { committedOffsets, eventMessages, KEY_SCHEMA, MOCK_PARTITIONS } from './kafka-sink.fixture.js';
 
 const silent = pino({ level: 'silent' });
-const KEY_SCHEMA: ConnectSchema = { type: 'struct', optional: false, name: 'shop.Key', fields: [{ field: 'id', type: 'int64', optional: false }] };
-const VALUE_SCHEMA: ConnectSchema = { type: 'struct', optional: true, name: 'shop.Value', fields: [{ field: 'n', type: 'int64', optional: false }] };
-const PARTITIONS = [0, 1, 2, 3];
+const PARTITIONS = Array.from({ length: MOCK_PARTITIONS }, (_, partition) => partition);
 
 let mock: MockKafka;
 let kafka: KafkaLibrary;
@@ -31,22 +28,11 @@ afterAll(async () => {
   await mock.stop();
 });
 
-function event(topic: string, id: number): ChangeEvent {
-  return { topic, key: { id }, value: { n: id }, keySchema: KEY_SCHEMA, valueSchema: VALUE_SCHEMA, headers: { source: 'test' }, timestamp: 1_700_000_000_000 + id };
-}
-
 /** Produces `count` events per topic with a plain producer, ids 0.. spread over the 4 partitions. */
 async function produce(topics: string[], count: number, converterConfig: Record<string, string> = {}): Promise<void> {
   const producer = new kafka.KafkaJS.Kafka(mock.clientConfig()).producer();
   await producer.connect();
-  const converters = jsonConverters(converterConfig);
-  for (const topic of topics) {
-    const messages = Array.from({ length: count }, (_, id) => {
-      const data = encodeChangeEvent(event(topic, id), converters);
-      return { ...data, partition: id % PARTITIONS.length };
-    });
-    await producer.send({ topic, messages });
-  }
+  for (const topic of topics) await producer.send({ topic, messages: eventMessages(topic, Array.from({ length: count }, (_, id) => id), converterConfig) });
   await producer.disconnect();
 }
 

@@ -18,6 +18,10 @@
  * - Every `commitIntervalMs` (offset.flush.interval.ms) it calls `preCommit` with the offsets after
  *   the last records put, and commits to the group exactly the offsets it returns for partitions
  *   it still holds (never one beyond what was put). Nothing is committed automatically.
+ * - A commit the group does not store (refused during a rebalance, by a member the group no longer
+ *   counts, or with the coordinator away) is logged and not retried in place: it could not succeed
+ *   before the rebalance is applied. What it held is committed at the next commit, or read again
+ *   by whoever holds the partitions next (at least once).
  * - Before partitions are revoked it commits what the task reports durable, then `close`s them;
  *   the records of a fetched batch for revoked partitions are dropped (whoever gets them next
  *   reads them from the committed offsets). Assigned partitions are `open`ed.
@@ -95,6 +99,8 @@ export class KafkaSinkRunner {
   private stopping = false;
   private loop: Promise<void> = Promise.resolve();
   private lastCommit = Date.now();
+  /** The last commit was not stored: the next waits for the interval. */
+  private commitRefused = false;
   /** Why fetching is paused; empty: it runs. */
   private readonly pauses = new Set<'put' | 'unacked'>();
 
@@ -275,7 +281,7 @@ export class KafkaSinkRunner {
       this.pause('unacked');
       if (task.flush) await this.withRetries('flush', () => task.flush!());
       await this.commit();
-    } else if (this.unacked() > 0 && (Date.now() - this.lastCommit >= this.options.commitIntervalMs || (idle && this.pauses.has('unacked')))) {
+    } else if (this.unacked() > 0 && (Date.now() - this.lastCommit >= this.options.commitIntervalMs || (idle && this.pauses.has('unacked') && !this.commitRefused))) {
       await this.commit();
     }
     if (this.unacked() < maxUnacked) this.resume('unacked');
@@ -299,7 +305,14 @@ export class KafkaSinkRunner {
       }
       offsets.set(key, { topic: state.topic, partition: state.partition, offset });
     }
-    await this.withRetries('commit', () => this.consumer!.commit(offsets));
+    try {
+      await this.consumer!.commit(offsets);
+    } catch (error) {
+      this.commitRefused = true;
+      this.options.logger.warn({ err: error }, `sink ${this.options.connector}: offsets not committed; the next commit includes them, else their records are read again`);
+      return;
+    }
+    this.commitRefused = false;
     for (const [key, { offset }] of offsets) this.partitions.get(key)!.base = offset;
   }
 
