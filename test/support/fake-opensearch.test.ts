@@ -377,6 +377,16 @@ describe('faults', () => {
     expect(os.requests[0]!.status).toBe(200);
   });
 
+  it('goes down (connections refused) and comes back up on the same port with its documents', async () => {
+    expect((await sendBulk('1')).status).toBe(200);
+    await os.down();
+    const refused = await sendBulk('2').catch((e: Error & { cause?: { code?: string } }) => e);
+    expect((refused as Error & { cause?: { code?: string } }).cause?.code).toBe('ECONNREFUSED');
+    await os.up();
+    expect((await sendBulk('3')).status).toBe(200);
+    expect([...os.documents('f').keys()]).toEqual(['1', '3']);
+  });
+
   it('clears every fault', async () => {
     os.faults.rejectBulk(5);
     os.faults.unavailable(5);

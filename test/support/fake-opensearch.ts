@@ -17,7 +17,9 @@
  *
  * Test hooks: `faults` injects 429s, 503s, delays, TCP resets (before or after the request is
  * applied) and mapping failures; `requests` logs every request; `documents(index)` reads the live
- * documents directly. Nothing blocks except an injected delay; `close()` drops open connections.
+ * documents directly; `down()` takes the node away (connections refused, open ones dropped) and
+ * `up()` brings it back on the same port with its indices. Nothing blocks except an injected delay;
+ * `close()` drops open connections.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -79,6 +81,10 @@ export interface FakeOpenSearch {
   requests: RequestRecord[];
   /** The live (not deleted) documents of `index` by id, in first-write order; empty if the index does not exist. */
   documents(index: string): Map<string, StoredDocument>;
+  /** Stops listening and drops open connections, keeping every index, until `up()`. */
+  down(): Promise<void>;
+  /** Listens again on the same port. */
+  up(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -435,20 +441,31 @@ export async function startFakeOpenSearch(options: FakeOpenSearchOptions = {}): 
   const node = new FakeNode(options);
   // a bug in the fake answers 500 with its message rather than leaving the client waiting
   const server = createServer((req, res) => void node.serve(req, res).catch((error: unknown) => (res.headersSent ? res.destroy() : res.writeHead(500).end(String(error)))));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  // Resolves also when the server was not listening (closed while down).
+  const stopListening = async () => {
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  };
+  await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     faults: node.faults,
     requests: node.requests,
     documents: (index) => node.documents(index),
+    down: stopListening,
+    up: () => listen(port),
     close: async () => {
       node.stop();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await stopListening();
     },
   };
 }

@@ -10,9 +10,10 @@
  * auto-created with 4 partitions on first use, so give stores a short topic creation timeout.
  *
  * `clientConfig()` is our client config for the cluster, logging nowhere (librdkafka warns about
- * the mock). `readTopic()` reads a whole topic with a plain consumer, independent of our code.
+ * the mock). `readTopic()` reads a whole topic with a plain consumer, independent of our code;
+ * `endOffsets()` gives each partition's end (high watermark), read the same way.
  */
-import type { KafkaJS, Message, Metadata } from '@confluentinc/kafka-javascript';
+import type { KafkaConsumer, KafkaJS, Message, Metadata } from '@confluentinc/kafka-javascript';
 import { pino, type Logger } from 'pino';
 import { kafkaClientConfig, loadKafka, type KafkaClientConfig } from '../../src/worker/kafka/kafka-client.js';
 
@@ -21,6 +22,8 @@ export interface MockKafka {
   bootstrapServers: string;
   clientConfig(logger?: Logger): KafkaClientConfig;
   readTopic(topic: string): Promise<RawRecord[]>;
+  /** Each partition of `topic` and the offset after its last record. */
+  endOffsets(topic: string): Promise<Map<number, number>>;
   /** Writes records (creating the topic on first use) and resolves once they are acknowledged. */
   produce(topic: string, records: Array<{ key: string | null; value: string | null }>): Promise<void>;
   stop(): Promise<void>;
@@ -78,6 +81,7 @@ export async function startMockKafka(brokers = 3): Promise<MockKafka> {
     bootstrapServers,
     clientConfig,
     readTopic: (topic) => readTopic(bootstrapServers, topic),
+    endOffsets: (topic) => withReader(bootstrapServers, (reader) => endOffsets(reader, topic)),
     produce: async (topic, records) => {
       const producer = new KafkaJS.Kafka(clientConfig()).producer();
       await producer.connect();
@@ -91,24 +95,40 @@ export async function startMockKafka(brokers = 3): Promise<MockKafka> {
   };
 }
 
-async function readTopic(bootstrapServers: string, topic: string): Promise<RawRecord[]> {
+function call<T>(start: (done: (error: unknown, value: T) => void) => void): Promise<T> {
+  return new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
+}
+
+/** Runs `work` with a plain consumer of its own, connected, and disconnects it afterwards. */
+async function withReader<T>(bootstrapServers: string, work: (consumer: KafkaConsumer) => Promise<T>): Promise<T> {
   const { KafkaConsumer } = await loadKafka();
   const consumer = new KafkaConsumer({ 'bootstrap.servers': bootstrapServers, 'group.id': 'test-reader', 'enable.auto.commit': false, log_level: 0, ...MOCK_CONSUMER_TUNING });
-  const call = <T>(start: (done: (error: unknown, value: T) => void) => void): Promise<T> =>
-    new Promise<T>((resolve, reject) => start((error, value) => (error ? reject(error) : resolve(value))));
   await call((done) => consumer.connect({}, done));
   try {
-    const metadata = await call<Metadata>((done) => consumer.getMetadata({ topic, timeout: 10_000 }, done));
-    const partitions = metadata.topics.find((t) => t.name === topic)!.partitions.map((p) => p.id);
-    const ends = new Map<number, number>();
-    for (const partition of partitions) {
-      const { highOffset } = await call<{ highOffset: number }>((done) => consumer.queryWatermarkOffsets(topic, partition, 10_000, done));
-      ends.set(partition, highOffset);
-    }
-    consumer.assign(partitions.map((partition) => ({ topic, partition, offset: 0 })));
+    return await work(consumer);
+  } finally {
+    await call((done) => consumer.disconnect(done));
+  }
+}
+
+async function endOffsets(consumer: KafkaConsumer, topic: string): Promise<Map<number, number>> {
+  const metadata = await call<Metadata>((done) => consumer.getMetadata({ topic, timeout: 10_000 }, done));
+  const partitions = metadata.topics.find((t) => t.name === topic)!.partitions.map((p) => p.id);
+  const ends = new Map<number, number>();
+  for (const partition of partitions) {
+    const { highOffset } = await call<{ highOffset: number }>((done) => consumer.queryWatermarkOffsets(topic, partition, 10_000, done));
+    ends.set(partition, highOffset);
+  }
+  return ends;
+}
+
+function readTopic(bootstrapServers: string, topic: string): Promise<RawRecord[]> {
+  return withReader(bootstrapServers, async (consumer) => {
+    const ends = await endOffsets(consumer, topic);
+    consumer.assign([...ends.keys()].map((partition) => ({ topic, partition, offset: 0 })));
     consumer.setDefaultConsumeTimeout(100);
     const records: RawRecord[] = [];
-    const next = new Map<number, number>(partitions.map((p) => [p, 0]));
+    const next = new Map<number, number>([...ends.keys()].map((p) => [p, 0]));
     while ([...ends].some(([partition, end]) => next.get(partition)! < end)) {
       for (const message of await call<Message[]>((done) => consumer.consume(100, done))) {
         next.set(message.partition, message.offset + 1);
@@ -123,7 +143,5 @@ async function readTopic(bootstrapServers: string, topic: string): Promise<RawRe
       }
     }
     return records;
-  } finally {
-    await call((done) => consumer.disconnect(done));
-  }
+  });
 }

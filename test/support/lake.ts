@@ -1,7 +1,8 @@
 /**
  * Test support for the S3 Parquet sink: a random change workload that tallies the change events it
- * should produce, and a copy of what a bucket holds into a local directory, so that DuckDB (which
- * has no S3 access here) reads the objects exactly as they were uploaded.
+ * should produce, a copy of what a bucket holds into a local directory, so that DuckDB (which
+ * has no S3 access here) reads the objects exactly as they were uploaded, and the table the change
+ * rows read back describe.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -81,4 +82,26 @@ export async function runChangeWorkload(
     await client.query('COMMIT');
   }
   return next;
+}
+
+/** A change row read back from the lake: the table's columns, `__op`, `__snapshot` and `__lsn` (as text: exact). */
+export interface LakeChange {
+  __op: string;
+  __snapshot: boolean;
+  __lsn: string;
+  [column: string]: unknown;
+}
+
+/**
+ * The table change rows describe: each key's last change (snapshot reads first, then by LSN; a
+ * change read twice counts once), deletes removed, without the metadata columns, sorted by `key`.
+ */
+export function rebuildTable(rows: LakeChange[], key: string): Array<Record<string, unknown>> {
+  const ordered = [...rows].sort((a, b) => Number(b.__snapshot) - Number(a.__snapshot) || Number(BigInt(a.__lsn) - BigInt(b.__lsn)));
+  const table = new Map<unknown, Record<string, unknown>>();
+  for (const { __op: op, __snapshot: _snapshot, __lsn: _lsn, ...columns } of ordered) {
+    if (op === 'd') table.delete(columns[key]);
+    else table.set(columns[key], columns);
+  }
+  return [...table.values()].sort((a, b) => Number(a[key]) - Number(b[key]));
 }

@@ -17,8 +17,11 @@ export async function createItemsTable(url: string, rows: number): Promise<void>
   await client.end();
 }
 
-/** Runs random transactions against `items` until `stop()`; resolves with the number of transactions. */
-export function startWorkload(url: string, options: { maxId: number; seed?: number }): Workload {
+/**
+ * Runs random transactions against `items` until `stop()`, as fast as it can or `pauseMs` apart;
+ * resolves with the number of transactions.
+ */
+export function startWorkload(url: string, options: { maxId: number; seed?: number; pauseMs?: number }): Workload {
   let running = true;
   let transactions = 0;
   let nextId = options.maxId + 1;
@@ -43,6 +46,7 @@ export function startWorkload(url: string, options: { maxId: number; seed?: numb
       }
       await client.query('COMMIT');
       transactions++;
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
     await client.end();
   })();
