@@ -4,7 +4,9 @@
  * `combineDefinitions(SOURCE_CONNECTOR_CONFIG or SINK_CONNECTOR_CONFIG, its own keys)`.
  *
  * The keys under `transforms.`, `predicates.`, `key.converter.` and `value.converter.` belong to
- * the transforms and converters, which declare and check them; here they are only known prefixes.
+ * the transforms and converters, which declare and check them; `producer.override.`,
+ * `consumer.override.` and `admin.override.` are Kafka client settings (Connect's client config
+ * overrides) passed to the client in Kafka mode. Here they are only known prefixes.
  */
 import { combineDefinitions, type ConfigDefinition, type ConfigProblem } from './config-definition.js';
 import type { ConfigValues } from './config-values.js';
@@ -20,7 +22,7 @@ const CONVERTER_DOC =
 
 /** Keys of every connector, source or sink. */
 export const CONNECTOR_COMMON_CONFIG: ConfigDefinition = {
-  prefixes: ['transforms.', 'predicates.', 'key.converter.', 'value.converter.'],
+  prefixes: ['transforms.', 'predicates.', 'key.converter.', 'value.converter.', 'producer.override.', 'consumer.override.', 'admin.override.'],
   keys: [
     { name: 'name', type: 'STRING', importance: 'HIGH', group: COMMON, width: 'MEDIUM', displayName: 'Connector name', validator: nonEmptyString(), documentation: 'Globally unique name to use for this connector.' },
     {

@@ -53,6 +53,19 @@ export function kafkaClientConfig(worker: Pick<WorkerConfig, 'bootstrapServers' 
   };
 }
 
+/**
+ * A connector's client overrides (Connect's `producer.override.*`, `consumer.override.*`): the keys
+ * under `prefix`, without it, passed to librdkafka as they are (so they use librdkafka's names,
+ * most of which are the Java client's).
+ */
+export function clientOverrides(config: Readonly<Record<string, string>>, prefix: 'producer.override.' | 'consumer.override.'): Record<string, string> {
+  const overrides: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (key.startsWith(prefix)) overrides[key.slice(prefix.length)] = value;
+  }
+  return overrides;
+}
+
 /** librdkafka properties equal to `config`, for a client made outside the KafkaJS layer. */
 export function librdkafkaProperties(config: KafkaClientConfig): Record<string, string | number | boolean> {
   const { kafkaJS, ...properties } = config;

@@ -272,6 +272,12 @@ describe('KafkaEventProducer', () => {
     ]);
   });
 
+  it('passes the connector\'s producer.override.* keys to the client', async () => {
+    await expect(openProducer({ connectorConfig: { 'producer.override.compression.codec': 'brotli' } })).rejects.toThrow(/compression\.codec/);
+    const producer = await openProducer({ connectorConfig: { 'producer.override.compression.codec': 'zstd' } });
+    await producer.close();
+  });
+
   it('fails for good when the brokers are gone past the delivery timeout: nothing acknowledged, drain resolves', async () => {
     const gone = await startMockKafka(1);
     const failures: unknown[] = [];

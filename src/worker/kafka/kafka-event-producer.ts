@@ -30,7 +30,7 @@ import type { AckHandle } from '../ack-tracker.js';
 import type { Delivery, DeliveryChannel, RunnerState } from '../sink-runner.js';
 import type { SinkTarget } from '../source-runner.js';
 import { encodeChangeEvent, jsonConverters, type JsonConverters } from './json-converter.js';
-import { forwardLibrdkafkaLog, librdkafkaProperties, type KafkaClientConfig, type KafkaLibrary } from './kafka-client.js';
+import { clientOverrides, forwardLibrdkafkaLog, librdkafkaProperties, type KafkaClientConfig, type KafkaLibrary } from './kafka-client.js';
 import { DataTopics, topicCreation } from './kafka-source-topics.js';
 
 export interface ProducerTuning {
@@ -115,6 +115,7 @@ export class KafkaEventProducer implements DeliveryChannel, SinkTarget {
       // Room for everything our own bounds let through, so the client's queue never refuses a message.
       'queue.buffering.max.messages': tuning.maxInFlightMessages + 1,
       'queue.buffering.max.kbytes': Math.ceil((2 * tuning.maxInFlightBytes) / 1024) + 1024,
+      ...clientOverrides(connectorConfig, 'producer.override.'),
       dr_cb: true,
     });
     producer.on('event.log', (event: { severity: number; fac: string; message: string; name?: string }) => forwardLibrdkafkaLog(client.kafkaJS.logger, event));

@@ -22,7 +22,7 @@ import type { KafkaConsumer, LibrdKafkaError, Message } from '@confluentinc/kafk
 import type { Logger } from 'pino';
 import type { TopicPartition } from '../../contracts/sink-task.js';
 import { ConfigError, RetriableError } from '../../errors.js';
-import { forwardLibrdkafkaLog, librdkafkaProperties, type KafkaClientConfig, type KafkaLibrary } from './kafka-client.js';
+import { clientOverrides, forwardLibrdkafkaLog, librdkafkaProperties, type KafkaClientConfig, type KafkaLibrary } from './kafka-client.js';
 
 export interface RebalanceEvent {
   kind: 'assign' | 'revoke';
@@ -55,7 +55,6 @@ interface GroupConsumer extends KafkaConsumer {
 const CONSUME_WAIT_MS = 100;
 // librdkafka's RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS.
 const ASSIGN_PARTITIONS = -175;
-const CONSUMER_OVERRIDE_PREFIX = 'consumer.override.';
 const TOPIC_REFRESH_MS = 10_000;
 
 /** The consumer group of a sink connector, as Kafka Connect names it. */
@@ -94,7 +93,7 @@ export class KafkaSinkConsumer {
       // A topics.regex subscription sees a new matching topic (a table added to the capture) only
       // at the next metadata refresh: librdkafka's default waits 5 minutes.
       'topic.metadata.refresh.interval.ms': TOPIC_REFRESH_MS,
-      ...consumerOverrides(config),
+      ...clientOverrides(config, 'consumer.override.'),
       'group.id': sinkGroupId(connector),
       'enable.auto.commit': false,
       'enable.auto.offset.store': false,
@@ -182,10 +181,3 @@ export class KafkaSinkConsumer {
 }
 
 /** Connect's `consumer.override.*` keys of the connector, as consumer properties. */
-function consumerOverrides(config: Readonly<Record<string, string>>): Record<string, string> {
-  const overrides: Record<string, string> = {};
-  for (const [key, value] of Object.entries(config)) {
-    if (key.startsWith(CONSUMER_OVERRIDE_PREFIX)) overrides[key.slice(CONSUMER_OVERRIDE_PREFIX.length)] = value;
-  }
-  return overrides;
-}
