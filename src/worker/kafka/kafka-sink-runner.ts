@@ -123,7 +123,11 @@ export class KafkaSinkRunner {
       throw error;
     }
     this.state = 'RUNNING';
-    this.loop = this.run().catch((error: unknown) => this.fail(error));
+    this.loop = this.run().catch((error: unknown) => {
+      // Stopping cuts retries short: not a failure, and `stop` still tries to flush and commit.
+      if (this.stopping && isRetriable(error)) options.logger.warn({ err: error }, 'sink stopped while retrying a write; what was not committed is read again');
+      else return this.fail(error);
+    });
   }
 
   /** The partitions this runner holds now. */
