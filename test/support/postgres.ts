@@ -47,10 +47,15 @@ export async function createTestDatabase(prefix = 't'): Promise<TestDatabase> {
     sql: (text, values) => withClient(url, async (c) => (await c.query(text, values as unknown[])).rows),
     async drop() {
       await withClient(base, async (c) => {
-        await c.query(
-          `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`,
-          [name],
-        );
+        // A terminated reader lets go of its slot a moment later; a slot still held cannot be dropped.
+        for (let attempt = 0; ; attempt++) {
+          const { rows } = await c.query(
+            `SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE database = $1 AND active_pid IS NOT NULL`,
+            [name],
+          );
+          if (rows.length === 0 || attempt === 100) break;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
         await c.query(`SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = $1`, [name]);
         await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
       });
