@@ -13,10 +13,9 @@ import type { SinkTask, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
 import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { KafkaSinkRunner } from './kafka-sink-runner.js';
-import { committedOffsets, eventMessages, MOCK_PARTITIONS } from './kafka-sink.fixture.js';
+import { committedOffsets, eventMessages, MOCK_PARTITIONS, PARTITIONS } from './kafka-sink.fixture.js';
 
 const silent = pino({ level: 'silent' });
-const PARTITIONS = Array.from({ length: MOCK_PARTITIONS }, (_, partition) => partition);
 const SCHEMALESS = { 'value.converter.schemas.enable': 'false' };
 
 let mock: MockKafka;

@@ -12,10 +12,9 @@ import { FileSinkTask } from '../../sinks/file/file-sink-task.js';
 import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { sinkSubscription } from './kafka-sink-consumer.js';
 import { KafkaSinkRunner, type KafkaSinkRunnerOptions } from './kafka-sink-runner.js';
-import { committedOffsets, eventMessages, KEY_SCHEMA, MOCK_PARTITIONS } from './kafka-sink.fixture.js';
+import { committedOffsets, eventMessages, KEY_SCHEMA, PARTITIONS } from './kafka-sink.fixture.js';
 
 const silent = pino({ level: 'silent' });
-const PARTITIONS = Array.from({ length: MOCK_PARTITIONS }, (_, partition) => partition);
 
 let mock: MockKafka;
 let kafka: KafkaLibrary;

@@ -14,6 +14,8 @@ import type { KafkaLibrary } from './kafka-client.js';
 import { sinkGroupId } from './kafka-sink-consumer.js';
 
 export const MOCK_PARTITIONS = 4;
+/** The partition ids of an auto-created topic. */
+export const PARTITIONS = Array.from({ length: MOCK_PARTITIONS }, (_, partition) => partition);
 export const KEY_SCHEMA: ConnectSchema = { type: 'struct', optional: false, name: 'shop.Key', fields: [{ field: 'id', type: 'int64', optional: false }] };
 export const VALUE_SCHEMA: ConnectSchema = { type: 'struct', optional: true, name: 'shop.Value', fields: [{ field: 'n', type: 'int64', optional: false }] };
 
