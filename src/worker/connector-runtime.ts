@@ -66,8 +66,8 @@ export class ConnectorRuntime implements SinkTarget {
   source: SourceRunner | undefined;
   sink: RunningSink | undefined;
   private sourceTargets: SourceTargets | undefined;
-  /** Topics produced to or consumed from since creation or the last reset. */
-  readonly topics = new Set<string>();
+  /** Topics of runners stopped since creation or the last reset. */
+  private readonly topics = new Set<string>();
   private selector: ((topic: string) => boolean) | undefined;
   private attempts = 0;
   private runningSince = 0;
@@ -94,6 +94,17 @@ export class ConnectorRuntime implements SinkTarget {
 
   accepts(topic: string): boolean {
     return this.plugin.type === 'sink' && (this.selector ??= sinkTopics(this.plugin, this.config))(topic);
+  }
+
+  /** Topics the task has produced to or consumed from since creation or the last reset. */
+  topicNames(): string[] {
+    const live = this.source?.topics ?? this.sink?.topicNames() ?? [];
+    return [...new Set([...this.topics, ...live])].sort();
+  }
+
+  resetTopics(): void {
+    this.topics.clear();
+    this.source?.topics.clear();
   }
 
   running(): DeliveryChannel | undefined {

@@ -1,22 +1,48 @@
 /**
  * What both herders (standalone, Kafka mode) answer the same way, over the few things each does
- * its own way: how a target state is applied (`setTarget`), where a connector's stored config is
- * (`storedConfig`, NotFoundError when none) and how a config is written (`putConfig`).
+ * its own way: how a target state is applied (`setTarget`), where a connector's stored config,
+ * plugin and target state are (`stored`, NotFoundError when none) and how a config is written
+ * (`putConfig`). Each connector runs one task, task 0.
  */
 import type { ConfigInfos, ConfigKeyInfo } from '../config/config-infos.js';
+import { maskSecrets } from '../config/secrets.js';
 import { CONNECTOR_VERSION } from '../sources/postgres/event-builder.js';
 import { pluginConfig, pluginInfos, validateConnectorConfig } from './connector-catalog.js';
-import type { ConnectorConfig, ConnectorInfo, PluginInfo, TargetState } from './herder.js';
+import type { ConnectorConfig, ConnectorInfo, PluginInfo, TargetState, TaskConfig } from './herder.js';
+import type { ConnectorPlugin } from './plugins.js';
+
+export interface StoredConnector {
+  config: ConnectorConfig;
+  plugin: ConnectorPlugin;
+  target: TargetState;
+}
 
 export abstract class HerderBase {
   readonly version = CONNECTOR_VERSION;
 
   abstract putConfig(name: string, config: ConnectorConfig): Promise<{ created: boolean; info: ConnectorInfo }>;
   protected abstract setTarget(name: string, target: TargetState): Promise<void>;
-  protected abstract storedConfig(name: string): ConnectorConfig;
+  protected abstract stored(name: string): StoredConnector;
+
+  info(name: string): ConnectorInfo {
+    const { plugin, target } = this.stored(name);
+    return { name, config: this.config(name), tasks: target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type: plugin.type };
+  }
+
+  /** The config as stored, with PASSWORD values hidden (provider references stay visible). */
+  config(name: string): ConnectorConfig {
+    const { config, plugin } = this.stored(name);
+    return maskSecrets(config, plugin.definition);
+  }
+
+  taskConfigs(name: string): TaskConfig[] {
+    const { plugin, target } = this.stored(name);
+    if (target === 'STOPPED') return [];
+    return [{ id: { connector: name, task: 0 }, config: { ...this.config(name), 'task.class': plugin.className } }];
+  }
 
   async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {
-    const merged = { ...this.storedConfig(name) };
+    const merged = { ...this.stored(name).config };
     for (const [key, value] of Object.entries(patch)) {
       if (value === null) delete merged[key];
       else merged[key] = value;

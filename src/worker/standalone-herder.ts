@@ -16,12 +16,11 @@ import path from 'node:path';
 import os from 'node:os';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { maskSecrets } from '../config/secrets.js';
 import type { OffsetStore } from '../contracts/offset-store.js';
 import { buildTransformChain } from '../transforms/transform-chain.js';
 import { ConnectorConfigStore, connectorConfigPath } from './config-store.js';
 import { checkedConnectorConfig, offsetsNeedStopped } from './connector-catalog.js';
-import { HerderBase } from './herder-base.js';
+import { HerderBase, type StoredConnector } from './herder-base.js';
 import { ConnectorRuntime, type RestartPolicy, type RuntimeDeps } from './connector-runtime.js';
 import type {
   ConnectorConfig,
@@ -31,7 +30,6 @@ import type {
   OffsetEntry,
   RestartRequest,
   TargetState,
-  TaskConfig,
   TaskStatus,
 } from './herder.js';
 import { AlreadyExistsError, connectorNotFound, NotFoundError } from './herder-errors.js';
@@ -164,28 +162,11 @@ export class StandaloneHerder extends HerderBase implements Herder {
     return [...this.runtimes.keys()].sort();
   }
 
-  info(name: string): ConnectorInfo {
-    const runtime = this.get(name);
-    return { name, config: this.config(name), tasks: runtime.target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type: runtime.type };
-  }
-
-  /** The config as stored, with PASSWORD values hidden (provider references stay visible). */
-  config(name: string): ConnectorConfig {
-    const runtime = this.get(name);
-    return maskSecrets(runtime.config, runtime.plugin.definition);
-  }
-
   status(name: string): ConnectorStatus {
     const runtime = this.get(name);
     const state = runtime.target === 'STOPPED' ? 'STOPPED' : runtime.target === 'PAUSED' ? 'PAUSED' : 'RUNNING';
     const task = runtime.taskStatus();
     return { name, connector: { state, worker_id: this.workerId }, tasks: task ? [task] : [], type: runtime.type };
-  }
-
-  taskConfigs(name: string): TaskConfig[] {
-    const runtime = this.get(name);
-    if (runtime.target === 'STOPPED') return [];
-    return [{ id: { connector: name, task: 0 }, config: { ...this.config(name), 'task.class': runtime.plugin.className } }];
   }
 
   taskStatus(name: string, task: number): TaskStatus {
@@ -195,15 +176,11 @@ export class StandaloneHerder extends HerderBase implements Herder {
   }
 
   topics(name: string): string[] {
-    const runtime = this.get(name);
-    const live = runtime.source?.topics ?? runtime.sink?.topicNames() ?? [];
-    return [...new Set([...runtime.topics, ...live])].sort();
+    return this.get(name).topicNames();
   }
 
   async resetTopics(name: string): Promise<void> {
-    const runtime = this.get(name);
-    runtime.topics.clear();
-    runtime.source?.topics.clear();
+    this.get(name).resetTopics();
   }
 
   async create(name: string, config: ConnectorConfig, initialState: TargetState = 'STARTED'): Promise<ConnectorInfo> {
@@ -267,8 +244,8 @@ export class StandaloneHerder extends HerderBase implements Herder {
     for (const { partition } of await this.offsetStore.list(name)) await this.offsetStore.set(name, partition, null);
   }
 
-  protected storedConfig(name: string): ConnectorConfig {
-    return this.get(name).config;
+  protected stored(name: string): StoredConnector {
+    return this.get(name);
   }
 
   protected async setTarget(name: string, target: TargetState): Promise<void> {

@@ -25,10 +25,9 @@
  *   that the others take its connectors at once, and closes the stores. Safe to call twice.
  */
 import type { Logger } from 'pino';
-import { maskSecrets } from '../../config/secrets.js';
 import { buildTransformChain } from '../../transforms/transform-chain.js';
 import { checkedConnectorConfig, offsetsNeedStopped, type ExistingConnector } from '../connector-catalog.js';
-import { HerderBase } from '../herder-base.js';
+import { HerderBase, type StoredConnector } from '../herder-base.js';
 import type { RestartPolicy, RuntimeDeps } from '../connector-runtime.js';
 import type {
   ConnectorConfig,
@@ -39,7 +38,6 @@ import type {
   RestartRequest,
   State,
   TargetState,
-  TaskConfig,
   TaskStatus,
 } from '../herder.js';
 import { AlreadyExistsError, ConflictError, connectorNotFound, NotFoundError } from '../herder-errors.js';
@@ -190,18 +188,8 @@ export class DistributedHerder extends HerderBase implements Herder {
     return this.stores.configs.connectorNames();
   }
 
-  info(name: string): ConnectorInfo {
-    const { type, target } = this.describe(name);
-    return { name, config: this.config(name), tasks: target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type };
-  }
-
-  config(name: string): ConnectorConfig {
-    const { config, plugin } = this.describe(name);
-    return maskSecrets(config, plugin.definition);
-  }
-
   status(name: string): ConnectorStatus {
-    const { type, target } = this.describe(name);
+    const { type, target } = this.stored(name);
     const owner = this.ownerOf(name) ?? this.workerId;
     const stored = this.stores.status.connectorStatus(name);
     const targetState: State = target === 'STOPPED' ? 'STOPPED' : target === 'PAUSED' ? 'PAUSED' : 'RUNNING';
@@ -211,31 +199,20 @@ export class DistributedHerder extends HerderBase implements Herder {
     return { name, connector, tasks, type };
   }
 
-  taskConfigs(name: string): TaskConfig[] {
-    const { target, plugin } = this.describe(name);
-    if (target === 'STOPPED') return [];
-    return [{ id: { connector: name, task: 0 }, config: { ...this.config(name), 'task.class': plugin.className } }];
-  }
-
   taskStatus(name: string, task: number): TaskStatus {
-    const { target } = this.describe(name);
+    const { target } = this.stored(name);
     if (task !== 0 || target === 'STOPPED') throw new NotFoundError(`Task ${name}-${task} not found`);
     return this.taskStatusOf(name, this.ownerOf(name) ?? this.workerId);
   }
 
   topics(name: string): string[] {
-    this.describe(name);
-    const runtime = this.local.get(name);
-    if (!runtime) return [];
-    const live = runtime.source?.topics ?? runtime.sink?.topicNames() ?? [];
-    return [...new Set([...runtime.topics, ...live])].sort();
+    this.stored(name);
+    return this.local.get(name)?.topicNames() ?? [];
   }
 
   async resetTopics(name: string): Promise<void> {
-    this.describe(name);
-    const runtime = this.local.get(name);
-    runtime?.topics.clear();
-    runtime?.source?.topics.clear();
+    this.stored(name);
+    this.local.get(name)?.resetTopics();
   }
 
   async create(name: string, config: ConnectorConfig, initialState: TargetState = 'STARTED'): Promise<ConnectorInfo> {
@@ -258,7 +235,7 @@ export class DistributedHerder extends HerderBase implements Herder {
 
   async delete(name: string): Promise<void> {
     await this.beforeWrite();
-    this.describe(name);
+    this.stored(name);
     await this.stores.configs.removeConnector(name);
     await this.local.settled();
     this.metrics.removeConnector(name);
@@ -266,7 +243,7 @@ export class DistributedHerder extends HerderBase implements Herder {
 
   async restart(name: string, request: RestartRequest): Promise<ConnectorStatus | null> {
     await this.beforeWrite();
-    this.describe(name);
+    this.stored(name);
     if (!request.includeTasks && !request.onlyFailed) return null;
     const status = this.status(name);
     const restartTask = request.includeTasks && status.tasks.some((task) => !request.onlyFailed || task.state === 'FAILED');
@@ -286,7 +263,7 @@ export class DistributedHerder extends HerderBase implements Herder {
   }
 
   async offsets(name: string): Promise<OffsetEntry[]> {
-    const { type } = this.describe(name);
+    const { type } = this.stored(name);
     if (type === 'sink') return this.stores.sinkOffsets.list(name);
     await this.stores.offsets.readToEnd();
     return this.stores.offsets.list(name);
@@ -305,19 +282,15 @@ export class DistributedHerder extends HerderBase implements Herder {
     for (const { partition } of await this.stores.offsets.list(name)) await this.stores.offsets.set(name, partition, null);
   }
 
-  protected storedConfig(name: string): ConnectorConfig {
-    return this.describe(name).config;
-  }
-
   protected async setTarget(name: string, target: TargetState): Promise<void> {
     await this.beforeWrite();
-    this.describe(name);
+    this.stored(name);
     await this.stores.configs.putTargetState(name, target);
     await this.local.settled();
   }
 
   private requireStopped(name: string): { type: 'source' | 'sink' } {
-    const described = this.describe(name);
+    const described = this.stored(name);
     if (described.target !== 'STOPPED') throw offsetsNeedStopped(name);
     return described;
   }
@@ -329,7 +302,7 @@ export class DistributedHerder extends HerderBase implements Herder {
   }
 
   /** A connector's stored config, plugin, type and target state; NotFoundError when it has none. */
-  private describe(name: string) {
+  protected stored(name: string): StoredConnector & { type: 'source' | 'sink' } {
     const config = this.stores.configs.connectorConfig(name);
     if (config === null) throw connectorNotFound(name);
     const plugin = findPlugin(config['connector.class']);

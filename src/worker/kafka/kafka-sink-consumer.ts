@@ -179,5 +179,3 @@ export class KafkaSinkConsumer {
     this.rebalances.push({ kind: 'revoke', partitions: plain, lost: this.consumer.assignmentLost() });
   }
 }
-
-/** Connect's `consumer.override.*` keys of the connector, as consumer properties. */
