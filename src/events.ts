@@ -94,11 +94,12 @@ export interface SourceRecord {
   offset: OffsetMap;
   event: ChangeEvent | null;
   /**
-   * Where the record stands in its partition's order, when the source can name it exactly: a
-   * string that sorts as the records come and is the same each time the record is read again
-   * (Postgres: every streamed change). Absent where a re-read may bring other records (snapshot
-   * rows read again after a crash see newer data). Offsets cannot serve: a restart resumes at an
-   * offset, and several records share one (a transaction's changes).
+   * Where the record stands in its topic's order (record-position.ts): a string that sorts as the
+   * records come. Postgres: every streamed change (the same each time it is read again) and every
+   * snapshot row of a table keyed by integers or uuids (its key within the snapshot, so that a
+   * resumed snapshot's rows sort among the first reading's). Absent where the source cannot name
+   * the record so (other snapshot rows). Offsets cannot serve: a restart resumes at an offset, and
+   * several records share one (a transaction's changes).
    */
   position?: string;
 }

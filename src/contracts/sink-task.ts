@@ -77,6 +77,8 @@ export interface ErrantRecordReporter {
 export interface SinkCuts {
   /** The cuts not yet passed by what the sink reported durable, in order. */
   get(topic: string): string[];
+  /** The position of the last record the sink reported durable, or null: where its next output begins. */
+  durable(topic: string): string | null;
   /** Records a cut after the record at `position`; resolves once durable. */
   note(topic: string, position: string): Promise<void>;
 }

@@ -14,8 +14,11 @@
  *
  * Contract:
  * - `load` reads what is stored for a sink connector; called when its runner starts.
- * - `skips(topic, position)`: true when the sink already holds that record. Records without a
- *   position are never skipped (a snapshot row read again may differ from the first reading).
+ * - `skips(topic, position)`: true when the sink already holds that record: its position is at or
+ *   before the recorded one. Records without a position are never skipped. A snapshot row read
+ *   again after a crash (record-position.ts) is passed over when its key is at or before the key of
+ *   the last row recorded, whatever values either reading found.
+ * - `reached(topic)`: the recorded position, or null.
  * - `advance(positions)` makes the new positions durable before it resolves; the runner calls it
  *   before acknowledging the records, so no source offset is committed past a record whose skip
  *   could be forgotten.
@@ -55,6 +58,10 @@ export class SinkPositions {
     if (position === null) return false;
     const reached = this.byTopic.get(topic)?.position;
     return reached !== undefined && position <= reached;
+  }
+
+  reached(topic: string): string | null {
+    return this.byTopic.get(topic)?.position ?? null;
   }
 
   async advance(positions: ReadonlyMap<string, string>): Promise<void> {

@@ -146,7 +146,7 @@ export class SinkRunner implements DeliveryChannel {
       taskId: 0,
       logger: this.options.logger,
       stableOffsets: false,
-      cuts: { get: (topic) => positions.cuts(topic), note: (topic, position) => positions.noteCut(topic, position) },
+      cuts: { get: (topic) => positions.cuts(topic), durable: (topic) => positions.reached(topic), note: (topic, position) => positions.noteCut(topic, position) },
     });
     this.state = 'RUNNING';
     this.loop = this.run().catch((error: unknown) => this.fail(error));

@@ -55,7 +55,8 @@ describe('kill -9 and restart', () => {
     const committedProgress = () => {
       const stored = offsets();
       if (!stored.includes('sluice.snapshot.progress')) return null;
-      const offset = Object.values(JSON.parse(stored) as Record<string, Record<string, string>>)[0]!;
+      // The source's entry; the sink's (how far it wrote) are beside it.
+      const offset = Object.values(JSON.parse(stored) as Record<string, Record<string, string>>).find((entry) => 'sluice.snapshot.progress' in entry)!;
       const progress = JSON.parse(offset['sluice.snapshot.progress']!) as { after: { values: string[] } | null };
       return progress.after;
     };

@@ -26,6 +26,8 @@ const values = (id: string) =>
   `${id} * 3.125, '2026-03-29 00:59:59.123456+00'::timestamptz + ${id} * interval '1 hour 1 microsecond', '1969-12-31 23:59:59.999999'::timestamp + ${id} * interval '1 day', ` +
   `'1960-02-29'::date + ${id}, ARRAY['a' || ${id}, NULL, 'c'], jsonb_build_object('n', ${id}, 'nested', jsonb_build_array(1, 'x')), ` +
   `CASE WHEN ${id} % 7 = 0 THEN NULL ELSE 'note ' || ${id} END, ${id} % 2 = 0, 9007199254740993 + ${id}`;
+/** Rows of the crash test's table: a snapshot of 30 chunks of 100 rows, long enough to be killed twice. */
+const CRASH_TABLE_ROWS = 3000;
 const UPDATE = `amount = amount + 0.001, note = coalesce(note, '') || '+', tags = tags || ARRAY['u'], flag = NOT flag`;
 
 /** The table as DuckDB prints the same values, for a row-by-row comparison with the lake. */
@@ -84,10 +86,14 @@ function jsonLake(name: string, tag: string, extension: string, sink: Record<str
 const JSON_LAKE = jsonLake('JSON lines', 'json', 'json', { 'format.class': 'io.confluent.connect.s3.format.json.JsonFormat' });
 const GZIP_JSON_LAKE = jsonLake('gzipped JSON lines', 'jsongz', 'json.gz', { 'format.class': 'json', 's3.compression.type': 'gzip' });
 
-/** The key of every object of `table` in daily partitions, named after its first record's source position. */
+/**
+ * The key of every object of `table` in daily partitions, named after a source position: a streamed
+ * change's (24 hex digits), or for snapshot files the snapshot's reading (its LSN and '!') with the
+ * key of the row they follow.
+ */
 function keyPattern(table: string, extension: string): RegExp {
   const topic = `test\\.public\\.${table}`;
-  return new RegExp(`^topics/${topic}/year=\\d{4}/month=\\d{2}/day=\\d{2}/${topic}\\+0\\+(r[0-9a-z]+-\\d+|[0-9a-f]{24})\\.${extension.replaceAll('.', '\\.')}$`);
+  return new RegExp(`^topics/${topic}/year=\\d{4}/month=\\d{2}/day=\\d{2}/${topic}\\+0\\+([0-9a-f]{24}|[0-9a-f]{16}![0-9a-z-]*)\\.${extension.replaceAll('.', '\\.')}$`);
 }
 
 async function tableRows(client: pg.Client, table: string): Promise<Record<string, unknown>[]> {
@@ -225,44 +231,76 @@ describe('S3 sink: the change log in the lake', () => {
     }
   });
 
-  it.each([PARQUET_LAKE, GZIP_JSON_LAKE])('holds each change exactly once and no partial object in $name after kill -9 during writing, rotation and upload', { timeout: 240_000 }, async (format) => {
+  it.each([PARQUET_LAKE, GZIP_JSON_LAKE])('holds each change exactly once and no partial object in $name after kill -9 during the snapshot, writing, rotation and upload', { timeout: 240_000 }, async (format) => {
     const table = `payments_${format.tag}`;
     const bucket = `lake-payments-${format.tag}`;
     await s3.createBucket(bucket);
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
     await client.query(`CREATE TABLE ${table} (${COLUMNS})`);
-    await client.query(`INSERT INTO ${table} SELECT g, ${values('g')} FROM generate_series(1, 300) g`);
+    await client.query(`INSERT INTO ${table} SELECT g, ${values('g')} FROM generate_series(1, ${CRASH_TABLE_ROWS}) g`);
     const dir = workerDir();
     const slot = `${db.name}_${table}`;
     const files = [
       // Small files and frequent rotations, so that kills land while files are written and uploaded,
-      // and files end inside transactions, where a restart resumes the source before what they hold.
+      // and files end inside transactions, where a restart resumes the source before what they hold;
+      // small snapshot chunks, so that the snapshot is killed between chunks with files uploaded past
+      // the last chunk committed.
       dir.connectorFile('lake', sinkConfig(bucket, table, { ...format.sink, 'flush.size': '40', 'rotate.schedule.interval.ms': '200' })),
-      dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0', ...format.source })),
+      dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0', 'snapshot.fetch.size': '100', ...format.source })),
     ];
-    const offsets = path.join(dir.dir, 'data', 'offsets.json');
-    let worker = startWorkerProcess(dir.configFile, files);
-    await waitFor(() => existsSync(offsets) && readFileSync(offsets, 'utf8').includes('lsn_commit'), 120_000, 'the snapshot uploaded and committed');
+    const offsetsFile = path.join(dir.dir, 'data', 'offsets.json');
+    const offsets = () => (existsSync(offsetsFile) ? readFileSync(offsetsFile, 'utf8') : '');
+    /** The source's committed snapshot progress (a finished chunk), or null. */
+    const snapshotProgress = () => {
+      const stored = offsets();
+      if (!stored.includes('sluice.snapshot.progress')) return null;
+      const all = Object.values(JSON.parse(stored) as Record<string, Record<string, unknown>>);
+      return (all.find((offset) => typeof offset['sluice.snapshot.progress'] === 'string')?.['sluice.snapshot.progress'] as string | undefined) ?? null;
+    };
+    const kill = async () => {
+      worker.child.kill('SIGKILL');
+      expect(await worker.exited).toBeNull();
+    };
 
+    let worker = startWorkerProcess(dir.configFile, files);
+    // The workload runs once the slot is made (what is committed before it is in the snapshot, not
+    // in the stream): the snapshot, resumed after each kill, reads rows changed, added and removed
+    // since the first reading.
+    const slotMade = async () => (await client.query(`SELECT 1 FROM pg_replication_slots WHERE slot_name = $1 AND confirmed_flush_lsn IS NOT NULL`, [slot])).rowCount === 1;
+    await waitFor(slotMade, 60_000, 'the slot made');
     const tally: ChangeTally = { c: 0, u: 0, d: 0 };
     const writer = new pg.Client({ connectionString: db.url });
     await writer.connect();
     let writing = true;
     const workload = (async () => {
-      let next = 1000;
+      let next = 100_000;
       for (let seed = 1; writing; seed++) next = await runChangeWorkload(writer, table, { from: next, rounds: 5, seed, tally, insertValues: (id) => values(String(id)), updateSet: UPDATE, maxStatements: 30 });
     })();
-    for (const pause of [900, 1300, 700, 1100, 600]) {
-      await new Promise((resolve) => setTimeout(resolve, pause));
-      worker.child.kill('SIGKILL');
-      expect(await worker.exited).toBeNull();
-      worker = startWorkerProcess(dir.configFile, files);
+    try {
+      // 1. Killed twice during the snapshot, each time once another chunk is committed.
+      let killedAt: string | null = null;
+      for (let kills = 0; kills < 2; kills++) {
+        await waitFor(() => snapshotProgress() !== null && snapshotProgress() !== killedAt, 120_000, 'a snapshot chunk committed');
+        await kill();
+        killedAt = snapshotProgress();
+        expect(offsets()).not.toContain('lsn_commit');
+        worker = startWorkerProcess(dir.configFile, files);
+      }
+      await waitFor(() => offsets().includes('lsn_commit'), 120_000, 'the snapshot uploaded and committed');
+
+      // 2. Killed while streaming, at different moments.
+      for (const pause of [900, 1300, 700, 1100, 600]) {
+        await new Promise((resolve) => setTimeout(resolve, pause));
+        await kill();
+        worker = startWorkerProcess(dir.configFile, files);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 800));
+    } finally {
+      writing = false;
+      await workload;
+      await writer.end();
     }
-    await new Promise((resolve) => setTimeout(resolve, 800));
-    writing = false;
-    await workload;
-    await writer.end();
     await writeAndWaitForSlot(client, slot, `INSERT INTO ${table} VALUES (-1, ${values('(-1)')})`);
     tally.c++;
     worker.child.kill('SIGTERM');
@@ -273,15 +311,13 @@ describe('S3 sink: the change log in the lake', () => {
     // Every object is whole (DuckDB reads them all) and no multipart upload was left open.
     expect(s3.multipartUploads().filter((upload) => upload.state === 'open')).toEqual([]);
     const lake = await downloadLake(s3.client, bucket);
-    const lakeRows = await format.read(lake.dir, ', filename');
-    {
-      const seen = new Map<string, string>();
-      const dupFiles = new Set<string>();
-      for (const r of lakeRows) { if (r.__snapshot) continue; const k = `${r.__op}:${r.id}:${r.lsn}`; if (seen.has(k)) { dupFiles.add(seen.get(k)! + ' <> ' + String(r['filename'])); } else seen.set(k, String(r['filename'])); }
-      if (dupFiles.size) { console.log('DUPS', [...dupFiles].map((f) => f.replaceAll(lake.dir, '')).join('\n')); console.log('KEYS', lake.keys.join('\n')); console.log('STDERR', worker.stderr().slice(-3000)); }
-    }
-    for (const r of lakeRows) delete (r as Record<string, unknown>)['filename'];
-    expect(lakeRows.filter((row) => row.__snapshot)).toHaveLength(300);
+    for (const key of lake.keys) expect(key).toMatch(keyPattern(table, format.extension));
+    const lakeRows = await format.read(lake.dir);
+    // Each row read by the snapshot once, though the snapshot was read in three runs; the rows it
+    // never reached again (changed or deleted meanwhile) are in the stream.
+    const snapshotIds = lakeRows.filter((row) => row.__snapshot).map((row) => row.id);
+    expect(snapshotIds.length).toBeGreaterThan(CRASH_TABLE_ROWS / 2);
+    expect(new Set(snapshotIds).size).toBe(snapshotIds.length);
     expectEachChangeOnce(lakeRows, tally);
     expect(rebuild(lakeRows)).toEqual(expected);
   });

@@ -1,19 +1,25 @@
 /**
  * The object key of a file: `<topics.dir>/<topic>/<encoded partition>/<topic>+<kafka partition>+<start>.<ext>`,
- * Confluent's layout, where `<start>` names the first record in the file and `<ext>` the format
- * (parquet, json, json.gz). Pure.
+ * Confluent's layout, where `<start>` names where the file begins and `<ext>` the format (parquet,
+ * json, json.gz). Pure.
  *
  * `<start>` is what makes a retry after a crash rewrite the same object instead of adding one:
  * - Kafka mode: the first record's offset, zero-padded to 10 digits as Confluent pads it;
- * - standalone: the first record's source position (SourceRecord.position, a fixed-width string
- *   that sorts as the records do);
- * - standalone, a record without a position (a snapshot row: a re-read may bring other rows): a
- *   name unique to this run, `r<run>-<delivery>`, so a later run never overwrites a file whose
- *   rows it may not read again. A crash during a snapshot can then leave a snapshot row twice;
- *   never a streamed change, and never a row lost.
+ * - standalone: the first record's source position (SourceRecord.position, a string that sorts as
+ *   the records do and is the same when the record is read again);
+ * - standalone, a row of a reading (a snapshot row, record-position.ts): a resumed reading may find
+ *   another row where a file began, so the file is named after what both readings share: the
+ *   position its rotation starts after (`after`: the end of the rotation before, where the run
+ *   before cut too), when that is a row of the same reading; else the reading itself. Rows are
+ *   passed over or cut at the same positions when read again, so the same objects are rewritten;
+ * - standalone, a record without a position (a row of a table whose key order only the server
+ *   knows): a name unique to this run, `r<run>-<delivery>`, so a later run never overwrites a file
+ *   whose rows it may not read again. A crash during such a table's snapshot can then leave a
+ *   snapshot row twice; never a streamed change, and never a row lost.
  */
 import { randomBytes } from 'node:crypto';
 import type { SinkRecord } from '../../events.js';
+import { readingOf } from '../../record-position.js';
 
 const OFFSET_PAD_WIDTH = 10;
 
@@ -26,14 +32,18 @@ export interface ObjectKeyContext {
   runId: string;
 }
 
-export function objectKey(context: ObjectKeyContext, first: SinkRecord, encodedPartition: string, extension: string): string {
-  const name = `${first.topic}+${first.kafkaPartition}+${startOf(context, first)}.${extension}`;
+/** `after`: the position the file's rotation starts after (the last record of the rotation before), or null. */
+export function objectKey(context: ObjectKeyContext, first: SinkRecord, after: string | null, encodedPartition: string, extension: string): string {
+  const name = `${first.topic}+${first.kafkaPartition}+${startOf(context, first, after)}.${extension}`;
   return [context.topicsDir, first.topic, encodedPartition, name].filter((part) => part !== '').join('/');
 }
 
-function startOf(context: ObjectKeyContext, first: SinkRecord): string {
+function startOf(context: ObjectKeyContext, first: SinkRecord, after: string | null): string {
   if (context.stableOffsets) return String(first.kafkaOffset).padStart(OFFSET_PAD_WIDTH, '0');
-  return first.position ?? `r${context.runId}-${first.kafkaOffset}`;
+  if (first.position === null) return `r${context.runId}-${first.kafkaOffset}`;
+  const reading = readingOf(first.position);
+  if (reading === null) return first.position;
+  return after !== null && readingOf(after) === reading ? after : reading;
 }
 
 /** A run id: the start time in base 36 (sorting runs by when they started) and a random tail. */

@@ -14,6 +14,7 @@ import { describe, expect, it } from 'vitest';
 import type { SinkCuts } from '../../contracts/sink-task.js';
 import type { ConnectSchema, SinkRecord } from '../../events.js';
 import { RetriableError } from '../../errors.js';
+import { readingRowPosition } from '../../record-position.js';
 import { readJsonLines, readParquet, readParquetFooter, type ParquetContents } from '../../../test/support/duckdb.js';
 import { openObjectStore, type ObjectStore } from './object-store.js';
 import { parseS3SinkConfig } from './s3-sink-config.js';
@@ -70,9 +71,9 @@ function visit(offset: number, day: number, schema = VISIT, extra: Record<string
 }
 
 /** SinkCuts as the standalone worker keeps them, in memory: it survives a task, as the worker's store does. */
-function memoryCuts(): SinkCuts & { noted: string[] } {
+function memoryCuts(durable: string | null = null): SinkCuts & { noted: string[] } {
   const noted: string[] = [];
-  return { noted, get: () => [...noted], note: async (_topic, position) => void noted.push(position) };
+  return { noted, get: () => [...noted], durable: () => durable, note: async (_topic, position) => void noted.push(position) };
 }
 
 async function startTask(config: Record<string, string>, openStore = openObjectStore, options: { dir?: string; cuts?: SinkCuts } = {}) {
@@ -175,6 +176,53 @@ describe.each(FORMATS)('S3 sink task writing $name', (format) => {
     expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 20 }, (_, i) => i));
     const files = [...new Set(rows.map((r) => path.basename(String(r['filename']))))].sort();
     expect(files).toEqual(['00000000', '00000007', '00000017'].map((start) => `${TOPIC}+0+${start}.${format.extension}`));
+  });
+
+  it('rewrites the same objects when a resumed snapshot reads other rows than the first reading, so no row is there twice', async () => {
+    const day = 19_750;
+    // Snapshot rows: positions of one reading, keys that sort as the reading goes.
+    const row = (id: number, offset: number): SinkRecord => ({ ...visit(id, day), kafkaOffset: offset, position: readingRowPosition('R', String(id).padStart(4, '0')) });
+    const reading = (ids: number[]) => ids.map((id, offset) => row(id, offset));
+    const cuts = memoryCuts();
+    const first = await startTask({ ...format.config, 'flush.size': '4' }, openObjectStore, { cuts });
+    // Two files uploaded (10-40, 50-80), 90 and 100 still open; the worker dies before any is durable.
+    await first.task.put(reading([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]));
+    expect(cuts.noted).toEqual(['R!0040', 'R!0080']);
+
+    // Read again with newer data: 30 and 40 deleted, 45 and 75 inserted. The first file now ends at
+    // 20, the second takes 45 to 80, and both keep their names, so the first reading's objects are
+    // replaced rather than joined.
+    const second = await startTask({ ...format.config, 'flush.size': '4' }, openObjectStore, { cuts, dir: first.dir });
+    await second.task.put(reading([10, 20, 45, 50, 60, 70, 75, 80, 90, 100]));
+    await second.task.flush();
+    await second.task.stop();
+    const { rows } = await format.read(second.lake, { select: 'id::INTEGER AS id, filename', orderBy: 'id' });
+    expect(rows.map((r) => r['id'])).toEqual([10, 20, 45, 50, 60, 70, 75, 80, 90, 100]);
+    const byFile = new Map<string, number[]>();
+    for (const r of rows) {
+      const name = path.basename(String(r['filename']));
+      byFile.set(name, [...(byFile.get(name) ?? []), r['id'] as number]);
+    }
+    expect(Object.fromEntries(byFile)).toEqual({
+      [`${TOPIC}+0+R!.${format.extension}`]: [10, 20],
+      [`${TOPIC}+0+R!0040.${format.extension}`]: [45, 50, 60, 70, 75, 80],
+      [`${TOPIC}+0+R!0080.${format.extension}`]: [90, 100],
+    });
+  });
+
+  it('names the first file of a resumed snapshot after the last row reported durable', async () => {
+    const day = 19_760;
+    const row = (id: number, offset: number): SinkRecord => ({ ...visit(id, day), kafkaOffset: offset, position: readingRowPosition('R', String(id).padStart(4, '0')) });
+    const { task, lake } = await startTask({ ...format.config, 'flush.size': '2' }, openObjectStore, { cuts: memoryCuts('R!0040') });
+    await task.put([row(50, 0), row(60, 1), row(70, 2)]);
+    await task.flush();
+    await task.stop();
+    const { rows } = await format.read(lake, { select: 'id::INTEGER AS id, filename', orderBy: 'id' });
+    expect(rows.map((r) => [r['id'], path.basename(String(r['filename']))])).toEqual([
+      [50, `${TOPIC}+0+R!0040.${format.extension}`],
+      [60, `${TOPIC}+0+R!0040.${format.extension}`],
+      [70, `${TOPIC}+0+R!0060.${format.extension}`],
+    ]);
   });
 
   it('writes nothing for tombstones and commits them with the records around them', async () => {

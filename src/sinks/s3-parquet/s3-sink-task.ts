@@ -98,6 +98,7 @@ export class S3ParquetSinkTask implements SinkTask {
     const now = Date.now();
     for (const record of records) {
       const files = this.filesOf(record);
+      for (let cut = files.cutBefore(record); cut !== null; cut = files.cutBefore(record)) await this.rotate(files, cut);
       if (!files.holds(record)) await this.write(record, files, now);
       // Also for a record written before: its rotation may be what failed.
       if (files.rotationDue()) await this.rotate(files);
@@ -138,7 +139,10 @@ export class S3ParquetSinkTask implements SinkTask {
   private filesOf(record: SinkRecord): TopicPartitionFiles {
     const key = topicPartitionKey(record.topic, record.kafkaPartition);
     let files = this.partitions.get(key);
-    if (!files) this.partitions.set(key, (files = new TopicPartitionFiles(record.topic, record.kafkaPartition, this.filesOptions, this.cuts?.get(record.topic))));
+    if (!files) {
+      files = new TopicPartitionFiles(record.topic, record.kafkaPartition, this.filesOptions, this.cuts?.get(record.topic), this.cuts?.durable(record.topic));
+      this.partitions.set(key, files);
+    }
     return files;
   }
 
@@ -158,9 +162,9 @@ export class S3ParquetSinkTask implements SinkTask {
    * records are reported durable, their second delivery ends its files at the same record and
    * rewrites the same objects, whatever decided the cut (count, clock, memory, a stop).
    */
-  private async rotate(files: TopicPartitionFiles): Promise<void> {
-    if (files.lastPosition !== null && this.cuts) await this.cuts.note(files.topic, files.lastPosition);
-    const summary = await files.rotate();
+  private async rotate(files: TopicPartitionFiles, end = files.lastPosition): Promise<void> {
+    if (end !== null && this.cuts) await this.cuts.note(files.topic, end);
+    const summary = await files.rotate(end);
     if (summary.files > 0) this.logger.info({ topic: files.topic, partition: files.partition, ...summary }, `uploaded ${summary.files} file(s): ${summary.rows} rows, ${summary.bytes} bytes`);
   }
 

@@ -14,10 +14,13 @@
  * - `rotationDue()` tells whether a rotation policy of the records fired (flush.size records, a
  *   file past rotate.size.bytes, rotate.interval.ms of event time); `scheduledRotationDue(now)`
  *   whether a rotate.schedule.interval.ms boundary of the wall clock passed. Records delivered
- *   again after a crash are cut exactly where the run before cut them (`replayCuts`), by no policy.
- * - `rotate()` finishes every file, uploads each under its key and deletes the local copy; it
+ *   again after a crash are cut exactly where the run before cut them (`replayCuts`), by no policy;
+ *   `cutBefore(record)` names a cut that a record lies past (a snapshot row read again: the row at
+ *   the cut may be gone), where the caller rotates before writing it.
+ * - `rotate(end)` finishes every file, uploads each under its key and deletes the local copy; it
  *   throws (RetriableError from the store) with the files left in place, and a later call uploads
- *   them again under the same keys.
+ *   them again under the same keys. `end` is the position the files end at (the cut noted), by
+ *   default the last record's; the next rotation's files are named after it (object-key.ts).
  * - `committedOffset()`: the next offset after the last record in an uploaded object, or null.
  * - `discard()` drops the open files (partition closed, task stopped): their records were never
  *   committed, so they are delivered again.
@@ -74,14 +77,21 @@ export class TopicPartitionFiles {
 
   /**
    * `replayCuts`: where files were cut before a crash and not yet reported durable (SinkCuts). Until
-   * the records pass the last of them, files end exactly there and nowhere else.
+   * the records pass the last of them, files end exactly there and nowhere else. `durable`: the
+   * position of the last record reported durable (SinkCuts.durable), where this task's files begin.
    */
   constructor(
     readonly topic: string,
     readonly partition: number,
     private readonly options: TopicPartitionFilesOptions,
     private replayCuts: string[] = [],
-  ) {}
+    durable: string | null = null,
+  ) {
+    this.rotationAfter = durable;
+  }
+
+  /** The position the current rotation's files begin after. */
+  private rotationAfter: string | null;
 
   get openFiles(): ReadonlyArray<SpoolFile> {
     return [...this.files.values()].map((file) => file.spool);
@@ -97,7 +107,7 @@ export class TopicPartitionFiles {
     let file = this.files.get(encodedPartition);
     if (!file) {
       const spool = await format.create(join(this.options.stagingDir, this.options.nextLocalName()), row.layout);
-      file = { key: objectKey(this.options.keys, record, encodedPartition, format.extension), spool };
+      file = { key: objectKey(this.options.keys, record, this.rotationAfter, encodedPartition, format.extension), spool };
       this.files.set(encodedPartition, file);
     }
     await file.spool.append(row.values);
@@ -141,12 +151,18 @@ export class TopicPartitionFiles {
     return this.records > 0 && !this.replaying() && this.scheduledAt !== null && now >= this.scheduledAt;
   }
 
+  /** While replaying, the cut of the run before that `record` lies past, or null. */
+  cutBefore(record: SinkRecord): string | null {
+    const cut = this.replayCuts[0];
+    return cut !== undefined && record.position !== null && record.position > cut ? cut : null;
+  }
+
   /** Whether records delivered again are still before the last cut of the run before the crash. */
   private replaying(): boolean {
     return this.replayCuts.length > 0 && this.lastPosition !== null;
   }
 
-  async rotate(): Promise<RotationSummary> {
+  async rotate(end: string | null = this.lastPosition): Promise<RotationSummary> {
     const summary: RotationSummary = { files: 0, rows: 0, bytes: 0 };
     for (const [encodedPartition, file] of this.files) {
       const finished = (file.finished ??= await file.spool.finish());
@@ -158,7 +174,10 @@ export class TopicPartitionFiles {
       summary.bytes += finished.bytes;
     }
     if (this.lastOffset !== null) this.committed = this.lastOffset + 1;
-    if (this.lastPosition !== null) this.replayCuts = this.replayCuts.filter((cut) => cut > this.lastPosition!);
+    if (end !== null) {
+      this.replayCuts = this.replayCuts.filter((cut) => cut > end);
+      this.rotationAfter = end;
+    }
     this.records = 0;
     this.firstEventTime = this.lastEventTime = this.scheduledAt = null;
     this.oversized = false;

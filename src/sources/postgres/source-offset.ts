@@ -80,5 +80,17 @@ export function readStreamResumeLsn(offset: OffsetMap | null): Lsn | null {
  * the same order, so a record read again gets the same position.
  */
 export function streamPosition(lastCommitLsn: Lsn, ordinal: number): string {
-  return lastCommitLsn.toString(16).padStart(16, '0') + ordinal.toString(16).padStart(8, '0');
+  return hexLsn(lastCommitLsn) + ordinal.toString(16).padStart(8, '0');
 }
+
+/**
+ * The reading a snapshot's rows belong to (record-position.ts): the snapshot's LSN, spelled as in
+ * stream positions, so that its rows sort after every change streamed before the snapshot and
+ * before every change streamed from it (the stream that follows starts at that LSN). A snapshot
+ * resumed after a crash keeps its LSN, so both readings are one reading.
+ */
+export function snapshotReading(lsn: Lsn): string {
+  return hexLsn(lsn);
+}
+
+const hexLsn = (lsn: Lsn): string => lsn.toString(16).padStart(16, '0');

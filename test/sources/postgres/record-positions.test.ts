@@ -2,7 +2,8 @@
  * Record positions (SourceRecord.position) on a real stream: every streamed change has one, they
  * sort as the changes come, and a restart that resumes mid-transaction (at the offset of a record
  * inside it, which is the end of the transaction before) reads the same changes again with the
- * same positions. Snapshot rows have none.
+ * same positions. Snapshot rows of a table keyed by integers or uuids have positions too, in key
+ * order and before the stream's; a resumed snapshot gives the rows it reads again the same ones.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SourceRecord } from '../../../src/events.js';
@@ -34,12 +35,13 @@ describe('Postgres source record positions', () => {
     await db.sql(`BEGIN; UPDATE items SET note = 'changed' WHERE id = 10; DELETE FROM items WHERE id = 11; COMMIT`);
     await db.sql(`INSERT INTO items SELECT g, 'g' FROM generate_series(20, 21) g`);
     const firstRun = changeRecords(await first.pollUntil((records) => changeRecords(records).length >= 7));
-    expect(first.records.filter((r) => (r.event?.value as Envelope | null)?.op === 'r').every((r) => r.position === undefined)).toBe(true);
     expect(firstRun.map(identity)).toEqual(['c:{"id":10}', 'c:{"id":11}', 'c:{"id":12}', 'u:{"id":10}', 'd:{"id":11}', 'c:{"id":20}', 'c:{"id":21}']);
     const positions = firstRun.map((r) => r.position!);
     expect(positions.every((p) => typeof p === 'string' && p.length === 24)).toBe(true);
     expect([...positions].sort()).toEqual(positions);
     expect(new Set(positions).size).toBe(positions.length);
+    const snapshotRow = first.records.find((r) => (r.event?.value as Envelope | null)?.op === 'r')!;
+    expect(snapshotRow.position! < positions[0]!).toBe(true);
 
     // Commit the offset of the delete (inside the second transaction): the restart resumes after the first.
     const deleteRecord = firstRun[4]!;
@@ -52,6 +54,41 @@ describe('Postgres source record positions', () => {
       const replayed = changeRecords(await second.pollUntil((records) => changeRecords(records).length >= 4));
       expect(replayed.map(identity).slice(0, 4)).toEqual(['u:{"id":10}', 'd:{"id":11}', 'c:{"id":20}', 'c:{"id":21}']);
       expect(replayed.slice(0, 4).map((r) => r.position)).toEqual(positions.slice(3, 7));
+    } finally {
+      await second.task.stop();
+    }
+  });
+
+  it('names snapshot rows by key in reading order, the same again when a resumed snapshot reads them, and leaves text-keyed rows unnamed', async () => {
+    await db.sql(`CREATE TABLE accounts (region smallint, id bigint, note text, PRIMARY KEY (region, id))`);
+    await db.sql(`INSERT INTO accounts SELECT (g % 3) - 1, (g * 7919) % 1000 - 500, 'n' FROM generate_series(1, 300) g`);
+    await db.sql(`CREATE TABLE labels (code text PRIMARY KEY)`);
+    await db.sql(`INSERT INTO labels VALUES ('b'), ('a')`);
+    const config = postgresSourceConfig(db.url, { 'table.include.list': 'public.accounts,public.labels', 'slot.name': `${db.name}_accounts`, 'publication.name': 'accounts_pub', 'snapshot.fetch.size': '50' });
+    const snapshotRows = (records: SourceRecord[], table: string) => records.filter((r) => (r.event?.value as Envelope | null)?.op === 'r' && r.event!.topic.endsWith(`.${table}`));
+    const isLast = (records: SourceRecord[]) => records.some((r) => (r.event?.value as Envelope | null)?.source.snapshot === 'last');
+    const offsets = new MemoryOffsets();
+    const first = await startTask(config, { offsets });
+    const firstRows = snapshotRows(await first.pollUntil(isLast), 'accounts');
+    expect(snapshotRows(first.records, 'labels').map((r) => r.position)).toEqual([undefined, undefined]);
+    // In the server's key order, and the positions sort the same way.
+    const ordered = await db.sql<{ region: number; id: string }>(`SELECT region, id::text FROM accounts ORDER BY accounts.region, accounts.id`);
+    expect(firstRows.map((r) => JSON.stringify(r.event!.key))).toEqual(ordered.map((row) => JSON.stringify({ region: row.region, id: Number(row.id) })));
+    const positions = firstRows.map((r) => r.position!);
+    expect(positions.every((p) => typeof p === 'string')).toBe(true);
+    expect([...positions].sort()).toEqual(positions);
+    expect(new Set(positions).size).toBe(300);
+
+    // Resume from the offset of the 120th row (a finished chunk: 100 rows), with one row gone.
+    await first.task.stop();
+    const resumeFrom = firstRows[119]!;
+    offsets.set(resumeFrom.partition, resumeFrom.offset);
+    await db.sql(`DELETE FROM accounts WHERE (region, id) = (${ordered[150]!.region}, ${ordered[150]!.id})`);
+    const second = await startTask(config, { offsets });
+    try {
+      const resumed = snapshotRows(await second.pollUntil(isLast), 'accounts');
+      const expected = firstRows.slice(100).filter((_, i) => i !== 50);
+      expect(resumed.map((r) => [JSON.stringify(r.event!.key), r.position])).toEqual(expected.map((r) => [JSON.stringify(r.event!.key), r.position]));
     } finally {
       await second.task.stop();
     }

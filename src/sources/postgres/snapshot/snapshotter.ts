@@ -13,14 +13,20 @@
  * on each table's last and first rows (in that order of precedence), `true` elsewhere. Knowing a row
  * is a table's last needs the next row, so one row is always held back until the next one is read.
  * Events carry the snapshot transaction's id as `source.txId`, as Debezium's do.
+ *
+ * Rows of a table keyed by types whose order row-key-order.ts reproduces carry a position (the
+ * snapshot's reading and the row's key), so that sinks pass over the rows they already hold when
+ * a resumed snapshot reads them again; other rows carry none.
  */
 import type pg from 'pg';
 import type { ProgressReporter } from '../../../contracts/source-task.js';
 import type { OffsetMap, SourceInfo, SourceRecord } from '../../../events.js';
 import type { CatalogTable } from '../catalog.js';
 import { nowMicros, type EventBuilder } from '../event-builder.js';
-import { snapshotOffset, type SnapshotProgress } from '../source-offset.js';
+import { readingRowPosition } from '../../../record-position.js';
+import { snapshotOffset, snapshotReading, type SnapshotProgress } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
+import { rowKeyOrder } from './row-key-order.js';
 import { readTableChunks } from './table-chunks.js';
 
 export interface SnapshotRun {
@@ -45,6 +51,7 @@ interface HeldRow {
   firstOfSnapshot: boolean;
   firstOfTable: boolean;
   offset: OffsetMap;
+  position: string | undefined;
 }
 
 type Next = 'same table' | 'other table' | 'end of snapshot';
@@ -64,7 +71,7 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     else if (shared?.readAt === row.readAt && shared.schema === row.schema) source = shared.source;
     else source = (shared = { readAt: row.readAt, schema: row.schema, source: run.builder.source(row.schema, origin) }).source;
     const event = run.builder.change(row.schema, 'r', row.schema.key(row.values), null, row.schema.row(row.values), origin, undefined, source);
-    return { partition: run.partition, offset: row.offset, event };
+    return row.position === undefined ? { partition: run.partition, offset: row.offset, event } : { partition: run.partition, offset: row.offset, event, position: row.position };
   };
 
   let offset = snapshotOffset(progress);
@@ -78,6 +85,8 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     const total = table.estimatedRows;
     run.reporter.snapshot(name, rows, total, false);
     let firstOfTable = !resuming;
+    const keyOrder = rowKeyOrder(table);
+    const reading = snapshotReading(progress.lsn);
     for await (const chunk of readTableChunks(run.client, table, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;
       const readAt = nowMicros();
@@ -89,7 +98,7 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
           await run.emit(records);
           records = [];
         }
-        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset };
+        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset, position: keyOrder ? readingRowPosition(reading, keyOrder(values)) : undefined };
         firstOfSnapshot = false;
         firstOfTable = false;
       }
