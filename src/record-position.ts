@@ -3,12 +3,13 @@
  * sinks that skip records or name their outputs after them. A position names one record of a topic
  * and sorts, as a plain string, in the order the topic's records come. Two kinds:
  * - exact: read again, the record gets the same position and is the same record (a streamed change);
- * - a row of a reading, `<reading>!<row>` (a snapshot row): a reading resumed after a crash reads
+ * - a row of a reading, `<reading>!<row>` (a snapshot row; `<row>` holds no '!'): a reading resumed after a crash reads
  *   again the rows after a given row and may find other rows there (newer data, rows added or
  *   removed). Positions still sort in reading order, so a sink can pass over the rows it already
  *   holds; but an output that began at some row may begin at another row when read again, so it is
- *   named after something both readings share (see the S3 sink's object keys). `<reading>` alone
- *   sorts after every position before the reading and before every position after it.
+ *   named after something both readings share (see the S3 sink's object keys). Rows of different
+ *   readings are different rows: a new reading (a snapshot taken again) is delivered whole, even
+ *   where its positions sort before what a sink recorded.
  * Positions hold no commas (sink-positions.ts joins them with commas).
  */
 
@@ -24,6 +25,6 @@ export function readingRowPosition(reading: string, row: string): string {
  * first row; null for an exact position.
  */
 export function readingOf(position: string): string | null {
-  const end = position.indexOf(READING_END);
+  const end = position.lastIndexOf(READING_END);
   return end < 0 ? null : position.slice(0, end + 1);
 }

@@ -29,10 +29,13 @@ export interface Validator {
   check(value: Exclude<ConfigValue, null>): string | undefined;
 }
 
+/** Another name a key is read under: an older one of ours, or another connector's (`origin`). */
 export interface DeprecatedAlias {
   name: string;
   /** Why it changed or when it goes away; appended to the deprecation warning and the reference. */
   note?: string;
+  /** The connector that names the key so (e.g. "Aiven's S3 sink"): read as the key, not deprecated. */
+  origin?: string;
 }
 
 export interface ConfigKey {
@@ -46,7 +49,7 @@ export interface ConfigKey {
   displayName?: string;
   width?: Width;
   validator?: Validator;
-  /** Older names still accepted for this key; using one yields a deprecation warning. */
+  /** Other names still accepted for this key; using one yields a warning (a deprecation unless it has an origin). */
   aliases?: readonly DeprecatedAlias[];
   /** Older values still accepted (matched case-insensitively), mapped to their replacement with a warning. */
   deprecatedValues?: Readonly<Record<string, string>>;

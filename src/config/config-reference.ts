@@ -18,7 +18,10 @@ export function renderConfigReference(definition: ConfigDefinition): string {
 }
 
 function row(key: ConfigKey): string {
-  const aliases = (key.aliases ?? []).map((alias) => ` Deprecated alias: \`${alias.name}\`.${alias.note === undefined ? '' : ` ${alias.note}`}`);
+  const aliases = (key.aliases ?? []).map((alias) => {
+    const named = alias.origin === undefined ? `Deprecated alias: \`${alias.name}\`.` : `Also read as \`${alias.name}\` (${alias.origin}'s name).`;
+    return ` ${named}${alias.note === undefined ? '' : ` ${alias.note}`}`;
+  });
   const cells = [
     `\`${key.name}\``,
     key.type,

@@ -67,11 +67,13 @@ function suppliedText(key: ConfigKey, raw: RawConfig, warnings: ConfigProblem[])
     const aliased = own(raw, alias.name);
     if (aliased === undefined) continue;
     const note = alias.note === undefined ? '' : ` ${alias.note}`;
+    const named = alias.origin === undefined ? `Configuration "${alias.name}" is deprecated` : `Configuration "${alias.name}" (${alias.origin}'s name)`;
     if (text === undefined) {
       text = aliased;
-      warnings.push({ key: alias.name, message: `Configuration "${alias.name}" is deprecated; use "${key.name}" instead.${note}` });
+      const reading = alias.origin === undefined ? `; use "${key.name}" instead.` : ` is read as "${key.name}".`;
+      warnings.push({ key: alias.name, message: `${named}${reading}${note}` });
     } else {
-      warnings.push({ key: alias.name, message: `Configuration "${alias.name}" is deprecated and ignored because "${key.name}" is set.${note}` });
+      warnings.push({ key: alias.name, message: `${named} ${alias.origin === undefined ? 'and' : 'is'} ignored because "${key.name}" is set.${note}` });
     }
   }
   return text;

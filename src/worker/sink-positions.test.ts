@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MemoryOffsetStore } from './offsets/memory-offset-store.js';
+import { readingRowPosition } from '../record-position.js';
 import { SinkPositions } from './sink-positions.js';
 
 describe('SinkPositions', () => {
@@ -21,4 +22,21 @@ describe('SinkPositions', () => {
     expect(reloaded.cuts('t')).toEqual(['0009']);
     expect(await store.list('lake')).toEqual([{ partition: { kafka_topic: 't', kafka_partition: 0 }, offset: { position: '0008', cuts: '0009' } }]);
   });
+
+  it('passes over snapshot rows only up to the last one recorded of the same reading', async () => {
+    const positions = await SinkPositions.load(new MemoryOffsetStore(), 'lake');
+    const row = (reading: string, key: string) => readingRowPosition(reading, key);
+    await positions.advance(new Map([['t', row('00a!s1', 'p0240')]]));
+    expect(positions.reached('t')).toBe('00a!s1!p0240');
+    // The same reading, resumed: rows up to the recorded key are held, later ones are not.
+    expect(positions.skips('t', row('00a!s1', 'p0230'))).toBe(true);
+    expect(positions.skips('t', row('00a!s1', 'p0240'))).toBe(true);
+    expect(positions.skips('t', row('00a!s1', 'p0241'))).toBe(false);
+    // A snapshot taken again at the same LSN, or at an earlier one, is another reading: delivered whole.
+    expect(positions.skips('t', row('00a!s0', 'p0210'))).toBe(false);
+    expect(positions.skips('t', row('009!s2', 'p0210'))).toBe(false);
+    // Streamed changes compare as before: one from before the snapshot is held.
+    expect(positions.skips('t', '0090000000001')).toBe(true);
+  });
 });
+

@@ -15,9 +15,10 @@
  * Contract:
  * - `load` reads what is stored for a sink connector; called when its runner starts.
  * - `skips(topic, position)`: true when the sink already holds that record: its position is at or
- *   before the recorded one. Records without a position are never skipped. A snapshot row read
- *   again after a crash (record-position.ts) is passed over when its key is at or before the key of
- *   the last row recorded, whatever values either reading found.
+ *   before the recorded one. Records without a position are never skipped. A snapshot row
+ *   (record-position.ts) is passed over only when the recorded position is a row of the same
+ *   reading and its key is at or before that row's, whatever values either reading found: the
+ *   rows of a snapshot taken again are all delivered.
  * - `reached(topic)`: the recorded position, or null.
  * - `advance(positions)` makes the new positions durable before it resolves; the runner calls it
  *   before acknowledging the records, so no source offset is committed past a record whose skip
@@ -30,6 +31,7 @@
  */
 import type { OffsetStore } from '../contracts/offset-store.js';
 import type { OffsetMap } from '../events.js';
+import { readingOf } from '../record-position.js';
 
 interface TopicState {
   position?: string;
@@ -57,7 +59,9 @@ export class SinkPositions {
   skips(topic: string, position: string | null): boolean {
     if (position === null) return false;
     const reached = this.byTopic.get(topic)?.position;
-    return reached !== undefined && position <= reached;
+    if (reached === undefined) return false;
+    const reading = readingOf(position);
+    return (reading === null || reading === readingOf(reached)) && position <= reached;
   }
 
   reached(topic: string): string | null {

@@ -88,12 +88,12 @@ const GZIP_JSON_LAKE = jsonLake('gzipped JSON lines', 'jsongz', 'json.gz', { 'fo
 
 /**
  * The key of every object of `table` in daily partitions, named after a source position: a streamed
- * change's (24 hex digits), or for snapshot files the snapshot's reading (its LSN and '!') with the
+ * change's (24 hex digits), or for snapshot files the snapshot's reading (its LSN, '!', its id, '!') with the
  * key of the row they follow.
  */
 function keyPattern(table: string, extension: string): RegExp {
   const topic = `test\\.public\\.${table}`;
-  return new RegExp(`^topics/${topic}/year=\\d{4}/month=\\d{2}/day=\\d{2}/${topic}\\+0\\+([0-9a-f]{24}|[0-9a-f]{16}![0-9a-z-]*)\\.${extension.replaceAll('.', '\\.')}$`);
+  return new RegExp(`^topics/${topic}/year=\\d{4}/month=\\d{2}/day=\\d{2}/${topic}\\+0\\+([0-9a-f]{24}|[0-9a-f]{16}![0-9a-z]{9}![0-9a-z-]*)\\.${extension.replaceAll('.', '\\.')}$`);
 }
 
 async function tableRows(client: pg.Client, table: string): Promise<Record<string, unknown>[]> {

@@ -120,10 +120,64 @@ describe('the S3 Parquet sink config', () => {
     });
     expect(json.files.format).toBe('json');
     expect(json.json).toEqual({ compression: 'gzip', level: 9 });
-    expect(json.warnings).toEqual([{ key: 'parquet.codec', message: 'parquet.codec is ignored: format.class=io.confluent.connect.s3.format.json.JsonFormat writes JSON lines.' }]);
+    expect(json.warnings).toEqual([{ key: 'parquet.codec', message: 'parquet.codec is ignored: the files are JSON lines.' }]);
     expect(parseS3SinkConfig({ ...BASE, 'format.class': 'json' }).files.format).toBe('json');
     expect(parseS3SinkConfig({ ...BASE, 's3.compression.type': 'gzip' }).warnings).toEqual([
-      { key: 's3.compression.type', message: 's3.compression.type is ignored: format.class=parquet writes Parquet files.' },
+      { key: 's3.compression.type', message: 's3.compression.type is ignored: the files are Parquet files.' },
+    ]);
+  });
+
+  it("reads an Aiven S3 sink config: its names of our keys, its format and compression keys", () => {
+    const aiven = {
+      name: 'lake',
+      'connector.class': AIVEN_S3_SINK_CLASS,
+      topics: 'shop.public.orders',
+      'aws.s3.bucket.name': 'cdc-lake',
+      'aws.s3.region': 'eu-central-1',
+      'aws.s3.endpoint': 'http://minio:9000',
+      'aws.s3.prefix': 'cdc/',
+      'aws.access.key.id': 'AKIA',
+      'aws.secret.access.key': 'secret',
+      'file.max.records': '5000',
+      'format.output.type': 'jsonl',
+      'file.compression.type': 'gzip',
+    };
+    const config = parseS3SinkConfig(aiven);
+    expect(config.store).toMatchObject({ bucket: 'cdc-lake', region: 'eu-central-1', url: 'http://minio:9000', accessKeyId: 'AKIA' });
+    expect(config.files).toMatchObject({ topicsDir: 'cdc', flushSize: 5000, format: 'json' });
+    expect(config.json.compression).toBe('gzip');
+    expect(config.warnings).toContainEqual({ key: 'aws.s3.bucket.name', message: 'Configuration "aws.s3.bucket.name" (Aiven\'s S3 sink\'s name) is read as "s3.bucket.name".' });
+    expect(config.warnings.filter((w) => w.message.includes('deprecated'))).toEqual([]);
+
+    const parquet = parseS3SinkConfig({ ...aiven, 'format.output.type': 'parquet', 'file.compression.type': 'zstd' });
+    expect(parquet.files.format).toBe('parquet');
+    expect(parquet.parquet.codec).toBe('zstd');
+    // Our own name wins over Aiven's, with a warning.
+    expect(parseS3SinkConfig({ ...aiven, 's3.bucket.name': 'ours' }).store.bucket).toBe('ours');
+    expect(parseS3SinkConfig({ ...aiven, 's3.bucket.name': 'ours' }).warnings).toContainEqual({
+      key: 'aws.s3.bucket.name',
+      message: 'Configuration "aws.s3.bucket.name" (Aiven\'s S3 sink\'s name) is ignored because "s3.bucket.name" is set.',
+    });
+    // Naming and field keys are recognised, and said not to be read.
+    expect(parseS3SinkConfig({ ...aiven, 'file.name.template': '{{topic}}-{{partition}}-{{start_offset}}' }).warnings).toContainEqual({
+      key: 'file.name.template',
+      message: "file.name.template (Aiven's S3 sink's key) is not read: files are named <topics.dir>/<topic>/<partition directories>/<topic>+<partition>+<start>; set path.format for time directories.",
+    });
+  });
+
+  it('refuses the Aiven formats it does not write, a compression the format cannot take, and two format keys', () => {
+    expect(problems({ ...BASE, 'format.output.type': 'json' })).toEqual([
+      { key: 'format.output.type', message: 'Invalid value json for configuration format.output.type: json writes a JSON array per file, which Sluice does not: use jsonl (one JSON object per line) or parquet' },
+    ]);
+    expect(problems({ ...BASE, 'format.output.type': 'csv' })[0]!.message).toContain('use parquet or jsonl');
+    expect(problems({ ...BASE, 'format.output.type': 'avro' })[0]!.message).toContain('use parquet (typed columns) or jsonl');
+    expect(problems({ ...BASE, 'format.output.type': 'jsonl', 'file.compression.type': 'snappy' })).toEqual([
+      { key: 'file.compression.type', message: 'JSON-lines files are compressed with gzip or not at all: set file.compression.type to gzip or none, not snappy.' },
+    ]);
+    expect(problems({ ...BASE, 'format.class': 'json', 'file.compression.type': 'zstd' }).map((p) => p.key)).toEqual(['file.compression.type']);
+    expect(problems({ ...BASE, 'file.compression.type': 'lz4' })[0]!.message).toContain('"lz4" is not a compression');
+    expect(problems({ ...BASE, 'format.output.type': 'parquet', 'format.class': 'parquet' })).toEqual([
+      { key: 'format.output.type', message: 'format.output.type and format.class both name the file format: set one of them.' },
     ]);
   });
 

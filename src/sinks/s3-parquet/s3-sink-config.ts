@@ -16,6 +16,8 @@
  * - `timestamp.field` has no default (Confluent's is "timestamp"): RecordField needs it named.
  * - `behavior.on.null.values` is always ignore (Confluent's default is fail): tombstones are passed
  *   over in every format, and fail or write are refused rather than silently not honoured.
+ * Aiven's S3 sink's keys are read too (aiven-s3-keys.ts): its names of ours as aliases, its
+ * format and compression keys beside ours.
  * Our own keys: `store.url` (S3-compatible servers and local directories), `rotate.size.bytes`,
  * `buffer.memory.bytes`, `staging.dir`, `parquet.row.group.rows`, `metadata.field.prefix`,
  * `unavailable.value.placeholder`.
@@ -29,6 +31,7 @@ import { SINK_CONNECTOR_CONFIG } from '../../config/connector-common.js';
 import { parseOrThrow, type RawConfig } from '../../config/validate-config.js';
 import { atLeast, oneOf, range } from '../../config/validators.js';
 import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER } from '../opensearch/opensearch-sink-config.js';
+import { AIVEN, AIVEN_S3_KEYS, aivenCompression, aivenKeysNotRead, aivenOutputFormat } from './aiven-s3-keys.js';
 import type { JsonCompression } from './json-lines-format.js';
 import type { ObjectStoreSettings } from './object-store.js';
 import { DAILY_PATH_FORMAT } from './partitioner.js';
@@ -122,15 +125,15 @@ export const S3_SINK_KEYS: ConfigDefinition = {
   checks: [checkStore, checkPartitioning],
   keys: [
     {
-      name: 's3.bucket.name', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'LONG', displayName: 'S3 Bucket', validator: bucketName,
+      name: 's3.bucket.name', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'LONG', displayName: 'S3 Bucket', validator: bucketName, aliases: [{ name: 'aws.s3.bucket.name', origin: AIVEN }],
       documentation: 'The bucket the files are written to. Required, except when store.url is a file:/// directory.',
     },
     {
-      name: 's3.region', type: 'STRING', default: 'us-east-1', importance: 'MEDIUM', group: STORE, width: 'MEDIUM', displayName: 'AWS region',
+      name: 's3.region', type: 'STRING', default: 'us-east-1', importance: 'MEDIUM', group: STORE, width: 'MEDIUM', displayName: 'AWS region', aliases: [{ name: 'aws.s3.region', origin: AIVEN }],
       documentation: 'The AWS region of the bucket; S3-compatible servers usually accept any. Default us-east-1.',
     },
     {
-      name: 'store.url', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'LONG', displayName: 'Store URL', validator: storeUrl,
+      name: 'store.url', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'LONG', displayName: 'Store URL', validator: storeUrl, aliases: [{ name: 'aws.s3.endpoint', origin: AIVEN }],
       documentation: 'Where the objects go. Unset (the default): AWS S3. http(s)://host:port: an S3-compatible server such as MinIO (usually with s3.path.style.access.enabled=true). file:///absolute/directory: a local directory, the bucket then unused.',
     },
     {
@@ -152,6 +155,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
 
     {
       name: 'topics.dir', type: 'STRING', default: 'topics', importance: 'HIGH', group: FILES, width: 'MEDIUM', displayName: 'Topics directory', validator: keyPrefix,
+      aliases: [{ name: 'aws.s3.prefix', origin: AIVEN, note: 'Its {{...}} templates are not expanded: set path.format for date directories.' }],
       documentation: 'The key prefix of every object: <topics.dir>/<topic>/<encoded partition>/<file>. Default topics; leading and trailing slashes are dropped, and an empty value puts topics at the top of the bucket.',
     },
     {
@@ -171,7 +175,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
       documentation: 'What a tombstone (a record with a null value, which the source sends after each delete unless tombstones.on.delete=false) writes: nothing, in either format, and its offset is committed with the records around it. The only value is ignore, the default (Confluent\'s default is fail; fail and write are refused). The delete itself is the change event before the tombstone.',
     },
     {
-      name: 'flush.size', type: 'INT', default: 0, importance: 'HIGH', group: FILES, width: 'SHORT', displayName: 'Flush size', validator: atLeast(0),
+      name: 'flush.size', type: 'INT', default: 0, importance: 'HIGH', group: FILES, width: 'SHORT', displayName: 'Flush size', validator: atLeast(0), aliases: [{ name: 'file.max.records', origin: AIVEN }],
       documentation: 'The most records in one file; a file that reaches it is closed and uploaded. Default 0: no record limit, files rotate by rotate.size.bytes and the rotate intervals.',
     },
     {
@@ -248,7 +252,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
   ],
 };
 
-export const S3_SINK_CONFIG: ConfigDefinition = combineDefinitions(SINK_CONNECTOR_CONFIG, S3_SINK_KEYS);
+export const S3_SINK_CONFIG: ConfigDefinition = combineDefinitions(SINK_CONNECTOR_CONFIG, S3_SINK_KEYS, AIVEN_S3_KEYS);
 
 /** How records are sorted into directories (see partitioner.ts). */
 export interface PartitioningSettings {
@@ -298,11 +302,13 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
       warnings.push({ key, message: `${key} is ignored: partitioner.class=${partitioner} uses ${uses}.` });
     }
   }
-  const format = FORMAT_CLASSES[values.string('format.class')]!;
+  const format = aivenOutputFormat(values) ?? FORMAT_CLASSES[values.string('format.class')]!;
   const otherFormat: OutputFormat = format === 'json' ? 'parquet' : 'json';
   for (const key of FORMAT_KEYS[otherFormat].filter((name) => values.isSet(name))) {
-    warnings.push({ key, message: `${key} is ignored: format.class=${values.string('format.class')} writes ${format === 'json' ? 'JSON lines' : 'Parquet files'}.` });
+    warnings.push({ key, message: `${key} is ignored: the files are ${format === 'json' ? 'JSON lines' : 'Parquet files'}.` });
   }
+  warnings.push(...aivenKeysNotRead(values));
+  const compression = aivenCompression(values);
   return {
     store: {
       url: blankToNull(values.optionalString('store.url')),
@@ -334,8 +340,8 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
       partitionFields: values.list('partition.field.name'),
     },
     rows: { metadataFieldPrefix: values.string('metadata.field.prefix'), unavailableValuePlaceholder: values.string('unavailable.value.placeholder') },
-    parquet: { codec: values.string('parquet.codec').toLowerCase() as ParquetCodec, rowGroupRows: values.number('parquet.row.group.rows') },
-    json: { compression: values.string('s3.compression.type') as JsonCompression, level: values.number('s3.compression.level') },
+    parquet: { codec: compression ?? (values.string('parquet.codec').toLowerCase() as ParquetCodec), rowGroupRows: values.number('parquet.row.group.rows') },
+    json: { compression: (compression as JsonCompression | null) ?? (values.string('s3.compression.type') as JsonCompression), level: values.number('s3.compression.level') },
     warnings,
   };
 }

@@ -33,7 +33,7 @@ import type { RelationMessage } from './replication/pgoutput-decoder.js';
 import { ReplicationStream } from './replication/replication-stream.js';
 import { checkSlotUsable, claimSlot, createSlot, createSlotWithSnapshot, dropSlot, slotInfo } from './slot.js';
 import { qualified, runSnapshot } from './snapshot/snapshotter.js';
-import { readSnapshotProgress, readStreamResumeLsn, streamOffset, type SnapshotProgress } from './source-offset.js';
+import { newSnapshotId, readSnapshotProgress, readStreamResumeLsn, streamOffset, type SnapshotProgress } from './source-offset.js';
 import { planStart, type StartPlan } from './start-plan.js';
 import { buildTableSchema, type TableSchema, type TableSchemaOptions } from './table-schema.js';
 import { changeHandlerOptions, connectionSettings, tableSchemaOptions } from './task-settings.js';
@@ -112,7 +112,7 @@ export class PostgresSourceTask implements SourceTask {
           created.slot = true;
           this.logger.info({ slot: this.config.slotName }, `created replication slot "${this.config.slotName}" with snapshot ${exported.snapshotName}`);
           this.snapshotClient = await this.openSnapshotTransaction(exported.snapshotName);
-          snapshot = { ...plan.snapshot!.progress, lsn: exported.consistentPoint };
+          snapshot = { ...plan.snapshot!.progress, lsn: exported.consistentPoint, id: plan.snapshot!.progress.id ?? newSnapshotId() };
         } else {
           await createSlot(replicationClient, this.config.slotName);
           created.slot = true;
@@ -120,7 +120,7 @@ export class PostgresSourceTask implements SourceTask {
         }
       } else if (plan.snapshot) {
         this.snapshotClient = await this.openSnapshotTransaction(null);
-        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn || (await currentWalLsn(this.snapshotClient)) };
+        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn || (await currentWalLsn(this.snapshotClient)), id: plan.snapshot.progress.id ?? newSnapshotId() };
       }
       await replicationClient?.end();
       replicationClient = undefined;

@@ -24,6 +24,11 @@ export interface SnapshotProgress {
   after: ResumePoint | null;
   /** Rows read so far in `table`, for progress reporting. */
   rows: number;
+  /**
+   * Names this snapshot among others taken at the same LSN (a snapshot taken again from a slot that
+   * has not moved): its start time in base 36, kept when it resumes; null until it starts.
+   */
+  id: string | null;
 }
 
 export interface StreamPosition {
@@ -42,7 +47,7 @@ export function snapshotOffset(progress: SnapshotProgress): OffsetMap {
     snapshot: 'true',
     last_snapshot_record: false,
     lsn: progress.lsn,
-    [PROGRESS_KEY]: JSON.stringify({ done: progress.done, table: progress.table, after: progress.after, rows: progress.rows }),
+    [PROGRESS_KEY]: JSON.stringify({ done: progress.done, table: progress.table, after: progress.after, rows: progress.rows, id: progress.id }),
   };
 }
 
@@ -59,8 +64,8 @@ export function streamOffset(position: StreamPosition): OffsetMap {
 /** The progress in an offset, or null when the offset is not from an unfinished snapshot. */
 export function readSnapshotProgress(offset: OffsetMap | null): SnapshotProgress | null {
   if (!offset || offset.snapshot !== 'true' || typeof offset[PROGRESS_KEY] !== 'string') return null;
-  const parsed = JSON.parse(offset[PROGRESS_KEY]) as Omit<SnapshotProgress, 'lsn'>;
-  return { lsn: Number(offset.lsn), done: parsed.done, table: parsed.table, after: parsed.after, rows: parsed.rows };
+  const parsed = JSON.parse(offset[PROGRESS_KEY]) as Omit<SnapshotProgress, 'lsn' | 'id'> & { id?: unknown };
+  return { lsn: Number(offset.lsn), done: parsed.done, table: parsed.table, after: parsed.after, rows: parsed.rows, id: typeof parsed.id === 'string' ? parsed.id : null };
 }
 
 /**
@@ -85,12 +90,18 @@ export function streamPosition(lastCommitLsn: Lsn, ordinal: number): string {
 
 /**
  * The reading a snapshot's rows belong to (record-position.ts): the snapshot's LSN, spelled as in
- * stream positions, so that its rows sort after every change streamed before the snapshot and
- * before every change streamed from it (the stream that follows starts at that LSN). A snapshot
- * resumed after a crash keeps its LSN, so both readings are one reading.
+ * stream positions, then '!' and the snapshot's id. '!' sorts before every hex digit, so its rows
+ * sort after every change streamed before the snapshot and before every change streamed from it
+ * (the stream that follows starts at that LSN), and after the rows of an earlier snapshot at the
+ * same LSN. A snapshot resumed after a crash keeps its LSN and id: both readings are one reading.
  */
-export function snapshotReading(lsn: Lsn): string {
-  return hexLsn(lsn);
+export function snapshotReading(progress: Pick<SnapshotProgress, 'lsn' | 'id'>): string {
+  return `${hexLsn(progress.lsn)}!${progress.id ?? ''}`;
+}
+
+/** A new snapshot's id: its start time in base 36 (fixed width, so later ones sort after). */
+export function newSnapshotId(now = Date.now()): string {
+  return now.toString(36).padStart(9, '0');
 }
 
 const hexLsn = (lsn: Lsn): string => lsn.toString(16).padStart(16, '0');

@@ -61,6 +61,7 @@ const EMIT_BATCH = 1024;
 export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const progress: SnapshotProgress = { ...run.progress, done: [...run.progress.done] };
   const txId = await snapshotTransactionId(run.client);
+  const reading = snapshotReading(progress);
   // Rows read together share their source block unless a marker sets them apart.
   let shared: { readAt: number; schema: TableSchema; source: SourceInfo } | null = null;
   const toRecord = (row: HeldRow, next: Next): SourceRecord => {
@@ -86,7 +87,6 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     run.reporter.snapshot(name, rows, total, false);
     let firstOfTable = !resuming;
     const keyOrder = rowKeyOrder(table);
-    const reading = snapshotReading(progress.lsn);
     for await (const chunk of readTableChunks(run.client, table, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;
       const readAt = nowMicros();
