@@ -14,7 +14,7 @@
  */
 import type { KafkaConsumer, Metadata } from '@confluentinc/kafka-javascript';
 import { pino } from 'pino';
-import { startMockKafka } from '../test/support/kafka-mock.js';
+import { MOCK_CONSUMER_TUNING, startMockKafka } from '../test/support/kafka-mock.js';
 import { internalTopics } from '../src/worker/kafka/internal-topics.js';
 import { librdkafkaProperties, loadKafka } from '../src/worker/kafka/kafka-client.js';
 import { KafkaOffsetStore } from '../src/worker/kafka/kafka-offset-store.js';
@@ -36,8 +36,10 @@ export async function startKafkaTarget(): Promise<KafkaTarget> {
     const client = mock.clientConfig();
     const offsets = await KafkaOffsetStore.open({ kafka, client, topic: internalTopics({ extra: {} }).offsets, logger, topicCreationTimeoutMs: 50 });
     await offsets.close();
-    // Without the client's logger, which cannot travel to another process.
+    // Without the client's logger, which cannot travel to another process, and without the mock's
+    // consumer tuning: the capture only produces, and librdkafka warns about consumer properties.
     const { kafkaJS, ...clientProperties } = client;
+    for (const key of Object.keys(MOCK_CONSUMER_TUNING)) delete (clientProperties as Record<string, unknown>)[key];
     return {
       connection: { bootstrapServers: mock.bootstrapServers, clientProperties: clientProperties as Record<string, string | number | boolean> },
       messagesIn: async (topic) => {
