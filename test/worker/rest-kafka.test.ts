@@ -20,6 +20,8 @@ describeRestContract(
     });
     const herder = await DistributedHerder.open(config, pino({ level: 'silent' }), { clientProperties: MOCK_CONSUMER_TUNING });
     clusters.set(herder, kafka);
+    // The contract's sink consumes "orders": in a cluster its source made the topic.
+    await kafka.produce('orders', [{ key: null, value: '{}' }]);
     await herder.start();
     return herder;
   },
@@ -28,6 +30,5 @@ describeRestContract(
       await (herder as DistributedHerder).shutdown();
       await clusters.get(herder as DistributedHerder)?.stop();
     },
-    sinkOffsetChangesRefused: /^Sluice does not change a sink connector's offsets in Kafka mode yet\. Its consumer group is connect-orders-sink: .*kafka-consumer-groups\.sh/,
   },
 );

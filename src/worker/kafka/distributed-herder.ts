@@ -271,13 +271,13 @@ export class DistributedHerder extends HerderBase implements Herder {
 
   async alterOffsets(name: string, offsets: OffsetEntry[]): Promise<void> {
     const { type } = this.requireStopped(name);
-    if (type === 'sink') this.stores.sinkOffsets.refuseChange(name);
+    if (type === 'sink') return this.stores.sinkOffsets.alter(name, this.stored(name).config, offsets);
     for (const { partition, offset } of offsets) await this.stores.offsets.set(name, partition, offset);
   }
 
   async resetOffsets(name: string): Promise<void> {
     const { type } = this.requireStopped(name);
-    if (type === 'sink') this.stores.sinkOffsets.refuseChange(name);
+    if (type === 'sink') return this.stores.sinkOffsets.reset(name, this.stored(name).config);
     await this.stores.offsets.readToEnd();
     for (const { partition } of await this.stores.offsets.list(name)) await this.stores.offsets.set(name, partition, null);
   }

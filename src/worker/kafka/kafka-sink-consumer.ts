@@ -12,6 +12,8 @@
  * - `commit(offsets)` resolves once the group coordinator stored exactly those offsets; it rejects
  *   (RetriableError) when the coordinator did not store them: a commit refused during a rebalance,
  *   by a member no longer in the group's generation, or a coordinator away.
+ * - `committed(partitions)` reads what the group has committed; `logStart` where a partition's log
+ *   begins.
  * - `pause` / `resume` stop and restart fetching; paused partitions are refetched from the
  *   position after the last message handed out.
  * - `disconnect()` leaves the group; a revoke it causes is applied at once (the runner has already
@@ -139,15 +141,29 @@ export class KafkaSinkConsumer {
     // the coordinator answered, and a refused commit is never reported. So ask the coordinator what
     // it stored: it answers one client's requests in the order sent, the commit first.
     await new Promise<void>((resolve, reject) => this.consumer.commitCb(list, (error) => (error ? reject(failed(error.message, error)) : resolve())));
-    const partitions = list.map(({ topic, partition }) => ({ topic, partition }));
-    const stored = await new Promise<Array<{ topic: string; partition: number; offset?: number }>>((resolve, reject) =>
-      this.consumer.committed(partitions, this.requestTimeoutMs, (error, result) => (error ? reject(failed(`reading them back: ${error.message}`, error)) : resolve(result))),
-    );
-    const refused = list.filter(({ topic, partition, offset }) => stored.find((s) => s.topic === topic && s.partition === partition)?.offset !== offset);
+    const stored = await this.committed(list.map(({ topic, partition }) => ({ topic, partition }))).catch((error: Error) => {
+      throw failed(`reading them back: ${error.message}`, error);
+    });
+    const refused = list.filter(({ topic, partition, offset }) => stored.get(`${topic}:${partition}`) !== offset);
     if (refused.length > 0) {
       const named = refused.map(({ topic, partition, offset }) => `${topic}:${partition}@${offset}`).join(', ');
       throw failed(`the group coordinator did not store ${named} (a rebalance in progress, or this consumer no longer a member of the group's generation).`);
     }
+  }
+
+  /** The offsets the group has committed for `partitions`; a partition without one is left out. */
+  async committed(partitions: TopicPartition[]): Promise<Map<string, number>> {
+    const stored = await new Promise<Array<{ topic: string; partition: number; offset?: number }>>((resolve, reject) =>
+      this.consumer.committed(partitions, this.requestTimeoutMs, (error, result) => (error ? reject(error) : resolve(result))),
+    );
+    return new Map(stored.filter(({ offset }) => offset !== undefined && offset >= 0).map(({ topic, partition, offset }) => [`${topic}:${partition}`, offset!]));
+  }
+
+  /** The offset of the first record a partition still holds (its log start). */
+  logStart(topic: string, partition: number): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.consumer.queryWatermarkOffsets(topic, partition, this.requestTimeoutMs, (error, offsets) => (error ? reject(error) : resolve(offsets.lowOffset))),
+    );
   }
 
   pause(partitions: TopicPartition[]): void {
