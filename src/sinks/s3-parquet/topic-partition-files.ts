@@ -74,6 +74,8 @@ export class TopicPartitionFiles {
   private lastEventTime: number | null = null;
   private scheduledAt: number | null = null;
   private oversized = false;
+  /** The position the current rotation's files begin after (object-key.ts names them by it). */
+  private rotationAfter: string | null;
 
   /**
    * `replayCuts`: where files were cut before a crash and not yet reported durable (SinkCuts). Until
@@ -89,9 +91,6 @@ export class TopicPartitionFiles {
   ) {
     this.rotationAfter = durable;
   }
-
-  /** The position the current rotation's files begin after. */
-  private rotationAfter: string | null;
 
   get openFiles(): ReadonlyArray<SpoolFile> {
     return [...this.files.values()].map((file) => file.spool);
