@@ -9,7 +9,8 @@
  *   runner calls `preCommit` every `commitIntervalMs` and whenever its channel runs dry, and acks
  *   exactly the deliveries below the offsets the task returns.
  * - A delivery the sink already holds from an earlier run (its position is at or before the one
- *   recorded for the topic, see sink-positions.ts) is acknowledged without reaching the task; the
+ *   recorded for the topic; a snapshot row's, only against a row of the same snapshot: see
+ *   sink-positions.ts) is acknowledged without reaching the task; the
  *   positions reached are recorded durably before the deliveries are acknowledged.
  * - Deliveries stay in `unacked` until acknowledged, so a put that fails with a retriable error is
  *   offered again after a backoff; a permanent failure marks the runner FAILED (its records are then
