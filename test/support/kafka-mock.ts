@@ -11,11 +11,13 @@
  *
  * `clientConfig()` is our client config for the cluster, logging nowhere (librdkafka warns about
  * the mock). `readTopic()` reads a whole topic with a plain consumer, independent of our code;
- * `endOffsets()` gives each partition's end (high watermark), read the same way.
+ * `endOffsets()` gives each partition's end (high watermark), read the same way. `useMockKafka()`
+ * gives a test file one cluster for all its tests, and closes what each test opened.
  */
 import type { KafkaConsumer, KafkaJS, Message, Metadata } from '@confluentinc/kafka-javascript';
 import { pino, type Logger } from 'pino';
-import { kafkaClientConfig, loadKafka, type KafkaClientConfig } from '../../src/worker/kafka/kafka-client.js';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { kafkaClientConfig, loadKafka, type KafkaClientConfig, type KafkaLibrary } from '../../src/worker/kafka/kafka-client.js';
 
 export interface MockKafka {
   /** host:port of each broker, comma-separated. */
@@ -27,6 +29,52 @@ export interface MockKafka {
   /** Writes records (creating the topic on first use) and resolves once they are acknowledged. */
   produce(topic: string, records: Array<{ key: string | null; value: string | null }>): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A test file's mock cluster and Kafka library (useMockKafka). */
+export interface MockKafkaFixture {
+  /** Set before the file's tests run. */
+  readonly mock: MockKafka;
+  readonly kafka: KafkaLibrary;
+  /** Closes `resource` after the current test; returns it. */
+  closeAfterEach<T extends { close(): Promise<void> }>(resource: T): T;
+}
+
+/**
+ * Gives the calling test file a mock cluster of its own and the Kafka library, ready before its
+ * tests (vitest's beforeAll) and stopped after them; what `closeAfterEach` is given is closed after
+ * each test. Call it at the top level of a test file.
+ */
+export function useMockKafka(brokers?: number): MockKafkaFixture {
+  let mock: MockKafka | undefined;
+  let kafka: KafkaLibrary | undefined;
+  const opened: Array<{ close(): Promise<void> }> = [];
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('useMockKafka: the mock cluster is used before the tests started');
+    return value;
+  };
+  beforeAll(async () => {
+    kafka = await loadKafka();
+    mock = await startMockKafka(brokers);
+  });
+  afterEach(async () => {
+    await Promise.all(opened.splice(0).map((resource) => resource.close()));
+  });
+  afterAll(async () => {
+    await mock?.stop();
+  });
+  return {
+    get mock() {
+      return ready(mock);
+    },
+    get kafka() {
+      return ready(kafka);
+    },
+    closeAfterEach(resource) {
+      opened.push(resource);
+      return resource;
+    },
+  };
 }
 
 export interface RawRecord {

@@ -1,21 +1,18 @@
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockKafka, type MockKafka } from '../../../test/support/kafka-mock.js';
+import { describe, expect, it } from 'vitest';
+import { useMockKafka } from '../../../test/support/kafka-mock.js';
 import type { InternalTopic } from './internal-topics.js';
-import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { KafkaConfigLog, type ConfigChange } from './kafka-config-log.js';
 
-let mock: MockKafka;
-let kafka: KafkaLibrary;
-const open: KafkaConfigLog[] = [];
+const cluster = useMockKafka();
 let topics = 0;
 const freshTopic = (): InternalTopic => ({ name: `configs-${++topics}`, partitions: 1, replicationFactor: 3 });
 
 async function openLog(topic: InternalTopic, options: { onChange?: (change: ConfigChange) => void; logger?: Logger } = {}): Promise<KafkaConfigLog> {
   const logger = options.logger ?? pino({ level: 'silent' });
-  const log = await KafkaConfigLog.open({ kafka, client: mock.clientConfig(), topic, logger, topicCreationTimeoutMs: 50, onChange: options.onChange });
-  open.push(log);
+  const log = await KafkaConfigLog.open({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), topic, logger, topicCreationTimeoutMs: 50, onChange: options.onChange });
+  cluster.closeAfterEach(log);
   return log;
 }
 
@@ -38,17 +35,6 @@ function changeRecorder() {
 const orders = { name: 'orders', 'connector.class': 'io.debezium.connector.postgresql.PostgresConnector', 'tasks.max': '1', 'topic.prefix': 'shop' };
 const task0 = { ...orders, 'task.id': '0' };
 const task1 = { ...orders, 'task.id': '1' };
-
-beforeAll(async () => {
-  kafka = await loadKafka();
-  mock = await startMockKafka();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((log) => log.close()));
-});
-afterAll(async () => {
-  await mock.stop();
-});
 
 describe('KafkaConfigLog', () => {
   it('shows another worker a config as it is written, in the order it was written', async () => {
@@ -80,7 +66,7 @@ describe('KafkaConfigLog', () => {
     await log.putTargetState('orders', 'STARTED');
     await log.removeConnector('orders');
 
-    const records = await mock.readTopic(topic.name);
+    const records = await cluster.mock.readTopic(topic.name);
     expect(records.map(({ partition, key, value }) => ({ partition, key, value }))).toEqual([
       { partition: 0, key: 'connector-orders', value: JSON.stringify({ properties: orders }) },
       { partition: 0, key: 'task-orders-0', value: JSON.stringify({ properties: task0 }) },
@@ -94,7 +80,7 @@ describe('KafkaConfigLog', () => {
 
   it('reads a topic Connect wrote, keeping the previous tasks when a commit lacks task configs', async () => {
     const topic = freshTopic();
-    const producer = new kafka.KafkaJS.Kafka(mock.clientConfig()).producer();
+    const producer = new cluster.kafka.KafkaJS.Kafka(cluster.mock.clientConfig()).producer();
     await producer.connect();
     const send = (key: string, value: unknown) => producer.send({ topic: topic.name, messages: [{ key, value: value === null ? null : JSON.stringify(value), partition: 0 }] });
     await send('connector-legacy', { properties: orders });

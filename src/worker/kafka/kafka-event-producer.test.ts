@@ -5,8 +5,8 @@
  */
 import type { KafkaConsumer, Metadata } from '@confluentinc/kafka-javascript';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockKafka, type MockKafka, type RawRecord } from '../../../test/support/kafka-mock.js';
+import { describe, expect, it } from 'vitest';
+import { startMockKafka, useMockKafka, type RawRecord } from '../../../test/support/kafka-mock.js';
 import { waitFor } from '../../../test/support/wait.js';
 import type { OffsetStore } from '../../contracts/offset-store.js';
 import type { SourceTask } from '../../contracts/source-task.js';
@@ -14,22 +14,12 @@ import type { ChangeEvent, ConnectSchema, OffsetMap, SourceRecord } from '../../
 import type { AckHandle } from '../ack-tracker.js';
 import { ProgressLog } from '../progress-log.js';
 import { SourceRunner } from '../source-runner.js';
-import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { KafkaEventProducer, type KafkaEventProducerOptions } from './kafka-event-producer.js';
 import { KafkaOffsetStore } from './kafka-offset-store.js';
 
 const logger = pino({ level: 'silent' });
-let mock: MockKafka;
-let kafka: KafkaLibrary;
+const cluster = useMockKafka();
 let names = 0;
-
-beforeAll(async () => {
-  kafka = await loadKafka();
-  mock = await startMockKafka();
-});
-afterAll(async () => {
-  await mock.stop();
-});
 
 const KEY_SCHEMA: ConnectSchema = { type: 'struct', optional: false, name: 'shop.public.orders.Key', fields: [{ type: 'int32', optional: false, field: 'id' }] };
 const VALUE_SCHEMA: ConnectSchema = {
@@ -83,11 +73,11 @@ function scriptedSource(records: SourceRecord[], perPoll: number): SourceTask & 
 }
 
 async function openProducer(overrides: Partial<KafkaEventProducerOptions> = {}): Promise<KafkaEventProducer> {
-  return KafkaEventProducer.open({ kafka, client: mock.clientConfig(), connectorConfig: {}, logger, topicCreationTimeoutMs: 50, ...overrides });
+  return KafkaEventProducer.open({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), connectorConfig: {}, logger, topicCreationTimeoutMs: 50, ...overrides });
 }
 
 async function openOffsets(name = `offsets-${++names}`): Promise<KafkaOffsetStore> {
-  return KafkaOffsetStore.open({ kafka, client: mock.clientConfig(), topic: { name, partitions: 5, replicationFactor: 3 }, logger, topicCreationTimeoutMs: 50 });
+  return KafkaOffsetStore.open({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), topic: { name, partitions: 5, replicationFactor: 3 }, logger, topicCreationTimeoutMs: 50 });
 }
 
 function runner(task: SourceTask, offsets: OffsetStore, producer: KafkaEventProducer): SourceRunner {
@@ -119,7 +109,7 @@ function javaPartition(key: Buffer, partitions: number): number {
 }
 
 async function partitionCount(topic: string): Promise<number> {
-  const consumer: KafkaConsumer = new kafka.KafkaConsumer({ 'bootstrap.servers': mock.bootstrapServers, 'group.id': 'meta', log_level: 0 });
+  const consumer: KafkaConsumer = new cluster.kafka.KafkaConsumer({ 'bootstrap.servers': cluster.mock.bootstrapServers, 'group.id': 'meta', log_level: 0 });
   await new Promise<void>((resolve, reject) => consumer.connect({}, (error) => (error ? reject(error) : resolve())));
   try {
     const metadata = await new Promise<Metadata>((resolve, reject) => consumer.getMetadata({ topic, timeout: 10_000 }, (error, data) => (error ? reject(error) : resolve(data))));
@@ -148,7 +138,7 @@ describe('KafkaEventProducer', () => {
     const expected = new Map(records.map((r) => [String(r.offset.n), r.event!]));
     const produced: RawRecord[] = [];
     for (const topic of [`${prefix}.public.orders`, `${prefix}.public.items`]) {
-      const raw = await mock.readTopic(topic);
+      const raw = await cluster.mock.readTopic(topic);
       const partitions = await partitionCount(topic);
       const byKey = new Map<string, RawRecord[]>();
       for (const record of raw) byKey.set(record.key!, [...(byKey.get(record.key!) ?? []), record]);
@@ -198,7 +188,7 @@ describe('KafkaEventProducer', () => {
       close: () => store.close(),
       async set(connector, partition, offset) {
         const held = new Set<number>();
-        for (const topic of [`${prefix}.public.orders`, `${prefix}.public.items`]) for (const record of await mock.readTopic(topic).catch(() => [])) held.add(seqOf(record));
+        for (const topic of [`${prefix}.public.orders`, `${prefix}.public.items`]) for (const record of await cluster.mock.readTopic(topic).catch(() => [])) held.add(seqOf(record));
         const upTo = Number(offset!.n);
         checks.push({ offset: upTo, missing: records.map((r) => Number(r.offset.n)).filter((n) => n <= upTo && !held.has(n)) });
         await store.set(connector, partition, offset);
@@ -248,7 +238,7 @@ describe('KafkaEventProducer', () => {
     expect(peaks.waits).toBeGreaterThan(0);
     expect(peaks.messages).toBeLessThanOrEqual(limits.maxInFlightMessages);
     expect(peaks.bytes).toBeLessThan(limits.maxInFlightBytes + 400);
-    const all = [...(await mock.readTopic(`${prefix}.public.orders`)), ...(await mock.readTopic(`${prefix}.public.items`))];
+    const all = [...(await cluster.mock.readTopic(`${prefix}.public.orders`)), ...(await cluster.mock.readTopic(`${prefix}.public.items`))];
     expect(all).toHaveLength(records.length);
   });
 
@@ -265,7 +255,7 @@ describe('KafkaEventProducer', () => {
     await producer.drain();
     expect(acks.sort()).toEqual([1, 2]);
     await producer.close();
-    const raw = await mock.readTopic(topic);
+    const raw = await cluster.mock.readTopic(topic);
     expect(raw.map((r) => [r.key, r.value, r.headers])).toEqual([
       ['{"id":1}', '{"op":"c","n":1}', {}],
       ['{"id":1}', null, {}],
@@ -282,7 +272,7 @@ describe('KafkaEventProducer', () => {
     const gone = await startMockKafka(1);
     const failures: unknown[] = [];
     const producer = await KafkaEventProducer.open({
-      kafka, client: gone.clientConfig(), connectorConfig: {}, logger, tuning: { deliveryTimeoutMs: 300, lingerMs: 5 }, closeTimeoutMs: 100,
+      kafka: cluster.kafka, client: gone.clientConfig(), connectorConfig: {}, logger, tuning: { deliveryTimeoutMs: 300, lingerMs: 5 }, closeTimeoutMs: 100,
       onFailure: (error) => failures.push(error),
     });
     await gone.stop();

@@ -3,36 +3,22 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockKafka, type MockKafka } from '../../../test/support/kafka-mock.js';
+import { describe, expect, it } from 'vitest';
+import { useMockKafka } from '../../../test/support/kafka-mock.js';
 import type { InternalTopic } from './internal-topics.js';
-import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { KafkaOffsetStore } from './kafka-offset-store.js';
 
-let mock: MockKafka;
-let kafka: KafkaLibrary;
-const open: KafkaOffsetStore[] = [];
+const cluster = useMockKafka();
 let topics = 0;
 
 const freshTopic = (): InternalTopic => ({ name: `offsets-${++topics}`, partitions: 25, replicationFactor: 3 });
 
 async function openStore(topic: InternalTopic, logger = pino({ level: 'silent' })): Promise<KafkaOffsetStore> {
   // The mock cluster cannot create topics: fail fast and let it auto-create them.
-  const store = await KafkaOffsetStore.open({ kafka, client: mock.clientConfig(logger), topic, logger, topicCreationTimeoutMs: 50 });
-  open.push(store);
+  const store = await KafkaOffsetStore.open({ kafka: cluster.kafka, client: cluster.mock.clientConfig(logger), topic, logger, topicCreationTimeoutMs: 50 });
+  cluster.closeAfterEach(store);
   return store;
 }
-
-beforeAll(async () => {
-  kafka = await loadKafka();
-  mock = await startMockKafka();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((store) => store.close()));
-});
-afterAll(async () => {
-  await mock.stop();
-});
 
 describe('KafkaOffsetStore', () => {
   it('keeps offsets across instances, deletes on null, and lists per connector', async () => {
@@ -68,7 +54,7 @@ describe('KafkaOffsetStore', () => {
     await store.set('inventory', { server: 'db1', slot: 's' }, null);
     await store.set('other', { server: 'x' }, { snapshot: 'true' });
 
-    const records = await mock.readTopic(topic.name);
+    const records = await cluster.mock.readTopic(topic.name);
     expect(records.map(({ key, value }) => ({ key, value }))).toEqual(
       expect.arrayContaining([
         { key: '["inventory",{"server":"db1","slot":"s"}]', value: '{"lsn_proc":10,"lsn":12,"ts_usec":1768297171829031}' },
@@ -85,7 +71,7 @@ describe('KafkaOffsetStore', () => {
   it('reads offsets another writer put in the topic in any field order, skipping records not in the format', async () => {
     const topic = freshTopic();
     const store = await openStore(topic);
-    const producer = new kafka.KafkaJS.Kafka(mock.clientConfig()).producer();
+    const producer = new cluster.kafka.KafkaJS.Kafka(cluster.mock.clientConfig()).producer();
     await producer.connect();
     await producer.send({
       topic: topic.name,
@@ -119,7 +105,7 @@ describe('KafkaOffsetStore', () => {
     const store = await openStore(topic);
     await Promise.all(Array.from({ length: 30 }, (_, lsn) => store.set('c', { server: 's' }, { lsn })));
     expect(await store.get('c', { server: 's' })).toEqual({ lsn: 29 });
-    const values = (await mock.readTopic(topic.name)).map((r) => JSON.parse(r.value!) as { lsn: number });
+    const values = (await cluster.mock.readTopic(topic.name)).map((r) => JSON.parse(r.value!) as { lsn: number });
     expect(values.map((v) => v.lsn)).toEqual(Array.from({ length: 30 }, (_, lsn) => lsn));
   });
 
@@ -160,7 +146,7 @@ describe('KafkaOffsetStore', () => {
     const root = fileURLToPath(new URL('../../..', import.meta.url));
     await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       cwd: root,
-      env: { ...process.env, BOOTSTRAP: mock.bootstrapServers, TOPIC: JSON.stringify(topic) },
+      env: { ...process.env, BOOTSTRAP: cluster.mock.bootstrapServers, TOPIC: JSON.stringify(topic) },
     });
     const store = await openStore(topic);
     expect(await store.get('child', { server: 'db' })).toEqual({ lsn: 123 });

@@ -6,28 +6,18 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockKafka, type MockKafka } from '../../../test/support/kafka-mock.js';
+import { describe, expect, it } from 'vitest';
+import { useMockKafka } from '../../../test/support/kafka-mock.js';
 import { waitFor } from '../../../test/support/wait.js';
 import type { SinkTask, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
-import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { KafkaSinkRunner } from './kafka-sink-runner.js';
 import { committedOffsets, eventMessages, MOCK_PARTITIONS, PARTITIONS } from './kafka-sink.fixture.js';
 
 const silent = pino({ level: 'silent' });
 const SCHEMALESS = { 'value.converter.schemas.enable': 'false' };
 
-let mock: MockKafka;
-let kafka: KafkaLibrary;
-
-beforeAll(async () => {
-  kafka = await loadKafka();
-  mock = await startMockKafka();
-});
-afterAll(async () => {
-  await mock.stop();
-});
+const cluster = useMockKafka();
 
 /** What a sink saw when the runner closed partitions: the group's committed offsets for them then. */
 interface Close {
@@ -83,7 +73,7 @@ class FlushingSink implements SinkTask {
     return this.durable;
   }
   async close(partitions: TopicPartition[]): Promise<void> {
-    const committed = await committedOffsets(kafka, mock.bootstrapServers, this.connector, partitions);
+    const committed = await committedOffsets(cluster.kafka, cluster.mock.bootstrapServers, this.connector, partitions);
     this.closes.push({ partitions: partitions.map((tp) => tp.partition), durable: new Map(this.durable), put: new Map([...this.putTo].map(([tp, { next }]) => [tp, next])), committed });
     for (const { topic, partition } of partitions) this.held.delete(topicPartitionKey(topic, partition));
   }
@@ -111,12 +101,12 @@ function runner(connector: string, topic: string, strategy: string, task: SinkTa
     'consumer.override.session.timeout.ms': '4000',
     'consumer.override.heartbeat.interval.ms': '500',
   };
-  return new KafkaSinkRunner({ kafka, client: mock.clientConfig(), connector, config, task, logger, commitIntervalMs: 3_600_000 });
+  return new KafkaSinkRunner({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), connector, config, task, logger, commitIntervalMs: 3_600_000 });
 }
 
 /** Produces numbered events to `topic` in rounds of one per partition; `end()` is the offset after the last of each partition. */
 async function eventProducer(topic: string): Promise<{ rounds(count: number): Promise<void>; end(): number; disconnect(): Promise<void> }> {
-  const producer = new kafka.KafkaJS.Kafka(mock.clientConfig()).producer();
+  const producer = new cluster.kafka.KafkaJS.Kafka(cluster.mock.clientConfig()).producer();
   await producer.connect();
   let produced = 0;
   return {
@@ -158,7 +148,7 @@ describe('KafkaSinkRunner in a rebalance', () => {
     try {
       await waitFor(() => a.records.length === 40, 15_000, 'A put the first 40 records');
       a.flushThrough(flushedTo);
-      expect(Object.values(await committedOffsets(kafka, mock.bootstrapServers, connector, PARTITIONS.map((partition) => ({ topic, partition }))))).toEqual([-1, -1, -1, -1]);
+      expect(Object.values(await committedOffsets(cluster.kafka, cluster.mock.bootstrapServers, connector, PARTITIONS.map((partition) => ({ topic, partition }))))).toEqual([-1, -1, -1, -1]);
 
       await second.start();
       // Records keep coming through the rebalance.

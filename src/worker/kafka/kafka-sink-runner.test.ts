@@ -2,34 +2,24 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMockKafka, type MockKafka } from '../../../test/support/kafka-mock.js';
+import { describe, expect, it } from 'vitest';
+import { useMockKafka } from '../../../test/support/kafka-mock.js';
 import { waitFor } from '../../../test/support/wait.js';
 import type { SinkTask, TopicPartition } from '../../contracts/sink-task.js';
 import { RetriableError } from '../../errors.js';
 import type { SinkRecord, TopicPartitionOffsets } from '../../events.js';
 import { FileSinkTask } from '../../sinks/file/file-sink-task.js';
-import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { sinkSubscription } from './kafka-sink-consumer.js';
 import { KafkaSinkRunner, type KafkaSinkRunnerOptions } from './kafka-sink-runner.js';
 import { committedOffsets, eventMessages, KEY_SCHEMA, PARTITIONS } from './kafka-sink.fixture.js';
 
 const silent = pino({ level: 'silent' });
 
-let mock: MockKafka;
-let kafka: KafkaLibrary;
-
-beforeAll(async () => {
-  kafka = await loadKafka();
-  mock = await startMockKafka();
-});
-afterAll(async () => {
-  await mock.stop();
-});
+const cluster = useMockKafka();
 
 /** Produces `count` events per topic with a plain producer, ids 0.. spread over the 4 partitions. */
 async function produce(topics: string[], count: number, converterConfig: Record<string, string> = {}): Promise<void> {
-  const producer = new kafka.KafkaJS.Kafka(mock.clientConfig()).producer();
+  const producer = new cluster.kafka.KafkaJS.Kafka(cluster.mock.clientConfig()).producer();
   await producer.connect();
   for (const topic of topics) await producer.send({ topic, messages: eventMessages(topic, Array.from({ length: count }, (_, id) => id), converterConfig) });
   await producer.disconnect();
@@ -37,7 +27,7 @@ async function produce(topics: string[], count: number, converterConfig: Record<
 
 /** The group's committed offsets of every partition of `topics`. */
 function committed(connector: string, topics: string[]): Promise<Record<string, number>> {
-  return committedOffsets(kafka, mock.bootstrapServers, connector, topics.flatMap((topic) => PARTITIONS.map((partition) => ({ topic, partition }))));
+  return committedOffsets(cluster.kafka, cluster.mock.bootstrapServers, connector, topics.flatMap((topic) => PARTITIONS.map((partition) => ({ topic, partition }))));
 }
 
 /** Offsets per partition of `count` events produced as `produce` spreads them. */
@@ -73,7 +63,7 @@ class RecordingSink implements SinkTask {
 }
 
 function runner(connector: string, task: SinkTask, config: Record<string, string>, extra: Partial<KafkaSinkRunnerOptions> = {}): KafkaSinkRunner {
-  return new KafkaSinkRunner({ kafka, client: mock.clientConfig(), connector, config: { name: connector, ...config }, task, logger: silent, commitIntervalMs: 200, ...extra });
+  return new KafkaSinkRunner({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), connector, config: { name: connector, ...config }, task, logger: silent, commitIntervalMs: 200, ...extra });
 }
 
 const idsOf = (records: SinkRecord[], topic: string): number[] =>

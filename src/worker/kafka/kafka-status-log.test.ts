@@ -1,36 +1,22 @@
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startMockKafka, type MockKafka } from '../../../test/support/kafka-mock.js';
+import { describe, expect, it } from 'vitest';
+import { useMockKafka } from '../../../test/support/kafka-mock.js';
 import type { InternalTopic } from './internal-topics.js';
-import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { KafkaStatusLog, type StatusChange, type WorkerStatus } from './kafka-status-log.js';
 
-let mock: MockKafka;
-let kafka: KafkaLibrary;
-const open: KafkaStatusLog[] = [];
+const cluster = useMockKafka();
 let topics = 0;
 const freshTopic = (): InternalTopic => ({ name: `status-${++topics}`, partitions: 5, replicationFactor: 3 });
 
 async function openLog(topic: InternalTopic, onChange?: (change: StatusChange) => void): Promise<KafkaStatusLog> {
   const logger = pino({ level: 'silent' });
-  const log = await KafkaStatusLog.open({ kafka, client: mock.clientConfig(), topic, logger, topicCreationTimeoutMs: 50, onChange });
-  open.push(log);
+  const log = await KafkaStatusLog.open({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), topic, logger, topicCreationTimeoutMs: 50, onChange });
+  cluster.closeAfterEach(log);
   return log;
 }
 
 const running: WorkerStatus = { state: 'RUNNING', trace: null, workerId: 'worker-a:8083', generation: 3 };
 const failed: WorkerStatus = { state: 'FAILED', trace: 'Error: boom\n    at poll', workerId: 'worker-b:8083', generation: 4 };
-
-beforeAll(async () => {
-  kafka = await loadKafka();
-  mock = await startMockKafka();
-});
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((log) => log.close()));
-});
-afterAll(async () => {
-  await mock.stop();
-});
 
 describe('KafkaStatusLog', () => {
   it('shows another worker the states one worker wrote, as they arrive and after reading to the end', async () => {
@@ -63,7 +49,7 @@ describe('KafkaStatusLog', () => {
     expect(log.connectorStatus('orders')).toBeNull();
     expect(log.taskStatuses('orders')).toEqual([]);
 
-    const records = await mock.readTopic(topic.name);
+    const records = await cluster.mock.readTopic(topic.name);
     expect(records.map(({ key, value }) => ({ key, value }))).toEqual(
       expect.arrayContaining([
         { key: 'status-connector-orders', value: '{"state":"RUNNING","trace":null,"worker_id":"worker-a:8083","generation":3}' },
@@ -79,7 +65,7 @@ describe('KafkaStatusLog', () => {
 
   it('reads what Connect wrote, skipping its topic tracking and records not in the format', async () => {
     const topic = freshTopic();
-    const producer = new kafka.KafkaJS.Kafka(mock.clientConfig()).producer();
+    const producer = new cluster.kafka.KafkaJS.Kafka(cluster.mock.clientConfig()).producer();
     await producer.connect();
     await producer.send({
       topic: topic.name,
