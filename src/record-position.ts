@@ -28,3 +28,15 @@ export function readingOf(position: string): string | null {
   const end = position.lastIndexOf(READING_END);
   return end < 0 ? null : position.slice(0, end + 1);
 }
+
+/**
+ * Whether `position` is exact or a row of the same reading as `other`: whether a sink that reached
+ * `other` may pass over `position` by comparing the two. Allocates nothing: it runs for every record.
+ */
+export function comparable(position: string, other: string): boolean {
+  const end = position.lastIndexOf(READING_END);
+  if (end < 0) return true;
+  if (other.lastIndexOf(READING_END) !== end) return false;
+  for (let i = 0; i < end; i++) if (position.charCodeAt(i) !== other.charCodeAt(i)) return false;
+  return true;
+}

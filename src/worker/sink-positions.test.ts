@@ -23,6 +23,18 @@ describe('SinkPositions', () => {
     expect(await store.list('lake')).toEqual([{ partition: { kafka_topic: 't', kafka_partition: 0 }, offset: { position: '0008', cuts: '0009' } }]);
   });
 
+  it('keeps a cut noted while an advance is being written, and the advance too', async () => {
+    const store = new MemoryOffsetStore();
+    const positions = await SinkPositions.load(store, 'lake');
+    await positions.noteCut('t', '0004');
+    // The runner records how far it got while the task cuts a new file: neither may undo the other.
+    await Promise.all([positions.advance(new Map([['t', '0005']])), positions.noteCut('t', '0009'), positions.advance(new Map([['t', '0006']]))]);
+    expect(positions.reached('t')).toBe('0006');
+    expect(positions.cuts('t')).toEqual(['0009']);
+    const reloaded = await SinkPositions.load(store, 'lake');
+    expect([reloaded.reached('t'), reloaded.cuts('t')]).toEqual(['0006', ['0009']]);
+  });
+
   it('passes over snapshot rows only up to the last one recorded of the same reading', async () => {
     const positions = await SinkPositions.load(new MemoryOffsetStore(), 'lake');
     const row = (reading: string, key: string) => readingRowPosition(reading, key);

@@ -25,13 +25,15 @@
  *   could be forgotten.
  * - `cuts(topic)` / `noteCut(topic, position)`: the cut points not yet passed by the recorded
  *   position, in order, and a new one, durable when the promise resolves.
+ * - `advance` and `noteCut` may be called while others are under way (the runner records how far
+ *   it got while the task goes on cutting): they take effect one after another, in call order.
  * Stored in the worker's offset store under the sink's name, one entry per topic:
  * `{"kafka_topic": t, "kafka_partition": 0}` -> `{"position": p, "cuts": "c1,c2"}` (Connect's sink
  * partition shape; positions hold no commas).
  */
 import type { OffsetStore } from '../contracts/offset-store.js';
 import type { OffsetMap } from '../events.js';
-import { readingOf } from '../record-position.js';
+import { comparable } from '../record-position.js';
 
 interface TopicState {
   position?: string;
@@ -39,6 +41,9 @@ interface TopicState {
 }
 
 export class SinkPositions {
+  /** The last update under way (see `update`). */
+  private updates: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly store: OffsetStore,
     private readonly connector: string,
@@ -60,20 +65,19 @@ export class SinkPositions {
     if (position === null) return false;
     const reached = this.byTopic.get(topic)?.position;
     if (reached === undefined) return false;
-    const reading = readingOf(position);
-    return (reading === null || reading === readingOf(reached)) && position <= reached;
+    return comparable(position, reached) && position <= reached;
   }
 
   reached(topic: string): string | null {
     return this.byTopic.get(topic)?.position ?? null;
   }
 
-  async advance(positions: ReadonlyMap<string, string>): Promise<void> {
-    for (const [topic, position] of positions) {
-      const state = this.byTopic.get(topic) ?? { cuts: [] };
-      if (state.position !== undefined && position <= state.position) continue;
-      await this.save(topic, { position, cuts: state.cuts.filter((cut) => cut > position) });
-    }
+  advance(positions: ReadonlyMap<string, string>): Promise<void> {
+    return this.update(positions.keys(), (topic, state) => {
+      const position = positions.get(topic)!;
+      if (state.position !== undefined && position <= state.position) return null;
+      return { position, cuts: state.cuts.filter((cut) => cut > position) };
+    });
   }
 
   cuts(topic: string): string[] {
@@ -81,11 +85,29 @@ export class SinkPositions {
     return cuts.filter((cut) => position === undefined || cut > position);
   }
 
-  async noteCut(topic: string, position: string): Promise<void> {
-    const state = this.byTopic.get(topic) ?? { cuts: [] };
-    // A cut at or before what is already durable can never be replayed.
-    if (state.cuts.includes(position) || (state.position !== undefined && position <= state.position)) return;
-    await this.save(topic, { ...state, cuts: [...state.cuts, position].sort() });
+  noteCut(topic: string, position: string): Promise<void> {
+    return this.update([topic], (_, state) => {
+      // A cut at or before what is already durable can never be replayed.
+      if (state.cuts.includes(position) || (state.position !== undefined && position <= state.position)) return null;
+      return { ...state, cuts: [...state.cuts, position].sort() };
+    });
+  }
+
+  /**
+   * Applies `change` to each topic's state as it is when the updates before this one are durable
+   * (null: no change), and makes the result durable. Updates run one after another, so a cut noted
+   * while the runner records how far it got is never overwritten by that record, nor the reverse.
+   */
+  private update(topics: Iterable<string>, change: (topic: string, state: TopicState) => TopicState | null): Promise<void> {
+    const names = [...topics];
+    const done = this.updates.then(async () => {
+      for (const topic of names) {
+        const next = change(topic, this.byTopic.get(topic) ?? { cuts: [] });
+        if (next !== null) await this.save(topic, next);
+      }
+    });
+    this.updates = done.catch(() => {});
+    return done;
   }
 
   private async save(topic: string, state: TopicState): Promise<void> {

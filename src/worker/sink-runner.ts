@@ -6,8 +6,8 @@
  * - Sources `deliver` events with an ack handle; `deliver` blocks while the channel is full, which
  *   is how a slow sink slows reading from the source.
  * - Every topic is one partition (0) whose offsets count the events delivered in this process. The
- *   runner calls `preCommit` every `commitIntervalMs` and whenever its channel runs dry, and acks
- *   exactly the deliveries below the offsets the task returns.
+ *   runner calls `preCommit` every `commitIntervalMs`, whenever its channel runs dry and after every
+ *   COMMIT_EVERY records put, and acks exactly the deliveries below the offsets the task returns.
  * - A delivery the sink already holds from an earlier run (its position is at or before the one
  *   recorded for the topic; a snapshot row's, only against a row of the same snapshot: see
  *   sink-positions.ts) is acknowledged without reaching the task; the
@@ -16,6 +16,9 @@
  *   offered again after a backoff; a permanent failure marks the runner FAILED (its records are then
  *   never acknowledged, so their source positions are never confirmed).
  * - `drain()` resolves once everything delivered so far is durable (or the runner failed).
+ * - A commit asks the task (`preCommit`) between puts; recording the positions reached (a durable
+ *   write) and acknowledging then run while the runner goes on putting, one commit at a time, so a
+ *   sink fed faster than a file can be synced is not held by every sync.
  */
 import type { Logger } from 'pino';
 import type { SinkTask, TopicPartition } from '../contracts/sink-task.js';
@@ -115,6 +118,11 @@ const TAKE_MAX = 2048;
  * (a file not full yet) also holds an ack handle per record here and at the source.
  */
 const MAX_UNACKED = 500_000;
+/**
+ * A runner fed without pause (its channel never dry) commits after this many records too, not only
+ * every commitIntervalMs: what waits for an ack is held in memory here and at the source.
+ */
+const COMMIT_EVERY = 4096;
 const IDLE_WAIT_MS = 50;
 const RETRY_MAX_MS = 10_000;
 
@@ -124,8 +132,11 @@ export class SinkRunner implements DeliveryChannel {
   failure: unknown;
   private readonly topics = new Map<string, TopicDeliveries>();
   private lastCommit = Date.now();
+  private putSinceCommit = 0;
   private loop: Promise<void> = Promise.resolve();
   private drainWaiters: Array<() => void> = [];
+  /** The last commit's recording and acknowledging, while it runs. */
+  private recording: Promise<void> | null = null;
 
   constructor(private readonly options: SinkRunnerOptions) {
     this.channel = new BoundedQueue<Delivery>(options.channelCapacity);
@@ -172,6 +183,7 @@ export class SinkRunner implements DeliveryChannel {
       if (this.state === 'RUNNING') {
         await this.flush();
         await this.commit();
+        await this.recording;
       }
       await this.options.task.close(partitions);
       await this.options.task.stop();
@@ -186,12 +198,15 @@ export class SinkRunner implements DeliveryChannel {
     while (!this.channel.isClosed || this.channel.size > 0) {
       const deliveries = await this.channel.take(TAKE_MAX, IDLE_WAIT_MS);
       if (deliveries.length > 0) await this.put(deliveries);
+      await new Promise((resolve) => setImmediate(resolve));
       const idle = this.channel.size === 0;
       const unacked = this.unackedCount();
       if (unacked >= MAX_UNACKED) await this.flush();
-      if (unacked > 0 && (idle || Date.now() - this.lastCommit >= this.options.commitIntervalMs)) await this.commit();
+      const due = idle || this.putSinceCommit >= COMMIT_EVERY || Date.now() - this.lastCommit >= this.options.commitIntervalMs;
+      if (unacked > 0 && this.recording === null && due) await this.commit();
       if (idle && this.unackedCount() === 0) this.releaseDrainWaiters();
     }
+    await this.recording;
   }
 
   private async put(deliveries: Delivery[]): Promise<void> {
@@ -227,6 +242,7 @@ export class SinkRunner implements DeliveryChannel {
       });
     }
     if (records.length === 0) return;
+    this.putSinceCommit += records.length;
     if (opened.length > 0) await this.options.task.open(opened);
     const started = Date.now();
     await this.withRetries('put', () => this.options.task.put(records));
@@ -238,9 +254,11 @@ export class SinkRunner implements DeliveryChannel {
     if (task.flush) await this.withRetries('flush', () => task.flush!());
   }
 
-  /** Asks the task what is durable; records how far that reaches, then acknowledges it. */
+  /** Asks the task what is durable; starts recording how far that reaches, then acknowledging it. */
   private async commit(): Promise<void> {
+    await this.recording;
     this.lastCommit = Date.now();
+    this.putSinceCommit = 0;
     const current = new Map<string, number>();
     for (const [topic, state] of this.topics) if (state.unacked > 0) current.set(`${topic}:0`, state.next);
     const durable = await this.withRetries('preCommit', () => this.options.task.preCommit(current));
@@ -254,6 +272,20 @@ export class SinkRunner implements DeliveryChannel {
       const position = state.positionBelow(offset);
       if (position !== null) reached.set(topic, position);
     }
+    if (acked.length === 0) return;
+    this.recording = this.record(reached, acked).then(
+      () => {
+        this.recording = null;
+        if (this.channel.size === 0 && this.unackedCount() === 0) this.releaseDrainWaiters();
+      },
+      (error: unknown) => {
+        this.recording = null;
+        this.fail(error);
+      },
+    );
+  }
+
+  private async record(reached: Map<string, string>, acked: Array<[TopicDeliveries, number]>): Promise<void> {
     if (reached.size > 0) await this.withRetries('commit', () => this.options.positions.advance(reached));
     for (const [state, offset] of acked) state.ackBelow(offset);
   }

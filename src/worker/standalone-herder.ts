@@ -40,7 +40,7 @@ import { findPlugin } from './plugins.js';
 import { ProgressLog } from './progress-log.js';
 import type { WorkerConfig } from './worker-config.js';
 
-const SINK_CHANNEL_CAPACITY = 2048;
+const SINK_CHANNEL_CAPACITY = 512;
 
 export interface StandaloneHerderOptions {
   workerId?: string;

@@ -177,6 +177,8 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** A string constant that reads as `text` whatever `standard_conforming_strings` is set to. */
 export function quoteLiteral(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
+  const quoted = `'${text.replace(/'/g, "''")}'`;
+  return text.includes('\\') ? `E${quoted.replace(/\\/g, '\\\\')}` : quoted;
 }

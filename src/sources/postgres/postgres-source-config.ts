@@ -159,8 +159,9 @@ const POSTGRES_KEYS: ConfigKey[] = [
   {
     name: 'snapshot.fetch.size', type: 'INT', default: 2048, importance: 'MEDIUM', group: SNAPSHOT, width: 'MEDIUM', displayName: 'Snapshot fetch size', validator: atLeast(1),
     documentation:
-      'The number of rows read from a table at a time: one chunk, whose end is the point a restarted snapshot resumes from. ' +
-      "Debezium's default is 10240; ours is 2048, measured faster and using less memory, since fewer rows are held at once while the next chunk is read.",
+      'The most rows handed on from a table at a time: one chunk, whose end is a point a restarted snapshot resumes from. ' +
+      'A table is streamed out of the server in one COPY, and rows go on in chunks as they arrive (usually a few hundred), so a chunk is rarely this big; ' +
+      "a table without a primary key is read in ranges of pages of about this many rows. Debezium's default is 10240; ours is 2048, since fewer rows held at once use less memory.",
   },
   {
     name: 'heartbeat.interval.ms', type: 'INT', default: 10000, importance: 'MEDIUM', group: 'Advanced (Heartbeat)', width: 'MEDIUM', displayName: 'Connector heartbeat interval (milli-seconds)', validator: atLeast(0),

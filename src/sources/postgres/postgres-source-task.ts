@@ -39,8 +39,8 @@ import { buildTableSchema, type TableSchema, type TableSchemaOptions } from './t
 import { changeHandlerOptions, connectionSettings, tableSchemaOptions } from './task-settings.js';
 import { loadTypes, type PgType } from './types/type-catalog.js';
 
-const QUEUE_CAPACITY = 2048;
-const POLL_MAX = 2048;
+const QUEUE_CAPACITY = 512;
+const POLL_MAX = 512;
 const POLL_WAIT_MS = 200;
 
 export class PostgresSourceTask implements SourceTask {

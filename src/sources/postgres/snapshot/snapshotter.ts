@@ -56,7 +56,7 @@ interface HeldRow {
 
 type Next = 'same table' | 'other table' | 'end of snapshot';
 
-const EMIT_BATCH = 1024;
+const EMIT_BATCH = 256;
 
 export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const progress: SnapshotProgress = { ...run.progress, done: [...run.progress.done] };

@@ -1,15 +1,23 @@
 /**
- * Reads one table in chunks inside the caller's open snapshot transaction. Tables with a key are
- * read in key order by keyset pagination (`WHERE (k1, k2) > (...) ORDER BY k1, k2 LIMIT n`); tables
- * without one by ranges of heap pages (`ctid` ranges, a TID range scan on PostgreSQL 14+).
+ * Reads one table in chunks inside the caller's open snapshot transaction, through `COPY ... TO
+ * STDOUT` (the fastest way out of the server). Tables with a key are read in key order by one COPY
+ * of the whole table from the resume point on (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed
+ * on in chunks of at most `chunkSize` rows as they arrive; tables without one by ranges of heap
+ * pages (`ctid` ranges, a TID range scan on PostgreSQL 14+), one COPY per chunk of about
+ * `chunkSize` rows.
  *
  * Each chunk carries the resume point after it (`after`): the last key's text values, or the next
  * page. Starting again from a chunk's `after` reads exactly the rows that follow it, so a snapshot
- * interrupted by a crash resumes from its last finished chunk.
+ * interrupted by a crash resumes from its last finished chunk. A chunk is handed on once a row
+ * after it has arrived, or the table has ended (so the last chunk is known as such); while the
+ * caller works on a chunk the server goes on writing until the connection's buffers are full, then
+ * waits to be read.
  */
 import type pg from 'pg';
-import { quoteIdent } from '../connection.js';
+import { to as copyTo } from 'pg-copy-streams';
+import { quoteIdent, quoteLiteral } from '../connection.js';
 import type { CatalogTable } from '../catalog.js';
+import { CopyTextRows } from './copy-text-rows.js';
 
 export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind: 'page'; page: number };
 
@@ -35,31 +43,22 @@ export async function* readTableChunks(
 }
 
 async function* keyChunks(client: pg.Client, table: CatalogTable, name: string, columns: string, chunkSize: number, start: Array<string | null> | null): AsyncGenerator<TableChunk> {
-  const keys = table.keyColumns.map(quoteIdent);
   const keyIndexes = table.keyColumns.map((k) => table.columns.findIndex((c) => c.name === k));
-  const order = keys.join(', ');
-  const params = keys.map((_, i) => `$${i + 1}`).join(', ');
-  const first = `SELECT ${columns} FROM ${name} ORDER BY ${order} LIMIT ${chunkSize + 1}`;
-  const next = `SELECT ${columns} FROM ${name} WHERE (${order}) > (${params}) ORDER BY ${order} LIMIT ${chunkSize + 1}`;
-  const read = (from: Array<string | null> | null) =>
-    client.query<Array<string | null>>({ text: from === null ? first : next, values: from ?? [], rowMode: 'array' });
-  // The next chunk's query runs on the server while the caller works on this one.
-  let pending = read(start);
-  try {
-    for (;;) {
-      // One row past the chunk tells whether another chunk follows, so the last chunk is known as such.
-      const result = await pending;
-      const more = result.rows.length > chunkSize;
-      const rows = more ? result.rows.slice(0, chunkSize) : result.rows;
-      const last = rows[rows.length - 1]!;
-      const after = more ? keyIndexes.map((i) => last[i] ?? null) : null;
-      if (after) pending = read(after);
-      yield { rows, after: after ? { kind: 'key', values: after } : null };
-      if (!after) return;
-    }
-  } finally {
-    pending.catch(() => {}); // a caller that stops early leaves the prefetch unread
+  const order = table.keyColumns.map(quoteIdent).join(', ');
+  const where = start === null ? '' : ` WHERE (${order}) > (${start.map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')})`;
+  const chunkAfter = (rows: Array<Array<string | null>>): TableChunk => {
+    const last = rows[rows.length - 1]!;
+    return { rows, after: { kind: 'key', values: keyIndexes.map((i) => last[i] ?? null) } };
+  };
+  // Rows are handed on as they arrive, in chunks of at most chunkSize, so that few rows wait here.
+  let held: Array<Array<string | null>> = [];
+  for await (const rows of copyRows(client, `SELECT ${columns} FROM ${name}${where} ORDER BY ${order}`)) {
+    if (rows.length === 0) continue;
+    if (held.length > 0) yield chunkAfter(held);
+    for (let from = 0; from + chunkSize < rows.length; from += chunkSize) yield chunkAfter(rows.slice(from, from + chunkSize));
+    held = rows.length <= chunkSize ? rows : rows.slice(Math.floor((rows.length - 1) / chunkSize) * chunkSize);
   }
+  yield { rows: held, after: null };
 }
 
 async function* pageChunks(client: pg.Client, table: CatalogTable, name: string, columns: string, chunkSize: number, startPage: number): AsyncGenerator<TableChunk> {
@@ -74,12 +73,20 @@ async function* pageChunks(client: pg.Client, table: CatalogTable, name: string,
   let page = startPage;
   do {
     const end = page + pagesPerChunk;
-    const result = await client.query<Array<string | null>>({
-      text: `SELECT ${columns} FROM ${name} WHERE ctid >= $1::tid AND ctid < $2::tid`,
-      values: [`(${page},0)`, `(${end},0)`],
-      rowMode: 'array',
-    });
+    const rows: Array<Array<string | null>> = [];
+    for await (const batch of copyRows(client, `SELECT ${columns} FROM ${name} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${end},0)'::tid`)) {
+      for (const row of batch) rows.push(row);
+    }
     page = end;
-    yield { rows: result.rows, after: page < pages ? { kind: 'page', page } : null };
+    yield { rows, after: page < pages ? { kind: 'page', page } : null };
   } while (page < pages);
+}
+
+/** The rows of `query`, in the batches they arrive in. */
+async function* copyRows(client: pg.Client, query: string): AsyncGenerator<Array<Array<string | null>>> {
+  const rows = new CopyTextRows();
+  for await (const bytes of client.query(copyTo(`COPY (${query}) TO STDOUT`)) as AsyncIterable<Buffer>) {
+    yield rows.push(bytes);
+  }
+  if (rows.pending) throw new Error(`the server's COPY output ended inside a row (${query})`);
 }

@@ -1,0 +1,102 @@
+/**
+ * The snapshot's table reader (COPY in chunks) against a real PostgreSQL: it must hand on exactly
+ * the texts a query returns, cut into chunks whose resume points read exactly the rows after them,
+ * whatever the values hold (tabs, newlines, backslashes, quotes, multi-byte characters, long text).
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listTables, type CatalogTable } from '../../../src/sources/postgres/catalog.js';
+import { sessionOptions } from '../../../src/sources/postgres/session.js';
+import { readTableChunks, type ResumePoint, type TableChunk } from '../../../src/sources/postgres/snapshot/table-chunks.js';
+import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+
+let db: TestDatabase;
+let client: pg.Client;
+beforeAll(async () => {
+  db = await createTestDatabase('table_chunks');
+  client = new pg.Client({ connectionString: db.url, options: sessionOptions(), types: { getTypeParser: () => (value: string) => value } });
+  await client.connect();
+  // Keys and values that COPY's text format must escape, and a string constant that needs E'' with
+  // standard_conforming_strings off.
+  await client.query(`CREATE TABLE tricky (k text, n int, note text, tags text[], data bytea, doc jsonb, PRIMARY KEY (k, n))`);
+  await client.query(`INSERT INTO tricky
+    SELECT k, n, note, ARRAY[k, note, NULL], convert_to(k, 'UTF8'), jsonb_build_object('k', k, 'note', note)
+      FROM unnest(ARRAY[E'tab\\there', E'new\\nline', E'back\\\\slash', E'quote''s', '\\N', '', 'é€𝄞', E'cr\\rlf\\n', 'plain']) AS k,
+           generate_series(1, 7) AS n,
+           LATERAL (SELECT CASE WHEN n % 3 = 0 THEN NULL WHEN n % 3 = 1 THEN repeat(k || E'\\t\\\\', n * 1000) ELSE '' END AS note) AS notes`);
+  await client.query(`CREATE TABLE keyless (a int, b text)`);
+  await client.query(`INSERT INTO keyless SELECT i, repeat(E'x\\t', i % 50) FROM generate_series(1, 5000) AS i`);
+  await client.query(`ANALYZE keyless`);
+});
+afterAll(async () => {
+  await client.end();
+  await db.drop();
+});
+
+async function table(name: string): Promise<CatalogTable> {
+  const [found] = await listTables(client, (_schema, t) => t === name);
+  return found!;
+}
+
+async function queryTexts(sql: string): Promise<Array<Array<string | null>>> {
+  return (await client.query<Array<string | null>>({ text: sql, rowMode: 'array' })).rows;
+}
+
+async function readChunks(source: CatalogTable, chunkSize: number, from: ResumePoint | null): Promise<TableChunk[]> {
+  const chunks: TableChunk[] = [];
+  await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+  try {
+    for await (const chunk of readTableChunks(client, source, chunkSize, from)) chunks.push(chunk);
+  } finally {
+    await client.query('COMMIT');
+  }
+  return chunks;
+}
+
+describe('readTableChunks', () => {
+  it('reads a keyed table in key order, with the same texts as a query, in chunks whose resume points read what follows them', async () => {
+    const tricky = await table('tricky');
+    const expected = await queryTexts(`SELECT k, n, note, tags, data, doc FROM tricky ORDER BY k, n`);
+    expect(expected).toHaveLength(63);
+    const chunks = await readChunks(tricky, 10, null);
+    // Chunks go on as rows arrive: never more than the chunk size, never empty, the last one marked.
+    expect(chunks.every((c) => c.rows.length > 0 && c.rows.length <= 10)).toBe(true);
+    expect(chunks.map((c) => c.after === null)).toEqual(chunks.map((_, i) => i === chunks.length - 1));
+    expect(chunks.flatMap((c) => c.rows)).toEqual(expected);
+    await client.query(`SET standard_conforming_strings = off`);
+    try {
+      let read = 0;
+      for (const chunk of chunks.slice(0, -1)) {
+        read += chunk.rows.length;
+        const rest = await readChunks(tricky, 1000, chunk.after);
+        expect(rest.flatMap((c) => c.rows)).toEqual(expected.slice(read));
+      }
+    } finally {
+      await client.query(`RESET standard_conforming_strings`);
+    }
+  });
+
+  it('cuts rows that arrive together into chunks of at most the chunk size, and reads an empty table as one empty chunk', async () => {
+    await client.query(`CREATE TABLE small_rows (id int PRIMARY KEY)`);
+    await client.query(`INSERT INTO small_rows SELECT generate_series(1, 1000)`);
+    const chunks = await readChunks(await table('small_rows'), 7, null);
+    expect(chunks.flatMap((c) => c.rows.map((r) => Number(r[0])))).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
+    expect(Math.max(...chunks.map((c) => c.rows.length))).toBe(7);
+    expect(chunks.every((c) => c.rows.length > 0)).toBe(true);
+    expect(chunks.filter((c) => c.after === null)).toEqual([chunks.at(-1)]);
+    await client.query(`CREATE TABLE empty_keyed (id int PRIMARY KEY)`);
+    expect(await readChunks(await table('empty_keyed'), 10, null)).toEqual([{ rows: [], after: null }]);
+  });
+
+  it('reads a table without a key by ranges of pages, resuming at the page after a chunk', async () => {
+    const keyless = await table('keyless');
+    const expected = await queryTexts(`SELECT a, b FROM keyless ORDER BY ctid`);
+    const chunks = await readChunks(keyless, 500, null);
+    expect(chunks.length).toBeGreaterThan(3);
+    expect(chunks.flatMap((c) => c.rows)).toEqual(expected);
+    const middle = chunks[2]!;
+    expect(middle.after?.kind).toBe('page');
+    const rest = await readChunks(keyless, 500, middle.after);
+    expect(rest.flatMap((c) => c.rows)).toEqual(expected.slice(chunks.slice(0, 3).reduce((n, c) => n + c.rows.length, 0)));
+  });
+});
