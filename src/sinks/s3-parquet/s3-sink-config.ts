@@ -222,7 +222,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'timestamp.extractor', type: 'STRING', default: 'Record', importance: 'MEDIUM', group: PARTITIONING, width: 'SHORT', displayName: 'Timestamp extractor', validator: oneOf(TIMESTAMP_EXTRACTORS),
-      documentation: 'The time of a record for time-based partitioning and rotate.interval.ms: Record (the default: the change\'s commit time in the database), RecordField (the timestamp.field of the row) or Wallclock (the time the sink handles it).',
+      documentation: 'The time of a record for time-based partitioning and rotate.interval.ms: Record (the default: the change\'s commit time in the database; for snapshot rows, the time the snapshot started), RecordField (the timestamp.field of the row) or Wallclock (the time the sink handles it).',
     },
     {
       name: 'timestamp.field', type: 'STRING', default: null, importance: 'MEDIUM', group: PARTITIONING, width: 'MEDIUM', displayName: 'Timestamp field',

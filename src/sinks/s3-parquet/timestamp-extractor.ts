@@ -1,7 +1,8 @@
 /**
  * The time a record is partitioned by (`timestamp.extractor`, Confluent's names), in milliseconds
  * since the epoch:
- * - Record: the event's `timestamp`, its commit time in the database;
+ * - Record: the event's `timestamp`, its commit time in the database (a snapshot row's: the
+ *   snapshot's start, the same when a resumed snapshot reads the row again);
  * - Wallclock: the sink's clock when the record is partitioned;
  * - RecordField: the field `timestamp.field` of the record's row image (see `rowImageOf`), a dotted
  *   path reaching into structs (`audit.changed_at`) unless a field has that dotted name itself.

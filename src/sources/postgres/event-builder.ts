@@ -16,6 +16,11 @@ export const CONNECTOR_VERSION = '0.1.0';
 export interface EventOrigin {
   /** Commit time in microseconds since the epoch (snapshot: the read time). */
   commitTimeUs: number;
+  /**
+   * The record's timestamp in milliseconds when it is not the commit time's: a snapshot row's is
+   * the snapshot's start, the same however often a resumed snapshot reads the row again.
+   */
+  recordTimeMs?: number;
   txId: number | null;
   lsn: Lsn | null;
   /** End LSN of the last transaction committed before this one, for `source.sequence`. */
@@ -92,7 +97,7 @@ export class EventBuilder {
       ts_us: nowUs,
       ts_ns: nowUs * 1000,
     };
-    return { topic: table.topic, key, value, keySchema: table.keySchema, valueSchema: table.valueSchema, headers, timestamp: Math.floor(origin.commitTimeUs / 1000) };
+    return { topic: table.topic, key, value, keySchema: table.keySchema, valueSchema: table.valueSchema, headers, timestamp: origin.recordTimeMs ?? Math.floor(origin.commitTimeUs / 1000) };
   }
 
   /** The tombstone that follows a delete: same key and headers, null value, so compaction can drop the key. */

@@ -104,4 +104,9 @@ export function newSnapshotId(now = Date.now()): string {
   return now.toString(36).padStart(9, '0');
 }
 
+/** When the snapshot with this id started, in milliseconds; null for a snapshot from before ids. */
+export function snapshotStartMs(id: string | null): number | null {
+  return id === null ? null : parseInt(id, 36);
+}
+
 const hexLsn = (lsn: Lsn): string => lsn.toString(16).padStart(16, '0');

@@ -3,7 +3,8 @@
  * sort as the changes come, and a restart that resumes mid-transaction (at the offset of a record
  * inside it, which is the end of the transaction before) reads the same changes again with the
  * same positions. Snapshot rows of a table keyed by integers or uuids have positions too, in key
- * order and before the stream's; a resumed snapshot gives the rows it reads again the same ones.
+ * order and before the stream's; a resumed snapshot gives the rows it reads again the same ones,
+ * and the same record timestamp (the snapshot's start).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SourceRecord } from '../../../src/events.js';
@@ -89,6 +90,13 @@ describe('Postgres source record positions', () => {
       const resumed = snapshotRows(await second.pollUntil(isLast), 'accounts');
       const expected = firstRows.slice(100).filter((_, i) => i !== 50);
       expect(resumed.map((r) => [JSON.stringify(r.event!.key), r.position])).toEqual(expected.map((r) => [JSON.stringify(r.event!.key), r.position]));
+      // Both readings stamp their records with the snapshot's start, not the time they read them.
+      const stamps = new Set([...firstRows, ...resumed].map((r) => r.event!.timestamp));
+      expect(stamps.size).toBe(1);
+      const [start] = stamps;
+      const readTimes = resumed.map((r) => (r.event!.value as Envelope).source.ts_ms);
+      expect(Math.min(...readTimes)).toBeGreaterThan(Math.max(...firstRows.map((r) => (r.event!.value as Envelope).source.ts_ms)));
+      expect(start!).toBeLessThanOrEqual(Math.min(...firstRows.map((r) => (r.event!.value as Envelope).source.ts_ms)));
     } finally {
       await second.task.stop();
     }

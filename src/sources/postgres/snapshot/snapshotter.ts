@@ -12,7 +12,9 @@
  * (even when the tables after it are empty), `last_in_data_collection` / `first_in_data_collection`
  * on each table's last and first rows (in that order of precedence), `true` elsewhere. Knowing a row
  * is a table's last needs the next row, so one row is always held back until the next one is read.
- * Events carry the snapshot transaction's id as `source.txId`, as Debezium's do.
+ * Events carry the snapshot transaction's id as `source.txId`, as Debezium's do, and the time each
+ * chunk was read as `source.ts_ms`; the record's timestamp is the snapshot's start instead, so that
+ * sinks partitioning by time put a row read again by a resumed snapshot where they put it before.
  *
  * Rows of a table keyed by types whose order row-key-order.ts reproduces carry a position (the
  * snapshot's reading and the row's key), so that sinks pass over the rows they already hold when
@@ -24,7 +26,7 @@ import type { OffsetMap, SourceInfo, SourceRecord } from '../../../events.js';
 import type { CatalogTable } from '../catalog.js';
 import { nowMicros, type EventBuilder } from '../event-builder.js';
 import { readingRowPosition } from '../../../record-position.js';
-import { snapshotOffset, snapshotReading, type SnapshotProgress } from '../source-offset.js';
+import { snapshotOffset, snapshotReading, snapshotStartMs, type SnapshotProgress } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
 import { rowKeyOrder } from './row-key-order.js';
 import { readTableChunks } from './table-chunks.js';
@@ -62,11 +64,12 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const progress: SnapshotProgress = { ...run.progress, done: [...run.progress.done] };
   const txId = await snapshotTransactionId(run.client);
   const reading = snapshotReading(progress);
+  const startMs = snapshotStartMs(progress.id);
   // Rows read together share their source block unless a marker sets them apart.
   let shared: { readAt: number; schema: TableSchema; source: SourceInfo } | null = null;
   const toRecord = (row: HeldRow, next: Next): SourceRecord => {
     const snapshot = marker(row, next);
-    const origin = { commitTimeUs: row.readAt, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
+    const origin = { commitTimeUs: row.readAt, recordTimeMs: startMs ?? Math.floor(row.readAt / 1000), txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
     let source: SourceInfo;
     if (snapshot !== 'true') source = run.builder.source(row.schema, origin);
     else if (shared?.readAt === row.readAt && shared.schema === row.schema) source = shared.source;
