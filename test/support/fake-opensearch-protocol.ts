@@ -166,3 +166,58 @@ export function deepMerge(base: Source, patch: Source): Source {
   for (const [k, v] of Object.entries(patch)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k], v) : v;
   return out;
 }
+
+/**
+ * A response as `filter_path` leaves it (OpenSearch's response filtering): only the fields on one of
+ * the comma-separated dotted paths, where `*` in a name matches any characters and a `**` segment
+ * any number of levels; arrays are filtered element by element; objects and arrays left empty are
+ * dropped, and a response with nothing left is `{}`. Exclusions (`-path`) are not kept by the fake.
+ */
+export function filterResponse(body: unknown, filterPath: string): unknown {
+  const paths = filterPath.split(',').map((path) => path.trim()).filter((path) => path !== '');
+  if (paths.some((path) => path.startsWith('-'))) throw badRequest('illegal_argument_exception', 'fake-opensearch keeps filter_path inclusions only');
+  const patterns = paths.map((path) => path.split('.').map((segment) => (segment === '**' ? segment : new RegExp(`^${segment.split('*').map(escapeRegExp).join('.*')}$`))));
+  return pick(body, patterns) ?? {};
+}
+
+type PathPattern = Array<RegExp | '**'>;
+
+function pick(value: unknown, patterns: PathPattern[]): unknown {
+  if (patterns.some((pattern) => pattern.length === 0 || (pattern.length === 1 && pattern[0] === '**'))) return value;
+  if (Array.isArray(value)) {
+    const kept = value.map((element) => pick(element, patterns)).filter((element) => element !== undefined);
+    return kept.length > 0 ? kept : undefined;
+  }
+  if (!isObject(value)) return undefined;
+  const out: Source = {};
+  for (const [key, field] of Object.entries(value)) {
+    const rest = advanceAll(patterns, key);
+    if (rest.length === 0) continue;
+    const kept = pick(field, rest);
+    if (kept !== undefined) out[key] = kept;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+// The patterns left after a key, remembered per pattern list: a bulk response repeats the same keys
+// in every item, and the answer is the same list object each time, so it is remembered in turn.
+const advanced = new WeakMap<PathPattern[], Map<string, PathPattern[]>>();
+
+function advanceAll(patterns: PathPattern[], key: string): PathPattern[] {
+  let byKey = advanced.get(patterns);
+  if (!byKey) advanced.set(patterns, (byKey = new Map()));
+  let rest = byKey.get(key);
+  if (!rest) byKey.set(key, (rest = patterns.flatMap((pattern) => advance(pattern, key))));
+  return rest;
+}
+
+/** What is left of `pattern` once a field named `key` matched it, for each way it can match. */
+function advance(pattern: PathPattern, key: string): PathPattern[] {
+  const [head, ...tail] = pattern;
+  if (head === undefined) return [];
+  // `**` takes this level and may take more, or takes none and lets the next segment match.
+  if (head === '**') return [pattern, ...advance(tail, key)];
+  return head.test(key) ? [tail] : [];
+}
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

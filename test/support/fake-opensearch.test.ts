@@ -395,3 +395,20 @@ describe('faults', () => {
     expect((await sendBulk('1')).body.errors).toBe(false);
   });
 });
+
+describe('response filtering (filter_path)', () => {
+  it('keeps only the fields on the paths, element by element, with wildcards, and leaves errors whole', async () => {
+    const lines = [
+      { index: { _index: 'orders', _id: '1', version: 5, version_type: 'external' } }, { total: 5 },
+      { index: { _index: 'orders', _id: '1', version: 4, version_type: 'external' } }, { total: 4 },
+    ];
+    const filtered = await bulk(lines, '/_bulk?filter_path=errors,items.*.status,items.*.error.type');
+    expect(filtered.body).toEqual({ errors: true, items: [{ index: { status: 201 } }, { index: { status: 409, error: { type: 'version_conflict_engine_exception' } } }] });
+    const globbed = await bulk([{ index: { _index: 'orders', _id: '2', version: 9, version_type: 'external' } }, { total: 9 }], '/_bulk?filter_path=items.**.res*,**._shards.total');
+    expect(globbed.body).toEqual({ items: [{ index: { result: 'created', _shards: { total: 2 } } }] });
+    expect((await bulk(lines.slice(0, 2), '/_bulk?filter_path=nothing.here')).body).toEqual({});
+    const missing = await call('GET', '/nowhere/_doc/1?filter_path=_id');
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ status: 404, error: { type: 'index_not_found_exception', index: 'nowhere' } });
+  });
+});

@@ -9,7 +9,8 @@
  * 200 response; OpenSearch's index-name rules; an index is auto-created by its first write (not by
  * an internally versioned delete); searches, counts and delete-by-query see writes only after a
  * refresh (`_refresh`, `?refresh`, or every `refreshIntervalMs`) while GET by id is real-time;
- * request bodies need a JSON or NDJSON Content-Type (406 otherwise).
+ * request bodies need a JSON or NDJSON Content-Type (406 otherwise); `filter_path` inclusions
+ * filter every answer but errors.
  * Not modelled: mapping types (documents are not checked against mappings, and `_mapping` shows
  * only what `PUT /{index}` gave), scripts, if_seq_no, queries other than match_all / term / ids
  * (400 naming the limit). A term query on a string field not mapped as `keyword` matches the
@@ -26,7 +27,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  badRequest, checkIndexName, deepMerge, indexNotFound, isObject, OpenSearchError, parseBulk, parseDocument, parseJson, queryMatcher,
+  badRequest, checkIndexName, deepMerge, filterResponse, indexNotFound, isObject, OpenSearchError, parseBulk, parseDocument, parseJson, queryMatcher,
   type Mappings, type Source, type WriteOp,
 } from './fake-opensearch-protocol.js';
 
@@ -216,7 +217,9 @@ class FakeNode {
 
   private send(res: ServerResponse, record: RequestRecord, method: string, reply: Reply): void {
     record.status = reply.status;
-    const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
+    const filterPath = record.query['filter_path'];
+    const body = filterPath !== undefined && reply.body !== undefined && reply.status < 400 ? filterResponse(reply.body, filterPath) : reply.body;
+    const text = reply.text ?? (body === undefined ? '' : JSON.stringify(body));
     const type = reply.text === undefined ? 'application/json; charset=UTF-8' : 'text/plain; charset=UTF-8';
     res.writeHead(reply.status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...reply.headers });
     res.end(method === 'HEAD' ? undefined : text);
