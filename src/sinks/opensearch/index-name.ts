@@ -56,6 +56,8 @@ export function expandTemplate(template: string, ref: TableRef): string {
 
 export class IndexNamer {
   private readonly cache = new Map<string, string>();
+  /** The last table named: consecutive events are mostly of one table. */
+  private last: { ref: TableRef; name: string } | null = null;
 
   constructor(
     private readonly template: string,
@@ -63,12 +65,15 @@ export class IndexNamer {
   ) {}
 
   indexFor(ref: TableRef): string {
+    const last = this.last;
+    if (last && last.ref.topic === ref.topic && last.ref.prefix === ref.prefix && last.ref.schema === ref.schema && last.ref.table === ref.table) return last.name;
     const cacheKey = `${ref.topic}\u0000${ref.prefix}\u0000${ref.schema}\u0000${ref.table}`;
     let name = this.cache.get(cacheKey);
     if (name === undefined) {
       name = this.topicToIndex.get(ref.topic) ?? sanitizeIndexName(expandTemplate(this.template, ref));
       this.cache.set(cacheKey, name);
     }
+    this.last = { ref, name };
     return name;
   }
 }

@@ -23,7 +23,8 @@
  * `__source_sequence`; the default `__` prefix). Without an LSN there is no version: the write is
  * plain and the last write wins (the sink warns).
  *
- * LSNs are numbers (exact to 2^53 bytes of WAL, as src/sources/postgres/lsn.ts carries them). Pure.
+ * LSNs are numbers (exact to 2^53 bytes of WAL, as src/sources/postgres/lsn.ts carries them). Pure
+ * (the last sequence parsed is remembered, which changes no answer).
  */
 import type { Row } from '../../events.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
@@ -48,8 +49,16 @@ function versionOf(lsn: unknown, sequence: unknown): number | null {
   return lastCommit !== null && lastCommit > own ? lastCommit : own;
 }
 
+// The events of one snapshot chunk share their sequence: parse it once for them all.
+let lastSequence: { text: string; lsn: number | null } | null = null;
+
 /** The first element of `source.sequence`, `["<last commit lsn>","<lsn>"]`, either maybe null. */
 function lastCommitLsn(sequence: string): number | null {
+  if (lastSequence?.text !== sequence) lastSequence = { text: sequence, lsn: parseLastCommitLsn(sequence) };
+  return lastSequence.lsn;
+}
+
+function parseLastCommitLsn(sequence: string): number | null {
   try {
     const parsed: unknown = JSON.parse(sequence);
     return Array.isArray(parsed) ? lsnNumber(parsed[0]) : null;

@@ -24,7 +24,7 @@ import type pg from 'pg';
 import type { ProgressReporter } from '../../../contracts/source-task.js';
 import type { OffsetMap, SourceInfo, SourceRecord } from '../../../events.js';
 import type { CatalogTable } from '../catalog.js';
-import { nowMicros, type EventBuilder } from '../event-builder.js';
+import { nowMicros, type EventBuilder, type EventOrigin } from '../event-builder.js';
 import { readingRowPosition } from '../../../record-position.js';
 import { snapshotOffset, snapshotReading, snapshotStartMs, type SnapshotProgress } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
@@ -65,15 +65,20 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const txId = await snapshotTransactionId(run.client);
   const reading = snapshotReading(progress);
   const startMs = snapshotStartMs(progress.id);
-  // Rows read together share their source block unless a marker sets them apart.
-  let shared: { readAt: number; schema: TableSchema; source: SourceInfo } | null = null;
+  const originOf = (readAt: number, snapshot: SourceInfo['snapshot']): EventOrigin =>
+    ({ commitTimeUs: readAt, recordTimeMs: startMs ?? Math.floor(readAt / 1000), txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null });
+  // Rows read together share their origin and source block unless a marker sets them apart.
+  let shared: { readAt: number; schema: TableSchema; origin: EventOrigin; source: SourceInfo } | null = null;
   const toRecord = (row: HeldRow, next: Next): SourceRecord => {
     const snapshot = marker(row, next);
-    const origin = { commitTimeUs: row.readAt, recordTimeMs: startMs ?? Math.floor(row.readAt / 1000), txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
+    let origin: EventOrigin;
     let source: SourceInfo;
-    if (snapshot !== 'true') source = run.builder.source(row.schema, origin);
-    else if (shared?.readAt === row.readAt && shared.schema === row.schema) source = shared.source;
-    else source = (shared = { readAt: row.readAt, schema: row.schema, source: run.builder.source(row.schema, origin) }).source;
+    if (snapshot !== 'true') source = run.builder.source(row.schema, (origin = originOf(row.readAt, snapshot)));
+    else if (shared?.readAt === row.readAt && shared.schema === row.schema) ({ origin, source } = shared);
+    else {
+      origin = originOf(row.readAt, snapshot);
+      ({ source } = shared = { readAt: row.readAt, schema: row.schema, origin, source: run.builder.source(row.schema, origin) });
+    }
     const event = run.builder.change(row.schema, 'r', row.schema.key(row.values), null, row.schema.row(row.values), origin, undefined, source);
     return row.position === undefined ? { partition: run.partition, offset: row.offset, event } : { partition: run.partition, offset: row.offset, event, position: row.position };
   };
