@@ -198,6 +198,8 @@ export class SinkRunner implements DeliveryChannel {
     while (!this.channel.isClosed || this.channel.size > 0) {
       const deliveries = await this.channel.take(TAKE_MAX, IDLE_WAIT_MS);
       if (deliveries.length > 0) await this.put(deliveries);
+      // A turn of the event loop between puts: a commit's recording is a chain of file operations,
+      // each waiting for one, and a source that keeps the channel full would hold them all back.
       await new Promise((resolve) => setImmediate(resolve));
       const idle = this.channel.size === 0;
       const unacked = this.unackedCount();

@@ -66,7 +66,7 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const reading = snapshotReading(progress);
   const startMs = snapshotStartMs(progress.id);
   const originOf = (readAt: number, snapshot: SourceInfo['snapshot']): EventOrigin =>
-    ({ commitTimeUs: readAt, recordTimeMs: startMs ?? Math.floor(readAt / 1000), txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null });
+    ({ commitTimeUs: readAt, recordTimeMs: startMs ?? undefined, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null });
   // Rows read together share their origin and source block unless a marker sets them apart.
   let shared: { readAt: number; schema: TableSchema; origin: EventOrigin; source: SourceInfo } | null = null;
   const toRecord = (row: HeldRow, next: Next): SourceRecord => {
