@@ -39,6 +39,8 @@ class FlushingSink implements SinkTask {
   readonly strays: SinkRecord[] = [];
   readonly opened: number[] = [];
   readonly closes: Close[] = [];
+  /** Each time a partition was opened to this sink: the offsets put for it until it was closed. */
+  readonly holdings: Array<{ partition: number; offsets: number[]; closed: boolean }> = [];
   private readonly held = new Set<string>();
   /** Per topic partition: its number, and the offset after the last record put. */
   private readonly putTo = new Map<string, { partition: number; next: number }>();
@@ -51,12 +53,14 @@ class FlushingSink implements SinkTask {
     for (const { topic, partition } of partitions) {
       this.held.add(topicPartitionKey(topic, partition));
       this.opened.push(partition);
+      this.holdings.push({ partition, offsets: [], closed: false });
     }
   }
   async put(records: SinkRecord[]): Promise<void> {
     for (const record of records) {
       const tp = topicPartitionKey(record.topic, record.kafkaPartition);
       if (!this.held.has(tp)) this.strays.push(record);
+      else this.holding(record.kafkaPartition)!.offsets.push(record.kafkaOffset);
       this.putTo.set(tp, { partition: record.kafkaPartition, next: record.kafkaOffset + 1 });
       this.records.push(record);
     }
@@ -75,9 +79,17 @@ class FlushingSink implements SinkTask {
   async close(partitions: TopicPartition[]): Promise<void> {
     const committed = await committedOffsets(cluster.kafka, cluster.mock.bootstrapServers, this.connector, partitions);
     this.closes.push({ partitions: partitions.map((tp) => tp.partition), durable: new Map(this.durable), put: new Map([...this.putTo].map(([tp, { next }]) => [tp, next])), committed });
-    for (const { topic, partition } of partitions) this.held.delete(topicPartitionKey(topic, partition));
+    for (const { topic, partition } of partitions) {
+      this.held.delete(topicPartitionKey(topic, partition));
+      this.holding(partition)!.closed = true;
+    }
   }
   async stop(): Promise<void> {}
+
+  /** The partition's holding that is not closed, if the sink holds it. */
+  holding(partition: number): { offsets: number[]; closed: boolean } | undefined {
+    return this.holdings.find((h) => h.partition === partition && !h.closed);
+  }
 
   offsets(partition: number): number[] {
     return this.records.filter((r) => r.kafkaPartition === partition).map((r) => r.kafkaOffset);
@@ -198,6 +210,9 @@ describe('KafkaSinkRunner in a rebalance', () => {
     expect(b.strays).toEqual([]);
   });
 
+  // A member that is slow to give up its partitions on a loaded machine can miss the mock's join
+  // window (the session less a second) and bring about a second rebalance: each holding is checked
+  // on its own, and the test waits for the last ones, however many rebalances it took.
   it('when the group refuses the commit before a revoke, says so, still lets the partitions go, and the next holder reads them from the last commit', async () => {
     const [connector, topic] = ['eager-sink', 'rebalance.eager'];
     const warnings: Array<{ msg: string; err?: { message: string } }> = [];
@@ -209,13 +224,18 @@ describe('KafkaSinkRunner in a rebalance', () => {
     // Eager (librdkafka's default, range): the mock cluster refuses the commit before the revoke.
     const first = runner(connector, topic, 'range', a, logger);
     const second = runner(connector, topic, 'range', b);
+    const holders = (p: number): Array<{ offsets: number[] }> => [a.holding(p), b.holding(p)].filter((h) => h !== undefined);
     await first.start();
     try {
       await waitFor(() => a.records.length === 40, 15_000, 'A put the first 40 records');
       a.flushThrough(() => 5);
       await second.start();
       // Nothing was committed, so whoever holds a partition after the rebalance reads it all again.
-      await waitFor(() => a.records.length + b.records.length === 80, 30_000, 'every record read again after the rebalance');
+      await waitFor(
+        () => a.closes.length > 0 && PARTITIONS.every((p) => holders(p).length === 1 && holders(p)[0]!.offsets.length === 10),
+        30_000,
+        'every partition held by one member that read it all again after the rebalance',
+      );
       expect(first.state).toBe('RUNNING');
     } finally {
       await second.stop();
@@ -228,10 +248,10 @@ describe('KafkaSinkRunner in a rebalance', () => {
     expect([...revoke!.durable.values()]).toEqual([5, 5, 5, 5]);
     expect(Object.values(revoke!.committed)).toEqual([-1, -1, -1, -1]);
     expect(warnings).toContainEqual(expect.objectContaining({ msg: expect.stringMatching(/offsets not committed/), err: expect.objectContaining({ message: expect.stringMatching(/did not store/) }) }));
-    const reopened = a.opened.slice(PARTITIONS.length);
-    expect([...reopened, ...b.opened].sort()).toEqual(PARTITIONS);
-    for (const p of reopened) expect(a.offsets(p)).toEqual([...range(0, 10), ...range(0, 10)]);
-    for (const p of b.opened) expect(b.offsets(p)).toEqual(range(0, 10));
+    // Every holding after the revoke read from the last commit (none: the first offset) on, in order.
+    const after = [...a.holdings.slice(PARTITIONS.length), ...b.holdings];
+    expect(after.length).toBeGreaterThanOrEqual(PARTITIONS.length);
+    for (const { offsets } of after) expect(offsets).toEqual(range(0, offsets.length));
     expect(a.strays).toEqual([]);
     expect(b.strays).toEqual([]);
   });
