@@ -1,6 +1,7 @@
 /**
- * One connector in the standalone herder: its config, the state a person asked for, and the runner
- * of its single task, kept in line with each other.
+ * One task of a connector: the connector's config, the state a person asked for, and the task's
+ * runner, kept in line with each other. The standalone herder runs task 0 of each connector; a
+ * Kafka-mode worker runs the tasks the cluster's assignment gives it.
  *
  * States of the task (Kafka Connect's names), and what moves them:
  *
@@ -84,8 +85,9 @@ export class ConnectorRuntime implements SinkTarget {
     public config: ConnectorConfig,
     public target: TargetState,
     private readonly deps: RuntimeDeps,
+    readonly task = 0,
   ) {
-    this.logger = deps.logger.child({ connector: name, task: 0 });
+    this.logger = deps.logger.child({ connector: name, task });
   }
 
   get type(): 'source' | 'sink' {
@@ -114,7 +116,7 @@ export class ConnectorRuntime implements SinkTarget {
   taskStatus(): TaskStatus | null {
     if (this.target === 'STOPPED') return null;
     const state: State = this.target === 'PAUSED' ? 'PAUSED' : this.taskState;
-    return { id: 0, state, worker_id: this.deps.workerId, ...(state === 'FAILED' && this.trace ? { trace: this.trace } : {}) };
+    return { id: this.task, state, worker_id: this.deps.workerId, ...(state === 'FAILED' && this.trace ? { trace: this.trace } : {}) };
   }
 
   /** Brings the task in line with `target` (and a new config, when given). */
@@ -204,7 +206,7 @@ export class ConnectorRuntime implements SinkTarget {
       commitIntervalMs: this.deps.commitIntervalMs,
       shutdownTimeoutMs: this.deps.shutdownTimeoutMs,
       onFailure: (error) => this.runnerFailed(runner!, error),
-      metrics: this.deps.metrics.sourceTask(this.name, 0),
+      metrics: this.deps.metrics.sourceTask(this.name, this.task),
     });
     this.source = runner;
     await runner.start();
@@ -221,7 +223,7 @@ export class ConnectorRuntime implements SinkTarget {
       task: this.plugin.createSink(config),
       accepts: sinkTopics(this.plugin, config),
       logger: this.logger,
-      metrics: this.deps.metrics.sinkTask(this.name, 0),
+      metrics: this.deps.metrics.sinkTask(this.name, this.task),
       onFailure: (error) => this.runnerFailed(sink, error),
     });
     this.sink = sink;
@@ -274,7 +276,7 @@ export class ConnectorRuntime implements SinkTarget {
     const base = Math.min(this.deps.restart.maxDelayMs, this.deps.restart.initialDelayMs * 2 ** this.attempts++);
     const delay = Math.round(base * (0.5 + Math.random() / 2));
     this.enter('RESTARTING');
-    (this.type === 'source' ? this.deps.metrics.sourceTask(this.name, 0) : this.deps.metrics.sinkTask(this.name, 0)).recordRestart();
+    (this.type === 'source' ? this.deps.metrics.sourceTask(this.name, this.task) : this.deps.metrics.sinkTask(this.name, this.task)).recordRestart();
     this.logger.warn({ trace: this.trace, restartInMs: delay, attempt: this.attempts }, 'task failed with a retriable error; restarting');
     this.restartTimer = setTimeout(() => {
       void this.serial(async () => {

@@ -2,7 +2,7 @@
  * What both herders (standalone, Kafka mode) answer the same way, over the few things each does
  * its own way: how a target state is applied (`setTarget`), where a connector's stored config,
  * plugin and target state are (`stored`, NotFoundError when none) and how a config is written
- * (`putConfig`). Each connector runs one task, task 0.
+ * (`putConfig`), and how many tasks a connector has (`taskCount`: one, task 0, standalone).
  */
 import type { ConfigInfos, ConfigKeyInfo } from '../config/config-infos.js';
 import { maskSecrets } from '../config/secrets.js';
@@ -23,10 +23,16 @@ export abstract class HerderBase {
   abstract putConfig(name: string, config: ConnectorConfig): Promise<{ created: boolean; info: ConnectorInfo }>;
   protected abstract setTarget(name: string, target: TargetState): Promise<void>;
   protected abstract stored(name: string): StoredConnector;
+  /** The connector's tasks are numbered 0 to this, exclusive. */
+  protected abstract taskCount(name: string): number;
+
+  private taskIds(name: string): number[] {
+    return Array.from({ length: this.taskCount(name) }, (_, task) => task);
+  }
 
   info(name: string): ConnectorInfo {
     const { plugin, target } = this.stored(name);
-    return { name, config: this.config(name), tasks: target === 'STOPPED' ? [] : [{ connector: name, task: 0 }], type: plugin.type };
+    return { name, config: this.config(name), tasks: target === 'STOPPED' ? [] : this.taskIds(name).map((task) => ({ connector: name, task })), type: plugin.type };
   }
 
   /** The config as stored, with PASSWORD values hidden (provider references stay visible). */
@@ -38,7 +44,8 @@ export abstract class HerderBase {
   taskConfigs(name: string): TaskConfig[] {
     const { plugin, target } = this.stored(name);
     if (target === 'STOPPED') return [];
-    return [{ id: { connector: name, task: 0 }, config: { ...this.config(name), 'task.class': plugin.className } }];
+    const config = { ...this.config(name), 'task.class': plugin.className };
+    return this.taskIds(name).map((task) => ({ id: { connector: name, task }, config: { ...config } }));
   }
 
   async patchConfig(name: string, patch: Record<string, string | null>): Promise<ConnectorInfo> {

@@ -69,6 +69,8 @@ export interface PluginInfo {
 export interface RestartRequest {
   includeTasks: boolean;
   onlyFailed: boolean;
+  /** Only this task (a restart of one task, carried to the worker running it in Kafka mode). */
+  task?: number;
 }
 
 export interface Herder {

@@ -51,6 +51,15 @@ export interface SinkPlugin extends PluginBase {
 
 export type ConnectorPlugin = SourcePlugin | SinkPlugin;
 
+/**
+ * How many tasks a connector runs where tasks can run apart (Kafka mode): a sink its `tasks.max`,
+ * members of one consumer group sharing the partitions; a source one, as Debezium's PostgreSQL
+ * connector (one replication slot, one reader). The config is a checked one.
+ */
+export function taskCount(plugin: ConnectorPlugin, config: RawConfig): number {
+  return plugin.type === 'sink' ? parseOrThrow(plugin.definition, config).values.number('tasks.max') : 1;
+}
+
 /** The topics a sink connector takes (Connect's `topics` / `topics.regex`), from its config. */
 export function sinkTopics(plugin: SinkPlugin, config: RawConfig): TopicSelector {
   return createTopicSelector(parseOrThrow(plugin.definition, config).values);

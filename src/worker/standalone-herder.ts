@@ -36,7 +36,7 @@ import { AlreadyExistsError, connectorNotFound, NotFoundError } from './herder-e
 import { Metrics } from './metrics.js';
 import { InProcessTransport } from './in-process-transport.js';
 import { FileOffsetStore } from './offsets/file-offset-store.js';
-import { findPlugin } from './plugins.js';
+import { findPlugin, taskCount } from './plugins.js';
 import { ProgressLog } from './progress-log.js';
 import type { WorkerConfig } from './worker-config.js';
 
@@ -248,6 +248,11 @@ export class StandaloneHerder extends HerderBase implements Herder {
     return this.get(name);
   }
 
+  /** One: a sink here is fed in order by its sources in this process, not through a consumer group. */
+  protected taskCount(): number {
+    return 1;
+  }
+
   protected async setTarget(name: string, target: TargetState): Promise<void> {
     const runtime = this.get(name);
     await this.configs.setTargetState(name, target);
@@ -265,7 +270,10 @@ export class StandaloneHerder extends HerderBase implements Herder {
   }
 
   private runtime(name: string, config: ConnectorConfig, target: TargetState): ConnectorRuntime {
-    return new ConnectorRuntime(name, findPlugin(config['connector.class']), config, target, this.deps);
+    const plugin = findPlugin(config['connector.class']);
+    const tasks = taskCount(plugin, config);
+    if (tasks > 1) this.logger.warn({ connector: name }, `tasks.max=${tasks}: a standalone worker runs one task per connector; run in Kafka mode to share a sink's work among tasks.`);
+    return new ConnectorRuntime(name, plugin, config, target, this.deps);
   }
 
   /**

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRestApp } from '../../src/worker/rest/app.js';
 import { LoggerRegistry } from '../../src/worker/rest/logger-registry.js';
-import { assignConnectors } from '../../src/worker/kafka/connector-assignment.js';
+import { assignTasks } from '../../src/worker/kafka/connector-assignment.js';
 import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { postgresSourceConfig, workerDir } from '../support/connectors.js';
@@ -17,6 +17,8 @@ import { MOCK_CONSUMER_TUNING, startMockKafka, type MockKafka } from '../support
 import { waitFor } from '../support/wait.js';
 
 const SELF = '127.0.0.1:18090';
+/** The worker of a lone one-task connector's task among `workers`. */
+const workerOf = (connector: string, workers: string[]): string | undefined => assignTasks(new Map([[connector, 1]]), workers).get(connector)?.[0];
 
 describe('Kafka mode: 409 during a rebalance', () => {
   let kafka: MockKafka;
@@ -51,7 +53,7 @@ describe('Kafka mode: 409 during a rebalance', () => {
   it('refuses writes with 409 until the new assignment is applied, then takes them', { timeout: 60_000 }, async () => {
     // A source that g1 runs among three workers, and that moves here when g1 leaves.
     const name = Array.from({ length: 200 }, (_, n) => `source-${n}`).find(
-      (candidate) => assignConnectors([candidate], [SELF, 'g1', 'g2']).get(candidate) === 'g1' && assignConnectors([candidate], [SELF, 'g2']).get(candidate) === SELF,
+      (candidate) => workerOf(candidate, [SELF, 'g1', 'g2']) === 'g1' && workerOf(candidate, [SELF, 'g2']) === SELF,
     )!;
     await heartbeat('g1', true);
     await heartbeat('g2', true);

@@ -6,10 +6,11 @@
  * answers for every connector, and a worker holds nothing another could not pick up.
  *
  * Who runs what: the live workers (worker-membership.ts) and the connectors in the config topic
- * decide it (connector-assignment.ts), the same on every worker. Each worker runs the connectors
- * assigned to it (local-connectors.ts), each through a ConnectorRuntime over the KafkaTransport: a
- * source task produces to Kafka, a sink task consumes through its consumer group. When the
- * assignment changes (a worker joins, leaves or dies; a connector comes or goes) each worker stops
+ * with their task counts decide it (connector-assignment.ts), the same on every worker. A source
+ * has one task; a sink `tasks.max`, members of its one consumer group, spread over the workers.
+ * Each worker runs the tasks assigned to it (local-connectors.ts), each through a ConnectorRuntime
+ * over the KafkaTransport: a source task produces to Kafka, a sink task consumes through its
+ * connector's consumer group. When the assignment changes (a worker joins, leaves or dies; a connector comes or goes) each worker stops
  * what it lost and starts what it gained; a source waits (up to a session) until its previous
  * worker reports it stopped, and its replication slot, which serves one reader, fences it anyway.
  *
@@ -18,8 +19,8 @@
  *   it runs: started, paused, stopped...). Every worker applies them as it reads them.
  * - While this worker rebalances (from a change of the live workers until it has applied the new
  *   assignment), writes fail with ConflictError: REST answers 409, as Connect does.
- * - A restart of a connector another worker runs is a restart request in the config topic, which
- *   that worker carries out.
+ * - A restart of tasks that run elsewhere is a restart request in the config topic, which the
+ *   workers running them carry out.
  * - `start(connectors)` joins the group and creates or updates the given connectors;
  *   `shutdown()` stops the local tasks (committing what they made durable), leaves the group, so
  *   that the others take its connectors at once, and closes the stores. Safe to call twice.
@@ -42,10 +43,10 @@ import type {
 } from '../herder.js';
 import { AlreadyExistsError, ConflictError, connectorNotFound, NotFoundError } from '../herder-errors.js';
 import { Metrics } from '../metrics.js';
-import { findPlugin } from '../plugins.js';
+import { findPlugin, taskCount } from '../plugins.js';
 import { ProgressLog } from '../progress-log.js';
 import type { WorkerConfig } from '../worker-config.js';
-import { assignConnectors } from './connector-assignment.js';
+import { assignTasks } from './connector-assignment.js';
 import { internalTopics } from './internal-topics.js';
 import { kafkaClientConfig, loadKafka } from './kafka-client.js';
 import { KafkaConfigLog } from './kafka-config-log.js';
@@ -53,7 +54,7 @@ import { groupSettings, type GroupSettings } from './kafka-group-config.js';
 import { KafkaOffsetStore } from './kafka-offset-store.js';
 import { KafkaStatusLog } from './kafka-status-log.js';
 import { KafkaTransport } from './kafka-transport.js';
-import { LocalConnectors } from './local-connectors.js';
+import { LocalConnectors, taskCounts } from './local-connectors.js';
 import { SinkGroupOffsets } from './sink-group-offsets.js';
 import { WorkerMembership } from './worker-membership.js';
 
@@ -195,24 +196,25 @@ export class DistributedHerder extends HerderBase implements Herder {
     const targetState: State = target === 'STOPPED' ? 'STOPPED' : target === 'PAUSED' ? 'PAUSED' : 'RUNNING';
     const connector = stored && stored.state !== 'DESTROYED' ? { state: stored.state as State, worker_id: stored.workerId } : { state: 'UNASSIGNED' as State, worker_id: owner };
     if (connector.state !== 'UNASSIGNED' && connector.state !== 'FAILED') connector.state = targetState;
-    const tasks = target === 'STOPPED' ? [] : [this.taskStatusOf(name, owner)];
+    const tasks = target === 'STOPPED' ? [] : Array.from({ length: this.taskCount(name) }, (_, task) => this.taskStatusOf(name, task));
     return { name, connector, tasks, type };
   }
 
   taskStatus(name: string, task: number): TaskStatus {
     const { target } = this.stored(name);
-    if (task !== 0 || target === 'STOPPED') throw new NotFoundError(`Task ${name}-${task} not found`);
-    return this.taskStatusOf(name, this.ownerOf(name) ?? this.workerId);
+    if (!Number.isInteger(task) || task < 0 || task >= this.taskCount(name) || target === 'STOPPED') throw new NotFoundError(`Task ${name}-${task} not found`);
+    return this.taskStatusOf(name, task);
   }
 
+  /** The topics of the connector's tasks on this worker. */
   topics(name: string): string[] {
     this.stored(name);
-    return this.local.get(name)?.topicNames() ?? [];
+    return [...new Set(this.local.tasks(name).flatMap((task) => task.topicNames()))].sort();
   }
 
   async resetTopics(name: string): Promise<void> {
     this.stored(name);
-    this.local.get(name)?.resetTopics();
+    for (const task of this.local.tasks(name)) task.resetTopics();
   }
 
   async create(name: string, config: ConnectorConfig, initialState: TargetState = 'STARTED'): Promise<ConnectorInfo> {
@@ -246,20 +248,20 @@ export class DistributedHerder extends HerderBase implements Herder {
     this.stored(name);
     if (!request.includeTasks && !request.onlyFailed) return null;
     const status = this.status(name);
-    const restartTask = request.includeTasks && status.tasks.some((task) => !request.onlyFailed || task.state === 'FAILED');
-    if (!restartTask) return status;
-    const runtime = this.local.get(name);
-    if (runtime) void runtime.restartTask();
+    const restarted = new Set(request.includeTasks ? status.tasks.filter((task) => !request.onlyFailed || task.state === 'FAILED').map((task) => task.id) : []);
+    if (restarted.size === 0) return status;
+    const local = this.local.tasks(name).filter((runtime) => restarted.has(runtime.task));
+    if (local.length === restarted.size) for (const runtime of local) void runtime.restartTask();
     else await this.stores.configs.requestRestart(name, request);
-    return { ...status, tasks: status.tasks.map((task) => ({ ...task, state: 'RESTARTING' })) };
+    return { ...status, tasks: status.tasks.map((task) => (restarted.has(task.id) ? { ...task, state: 'RESTARTING' } : task)) };
   }
 
   async restartTask(name: string, task: number): Promise<void> {
     await this.beforeWrite();
     this.taskStatus(name, task);
-    const runtime = this.local.get(name);
+    const runtime = this.local.get(name, task);
     if (runtime) await runtime.restartTask();
-    else await this.stores.configs.requestRestart(name, { includeTasks: true, onlyFailed: false });
+    else await this.stores.configs.requestRestart(name, { includeTasks: true, onlyFailed: false, task });
   }
 
   async offsets(name: string): Promise<OffsetEntry[]> {
@@ -320,19 +322,27 @@ export class DistributedHerder extends HerderBase implements Herder {
 
   private async writeConfig(name: string, config: ConnectorConfig, initialState?: TargetState): Promise<void> {
     await this.stores.configs.putConnectorConfig(name, config, initialState);
-    // Connect's tools read a connector's tasks from the config topic: one task, the connector's config.
-    await this.stores.configs.putTaskConfigs(name, [{ ...config, 'task.class': findPlugin(config['connector.class']).className }]);
+    // Connect's tools read a connector's tasks from the config topic: each the connector's config.
+    const plugin = findPlugin(config['connector.class']);
+    const task = { ...config, 'task.class': plugin.className };
+    await this.stores.configs.putTaskConfigs(name, Array.from({ length: taskCount(plugin, config) }, () => task));
   }
 
-  private ownerOf(name: string): string | undefined {
-    return assignConnectors(this.connectors(), this.membership.members()).get(name);
+  /** The committed task count; before the first commit (a connector being created), one. */
+  protected taskCount(name: string): number {
+    return this.stores.configs.taskConfigs(name).length || 1;
   }
 
-  private taskStatusOf(name: string, owner: string): TaskStatus {
-    const local = this.local.get(name)?.taskStatus();
+  /** The worker of the connector's task `task` in the current assignment. */
+  private ownerOf(name: string, task = 0): string | undefined {
+    return assignTasks(taskCounts(this.stores.configs), this.membership.members()).get(name)?.[task];
+  }
+
+  private taskStatusOf(name: string, id: number): TaskStatus {
+    const local = this.local.get(name, id)?.taskStatus();
     if (local) return local;
-    const stored = this.stores.status.taskStatuses(name).find(({ task }) => task === 0)?.status;
-    if (!stored || stored.state === 'DESTROYED') return { id: 0, state: 'UNASSIGNED', worker_id: owner };
-    return { id: 0, state: stored.state, worker_id: stored.workerId, ...(stored.state === 'FAILED' && stored.trace ? { trace: stored.trace } : {}) };
+    const stored = this.stores.status.taskStatuses(name).find(({ task }) => task === id)?.status;
+    if (!stored || stored.state === 'DESTROYED') return { id, state: 'UNASSIGNED', worker_id: this.ownerOf(name, id) ?? this.workerId };
+    return { id, state: stored.state, worker_id: stored.workerId, ...(stored.state === 'FAILED' && stored.trace ? { trace: stored.trace } : {}) };
   }
 }

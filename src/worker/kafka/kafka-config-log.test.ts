@@ -99,6 +99,26 @@ describe('KafkaConfigLog', () => {
     expect(log.taskConfigs('legacy')).toEqual([task0]);
   });
 
+  it('carries restart requests to the other workers, of a whole connector or of one task', async () => {
+    const topic = freshTopic();
+    const recorder = changeRecorder();
+    await openLog(topic, { onChange: recorder.onChange });
+    const here = await openLog(topic);
+    await here.requestRestart('orders', { includeTasks: true, onlyFailed: true });
+    await here.requestRestart('orders', { includeTasks: true, onlyFailed: false, task: 1 });
+
+    await recorder.until((c) => c.kind === 'restart' && c.request.task === 1);
+    expect(recorder.changes).toEqual([
+      { kind: 'restart', connector: 'orders', request: { includeTasks: true, onlyFailed: true } },
+      { kind: 'restart', connector: 'orders', request: { includeTasks: true, onlyFailed: false, task: 1 } },
+    ]);
+    // Connect's format, plus the task for a restart of one task.
+    expect((await cluster.mock.readTopic(topic.name)).map(({ key, value }) => [key, value])).toEqual([
+      ['restart-connector-orders', '{"include-tasks":true,"only-failed":true}'],
+      ['restart-connector-orders', '{"include-tasks":true,"only-failed":false,"task":1}'],
+    ]);
+  });
+
   it('forgets a removed connector, also after a restart', async () => {
     const topic = freshTopic();
     const log = await openLog(topic);

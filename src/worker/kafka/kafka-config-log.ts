@@ -7,7 +7,8 @@
  *   task-<c>-<n>      {"properties": {...}}
  *   commit-<c>        {"tasks": N}: the task configs 0..N-1 written before it take effect together
  *   restart-connector-<c>  {"include-tasks": bool, "only-failed": bool}: a restart request, for
- *                     the worker running the connector
+ *                     the workers running the connector's tasks; Sluice adds "task": n to restart
+ *                     one task only (Connect forwards that request over HTTP instead)
  * Other keys (session keys) are left to whoever reads them. Values are JSON
  * without schemas; every record goes to partition 0, the one total order of changes.
  *
@@ -109,9 +110,10 @@ export class KafkaConfigLog {
     await this.log.send(`commit-${name}`, JSON.stringify({ tasks: tasks.length }));
   }
 
-  /** Asks the worker running the connector to restart it (and its tasks, per the request). */
+  /** Asks the workers running the connector's tasks to restart them, per the request. */
   async requestRestart(name: string, request: RestartRequest): Promise<void> {
-    await this.log.send(`restart-connector-${name}`, JSON.stringify({ 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed }));
+    const task = request.task === undefined ? {} : { task: request.task };
+    await this.log.send(`restart-connector-${name}`, JSON.stringify({ 'include-tasks': request.includeTasks, 'only-failed': request.onlyFailed, ...task }));
   }
 
   readToEnd(): Promise<void> {
@@ -138,9 +140,12 @@ export class KafkaConfigLog {
     } else if (key.startsWith('commit-')) {
       this.applyCommit(key.slice('commit-'.length), value);
     } else if (key.startsWith('restart-connector-') && value !== null) {
-      const { 'include-tasks': includeTasks = false, 'only-failed': onlyFailed = false } = value as Record<string, unknown>;
-      if (typeof includeTasks !== 'boolean' || typeof onlyFailed !== 'boolean') throw new Error('a restart request must be {"include-tasks": <boolean>, "only-failed": <boolean>}');
-      this.options.onChange?.({ kind: 'restart', connector: key.slice('restart-connector-'.length), request: { includeTasks, onlyFailed } });
+      const { 'include-tasks': includeTasks = false, 'only-failed': onlyFailed = false, task } = value as Record<string, unknown>;
+      if (typeof includeTasks !== 'boolean' || typeof onlyFailed !== 'boolean' || (task !== undefined && !Number.isInteger(task))) {
+        throw new Error('a restart request must be {"include-tasks": <boolean>, "only-failed": <boolean>}, with "task": <number> for one task');
+      }
+      const request = { includeTasks, onlyFailed, ...(task === undefined ? {} : { task: task as number }) };
+      this.options.onChange?.({ kind: 'restart', connector: key.slice('restart-connector-'.length), request });
     }
   }
 

@@ -89,6 +89,11 @@ export class KafkaStatusLog {
     return this.log.send(`status-task-${name}-${task}`, statusJson(status));
   }
 
+  /** Forgets the state of a task the connector no longer has. */
+  removeTask(name: string, task: number): Promise<void> {
+    return this.log.send(`status-task-${name}-${task}`, null);
+  }
+
   /** Forgets a deleted connector's states: tombstones for it and each task known. */
   async removeConnector(name: string): Promise<void> {
     for (const { task } of this.taskStatuses(name)) await this.log.send(`status-task-${name}-${task}`, null);

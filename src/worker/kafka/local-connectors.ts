@@ -1,26 +1,27 @@
 /**
- * The connectors one Kafka-mode worker runs, kept in line with the cluster's assignment
+ * The connector tasks one Kafka-mode worker runs, kept in line with the cluster's assignment
  * (connector-assignment.ts over the live workers of worker-membership.ts and the connectors of the
- * config topic), and their states written to the status topic as this worker's.
+ * config topic with their committed task counts), and their states written to the status topic as
+ * this worker's; a connector's own state by the worker of its task 0.
  *
  * Contract:
  * - `activate` starts applying: from then on every change of the live workers (`membersChanged`)
  *   or of the config topic (`configChanged`) brings the local connectors in line, one pass at a
- *   time, another pass following when changes came meanwhile. A pass stops what this worker lost
- *   (UNASSIGNED, or its states forgotten when the connector was deleted), then starts or updates
- *   what it has; a source it gained waits first, at most `handoffTimeoutMs`, until no other live
- *   worker reports it RUNNING (the replication slot fences it anyway).
+ *   time, another pass following when changes came meanwhile. A pass stops the tasks this worker
+ *   lost (UNASSIGNED; forgotten when the connector was deleted or has fewer tasks now), then starts
+ *   or updates those it has; a source it gained waits first, at most `handoffTimeoutMs`, until no
+ *   other live worker reports it RUNNING (the replication slot fences it anyway).
  * - `rebalancing` is true from a change of the live workers until a pass has applied it.
  * - `settled()` resolves once every change seen so far is applied and the status writes it made
  *   are acknowledged. `deactivate()` stops every local connector (sources first, each committing
  *   what it made durable) and waits for the status writes.
- * - A restart request (config topic) restarts a local connector's task; others ignore it.
+ * - A restart request (config topic) restarts the local tasks it names, if any.
  */
 import type { Logger } from 'pino';
 import { ConnectorRuntime, type RuntimeDeps } from '../connector-runtime.js';
 import type { State } from '../herder.js';
 import { findPlugin } from '../plugins.js';
-import { assignConnectors } from './connector-assignment.js';
+import { assignTasks } from './connector-assignment.js';
 import type { ConfigChange, KafkaConfigLog } from './kafka-config-log.js';
 import type { KafkaStatusLog } from './kafka-status-log.js';
 import type { WorkerMembership } from './worker-membership.js';
@@ -37,9 +38,12 @@ export interface LocalConnectorsOptions {
 
 const HANDOFF_POLL_MS = 200;
 
+const taskKey = (name: string, task: number): string => `${name}/${task}`;
+
 export class LocalConnectors {
   rebalancing = true;
   active = false;
+  /** By taskKey. */
   private readonly runtimes = new Map<string, ConnectorRuntime>();
   private readonly deps: RuntimeDeps;
   private reconciling: Promise<void> | undefined;
@@ -53,13 +57,18 @@ export class LocalConnectors {
       onTaskStatus: (runtime) => {
         const status = runtime.taskStatus();
         // STOPPED has no task status: the connector's says so.
-        if (this.runtimes.get(runtime.name) === runtime && status !== null) this.writeStatus(runtime.name, 0, status.state, status.trace ?? null);
+        if (this.runtimes.get(taskKey(runtime.name, runtime.task)) === runtime && status !== null) this.writeStatus(runtime.name, runtime.task, status.state, status.trace ?? null);
       },
     };
   }
 
-  get(name: string): ConnectorRuntime | undefined {
-    return this.runtimes.get(name);
+  get(name: string, task: number): ConnectorRuntime | undefined {
+    return this.runtimes.get(taskKey(name, task));
+  }
+
+  /** The connector's tasks this worker runs, by task number. */
+  tasks(name: string): ConnectorRuntime[] {
+    return [...this.runtimes.values()].filter((runtime) => runtime.name === name).sort((a, b) => a.task - b.task);
   }
 
   activate(): void {
@@ -90,9 +99,12 @@ export class LocalConnectors {
   configChanged(change: ConfigChange): void {
     if (!this.active) return;
     if (change.kind === 'restart') {
-      const runtime = this.runtimes.get(change.connector);
-      const task = runtime?.taskStatus();
-      if (runtime && task && change.request.includeTasks && (!change.request.onlyFailed || task.state === 'FAILED')) void runtime.restartTask();
+      const { includeTasks, onlyFailed, task } = change.request;
+      for (const runtime of this.tasks(change.connector)) {
+        const status = runtime.taskStatus();
+        if (task !== undefined && runtime.task !== task) continue;
+        if (status && (includeTasks || task !== undefined) && (!onlyFailed || status.state === 'FAILED')) void runtime.restartTask();
+      }
       return;
     }
     this.schedule();
@@ -126,35 +138,38 @@ export class LocalConnectors {
 
   private async reconcile(): Promise<void> {
     const { configs, membership, workerId } = this.options;
-    const names = configs.connectorNames();
-    const assignment = assignConnectors(names, membership.members());
-    const lost = [...this.runtimes.values()].filter((runtime) => assignment.get(runtime.name) !== workerId);
-    await Promise.all(lost.map((runtime) => this.release(runtime, configs.connectorConfig(runtime.name) === null)));
-    const mine = names.filter((name) => assignment.get(name) === workerId);
-    await Promise.all(mine.map((name) => this.apply(name)));
+    const assignment = assignTasks(taskCounts(configs), membership.members());
+    const lost = [...this.runtimes.values()].filter((runtime) => assignment.get(runtime.name)?.[runtime.task] !== workerId);
+    await Promise.all(lost.map((runtime) => this.release(runtime)));
+    const mine = [...assignment].flatMap(([name, workers]) => workers.flatMap((worker, task) => (worker === workerId ? [{ name, task }] : [])));
+    await Promise.all(mine.map(({ name, task }) => this.apply(name, task)));
   }
 
-  private async release(runtime: ConnectorRuntime, deleted = false): Promise<void> {
-    this.runtimes.delete(runtime.name);
+  /** Stops a task this worker no longer runs, and says why in the status topic. */
+  private async release(runtime: ConnectorRuntime): Promise<void> {
+    const { name, task } = runtime;
+    this.runtimes.delete(taskKey(name, task));
     await runtime.shutdown();
-    if (deleted) this.queueStatusWrite(() => this.options.status.removeConnector(runtime.name));
+    const { configs, status } = this.options;
+    if (configs.connectorConfig(name) === null) this.queueStatusWrite(() => status.removeConnector(name));
+    else if (task >= configs.taskConfigs(name).length) this.queueStatusWrite(() => status.removeTask(name, task));
     else {
-      this.writeStatus(runtime.name, 0, 'UNASSIGNED', null);
-      this.writeStatus(runtime.name, null, 'UNASSIGNED', null);
+      this.writeStatus(name, task, 'UNASSIGNED', null);
+      if (task === 0) this.writeStatus(name, null, 'UNASSIGNED', null);
     }
   }
 
-  private async apply(name: string): Promise<void> {
+  private async apply(name: string, task: number): Promise<void> {
     const { configs } = this.options;
     const config = configs.connectorConfig(name)!;
     const target = configs.targetState(name) ?? 'STARTED';
-    let runtime = this.runtimes.get(name);
+    let runtime = this.get(name, task);
     if (runtime === undefined) {
       const plugin = findPlugin(config['connector.class']);
       if (plugin.type === 'source') await this.awaitHandoff(name);
-      runtime = new ConnectorRuntime(name, plugin, config, target, this.deps);
-      this.runtimes.set(name, runtime);
-      this.writeStatus(name, null, 'RUNNING', null);
+      runtime = new ConnectorRuntime(name, plugin, config, target, this.deps, task);
+      this.runtimes.set(taskKey(name, task), runtime);
+      if (task === 0) this.writeStatus(name, null, 'RUNNING', null);
       await runtime.applyTarget(target);
       return;
     }
@@ -182,4 +197,9 @@ export class LocalConnectors {
   private queueStatusWrite(write: () => Promise<void>): void {
     this.statusWrites = this.statusWrites.then(write).catch((error: unknown) => this.options.logger.warn({ err: error }, 'writing a status to the status topic failed'));
   }
+}
+
+/** Each connector with a config, with its committed task count. */
+export function taskCounts(configs: Pick<KafkaConfigLog, 'connectorNames' | 'taskConfigs'>): Map<string, number> {
+  return new Map(configs.connectorNames().map((name) => [name, configs.taskConfigs(name).length]));
 }
