@@ -30,7 +30,8 @@ COPY package.json ./
 COPY connectors ./connectors
 RUN node -e 'require("@confluentinc/kafka-javascript")'
 EXPOSE 8083
-ENTRYPOINT ["node", "dist/cli.js"]
+# Run through its first line, which carries the V8 flags the worker runs with.
+ENTRYPOINT ["/app/dist/cli.js"]
 # A worker with no connectors (create them through the REST API on 8083); docker-compose.yml gives
 # it the worker config and connector files.
 CMD ["start"]

@@ -2,13 +2,15 @@
  * Runs one Sluice measurement in a child process (bench/capture.ts), so its CPU time and peak RSS
  * are Sluice's alone and every run starts from a cold process, as a real worker would.
  *
- * Contract: `runCapture` spawns `node <compiled capture.js> <request as JSON>` (see
- * build-capture.ts) and resolves with the one JSON line the child prints; it rejects when the child
+ * Contract: `runCapture` spawns `node <the sluice program's Node flags> <compiled capture.js>
+ * <request as JSON>` (see build-capture.ts) and resolves with the one JSON line the child prints; it rejects when the child
  * fails or prints no result.
  * The child's standard error (the worker's warnings) passes through. With `cpuProfileDir` set, the
  * child writes a V8 CPU profile there (`node --cpu-prof`).
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { CaptureBuild } from './build-capture.js';
 
 export interface CaptureRequest {
@@ -57,11 +59,18 @@ export interface CaptureResult {
   baselineRssKb: number;
 }
 
+/** The Node flags the `sluice` program runs with: those on the first line of src/cli.ts after `node`. */
+function launcherNodeFlags(): string[] {
+  const shebang = readFileSync(fileURLToPath(new URL('../src/cli.ts', import.meta.url)), 'utf8').split('\n', 1)[0]!;
+  const words = shebang.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1);
+}
+
 /** `signal` ends the child (SIGTERM), which then removes its own files. */
 export function runCapture(build: CaptureBuild, request: CaptureRequest, signal: AbortSignal, cpuProfileDir?: string): Promise<CaptureResult> {
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=sluice-${request.mode}-${Date.now()}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...profile, build.entry, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'], signal });
+    const child = spawn(process.execPath, [...launcherNodeFlags(), ...profile, build.entry, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'], signal });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('error', reject);

@@ -1,7 +1,11 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=8
 /**
  * The `sluice` command line: `sluice start` runs the worker, `sluice demo` shows it capturing a
  * live workload from an embedded PostgreSQL.
+ *
+ * The first line is how the program runs (npm's bin, `npm run sluice|demo`, the Docker image, the
+ * benchmark): V8's young generation capped at 8 MB per semi-space instead of 16 keeps the peak RSS
+ * of a busy worker some 20 MB lower for a few percent of throughput (figures in the README).
  */
 import { Command } from 'commander';
 import { CONNECTOR_VERSION } from './sources/postgres/event-builder.js';

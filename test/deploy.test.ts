@@ -4,7 +4,7 @@
  * sinks read). No Docker engine runs here: compose itself resolves the file (`docker-compose config`).
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -183,3 +183,14 @@ function internalKafkaAddress(): string {
 function connectorFiles(): string[] {
   return readdirSync(path.join(root, 'connectors')).filter((file) => file.endsWith('.json'));
 }
+
+describe('the sluice program', () => {
+  // npm's bin, `npm run sluice|demo` and the Docker image run dist/cli.js through its first line
+  // (`env -S node <V8 flags>`), built by `npm ci`: it must run as a program, flags and all.
+  it('runs as an executable through its first line, with the Node flags it carries', () => {
+    const program = path.join(root, 'dist', 'cli.js');
+    const flags = readFileSync(program, 'utf8').split('\n', 1)[0]!;
+    expect(flags).toMatch(/^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+$/);
+    expect(execFileSync(program, ['--version'], { encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+});

@@ -51,7 +51,7 @@ export const DEFAULT_PRODUCER_TUNING: ProducerTuning = {
   batchBytes: 1024 * 1024,
   deliveryTimeoutMs: 120_000,
   maxInFlightMessages: 50_000,
-  maxInFlightBytes: 64 * 1024 * 1024,
+  maxInFlightBytes: 16 * 1024 * 1024,
 };
 
 export interface KafkaEventProducerOptions {
