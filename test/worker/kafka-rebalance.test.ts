@@ -11,9 +11,9 @@ import { createRestApp } from '../../src/worker/rest/app.js';
 import { LoggerRegistry } from '../../src/worker/rest/logger-registry.js';
 import { assignTasks } from '../../src/worker/kafka/connector-assignment.js';
 import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
-import { loadWorkerConfig } from '../../src/worker/worker-config.js';
-import { postgresSourceConfig, workerDir } from '../support/connectors.js';
-import { MOCK_CONSUMER_TUNING, startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { postgresSourceConfig } from '../support/connectors.js';
+import { startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { openKafkaWorker } from '../support/kafka-worker.js';
 import { waitFor } from '../support/wait.js';
 
 const SELF = '127.0.0.1:18090';
@@ -26,19 +26,11 @@ describe('Kafka mode: 409 during a rebalance', () => {
 
   beforeAll(async () => {
     kafka = await startMockKafka(1);
-    const config = await loadWorkerConfig({
-      file: workerDir().configFile,
-      env: {
-        SLUICE_BOOTSTRAP_SERVERS: kafka.bootstrapServers,
-        SLUICE_GROUP_ID: 'rebalance',
-        SLUICE_REST_ADVERTISED_HOST_NAME: '127.0.0.1',
-        SLUICE_REST_ADVERTISED_PORT: '18090',
-        SLUICE_SLUICE_TOPIC_CREATION_TIMEOUT_MS: '200',
-        SLUICE_SESSION_TIMEOUT_MS: '30000',
-        SLUICE_HEARTBEAT_INTERVAL_MS: '1000',
-      },
+    herder = await openKafkaWorker(kafka, {
+      group: 'rebalance',
+      port: 18090,
+      env: { SLUICE_REST_ADVERTISED_HOST_NAME: '127.0.0.1', SLUICE_SESSION_TIMEOUT_MS: '30000', SLUICE_HEARTBEAT_INTERVAL_MS: '1000' },
     });
-    herder = await DistributedHerder.open(config, pino({ level: 'silent' }), { clientProperties: MOCK_CONSUMER_TUNING });
   });
   afterAll(async () => {
     await herder.shutdown();

@@ -5,12 +5,11 @@
  * against the mock cluster (whose admin API answers no group offsets, so GET cannot show them).
  */
 import { readFileSync, existsSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
-import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { fileSinkConfig, workerDir } from '../support/connectors.js';
-import { MOCK_CONSUMER_TUNING, startMockKafka, type MockKafka, type RawRecord } from '../support/kafka-mock.js';
+import { startMockKafka, type MockKafka, type RawRecord } from '../support/kafka-mock.js';
+import { openKafkaWorker } from '../support/kafka-worker.js';
 import { waitFor } from '../support/wait.js';
 
 const TOPIC = 'sales';
@@ -25,11 +24,7 @@ describe('Kafka mode: a sink connector\'s offsets', () => {
     kafka = await startMockKafka(1);
     await kafka.produce(TOPIC, Array.from({ length: 40 }, (_, id) => ({ key: `{"id":${id}}`, value: `{"id":${id}}` })));
     records = await kafka.readTopic(TOPIC);
-    const config = await loadWorkerConfig({
-      file: dir.configFile,
-      env: { SLUICE_BOOTSTRAP_SERVERS: kafka.bootstrapServers, SLUICE_GROUP_ID: 'sink-offsets', SLUICE_REST_ADVERTISED_PORT: '18095', SLUICE_SLUICE_TOPIC_CREATION_TIMEOUT_MS: '200' },
-    });
-    herder = await DistributedHerder.open(config, pino({ level: 'silent' }), { clientProperties: MOCK_CONSUMER_TUNING });
+    herder = await openKafkaWorker(kafka, { group: 'sink-offsets', port: 18095, configFile: dir.configFile });
     await herder.start();
   });
   afterAll(async () => {

@@ -5,12 +5,11 @@
  * forget their states; a restart of one task reaches the worker running it.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
-import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { fileSinkConfig, workerDir } from '../support/connectors.js';
-import { MOCK_CONSUMER_TUNING, startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { openKafkaWorker } from '../support/kafka-worker.js';
 import { waitFor } from '../support/wait.js';
 
 const TOPIC = 'sales';
@@ -23,18 +22,7 @@ describe('Kafka mode: a sink connector with several tasks', () => {
   const out = workerDir();
 
   async function worker(port: number): Promise<DistributedHerder> {
-    const config = await loadWorkerConfig({
-      file: workerDir().configFile,
-      env: {
-        SLUICE_BOOTSTRAP_SERVERS: kafka.bootstrapServers,
-        SLUICE_GROUP_ID: 'sink-tasks',
-        SLUICE_REST_ADVERTISED_HOST_NAME: '127.0.0.1',
-        SLUICE_REST_ADVERTISED_PORT: String(port),
-        SLUICE_SLUICE_TOPIC_CREATION_TIMEOUT_MS: '200',
-        SLUICE_HEARTBEAT_INTERVAL_MS: '500',
-      },
-    });
-    const herder = await DistributedHerder.open(config, pino({ level: 'silent' }), { clientProperties: MOCK_CONSUMER_TUNING });
+    const herder = await openKafkaWorker(kafka, { group: 'sink-tasks', port, env: { SLUICE_REST_ADVERTISED_HOST_NAME: '127.0.0.1', SLUICE_HEARTBEAT_INTERVAL_MS: '500' } });
     herders.push(herder);
     return herder;
   }

@@ -1,0 +1,34 @@
+/**
+ * A Kafka-mode worker (DistributedHerder) on the mock cluster, as the worker tests open one: a
+ * worker config of its own (workerDir), silent, the mock's consumer tuning, and a short topic
+ * creation timeout (the mock cannot create topics: it auto-creates them). Opened, not started.
+ */
+import pino from 'pino';
+import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
+import { loadWorkerConfig } from '../../src/worker/worker-config.js';
+import { workerDir } from './connectors.js';
+import { MOCK_CONSUMER_TUNING, type MockKafka } from './kafka-mock.js';
+
+export interface KafkaWorkerOptions {
+  group: string;
+  /** The advertised REST port: with the host, the worker's id in the group. */
+  port: number;
+  /** More worker settings, as environment variables (SLUICE_<KEY>). */
+  env?: Record<string, string>;
+  /** The worker config file; a fresh one by default. */
+  configFile?: string;
+}
+
+export async function openKafkaWorker(kafka: MockKafka, options: KafkaWorkerOptions): Promise<DistributedHerder> {
+  const config = await loadWorkerConfig({
+    file: options.configFile ?? workerDir().configFile,
+    env: {
+      SLUICE_BOOTSTRAP_SERVERS: kafka.bootstrapServers,
+      SLUICE_GROUP_ID: options.group,
+      SLUICE_REST_ADVERTISED_PORT: String(options.port),
+      SLUICE_SLUICE_TOPIC_CREATION_TIMEOUT_MS: '200',
+      ...options.env,
+    },
+  });
+  return DistributedHerder.open(config, pino({ level: 'silent' }), { clientProperties: MOCK_CONSUMER_TUNING });
+}
