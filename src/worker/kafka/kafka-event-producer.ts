@@ -50,7 +50,7 @@ export const DEFAULT_PRODUCER_TUNING: ProducerTuning = {
   lingerMs: 20,
   batchBytes: 1024 * 1024,
   deliveryTimeoutMs: 120_000,
-  maxInFlightMessages: 50_000,
+  maxInFlightMessages: 10_000,
   maxInFlightBytes: 16 * 1024 * 1024,
 };
 
