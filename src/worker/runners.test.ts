@@ -155,6 +155,29 @@ describe('source and sink runners', () => {
     await sink.stop();
   });
 
+  it('closes and stops the sink task even when its last flush fails, so the task releases what it holds', async () => {
+    const source = countingSource();
+    const lifecycle = { failFlush: false, closed: 0, stopped: false };
+    const sinkTask: SinkTask = {
+      ...controlledSink(),
+      async flush() {
+        if (lifecycle.failFlush) throw new Error('the store is away');
+      },
+      async close() {
+        lifecycle.closed++;
+      },
+      async stop() {
+        lifecycle.stopped = true;
+      },
+    };
+    const { sink, runner } = await run(source, sinkTask);
+    await sleep(100);
+    await runner.stop();
+    lifecycle.failFlush = true;
+    await sink.stop();
+    expect(lifecycle).toEqual({ failFlush: true, closed: 1, stopped: true });
+  });
+
   it('skips, after a restart, the records the sink made durable beyond the offset the source resumes at', async () => {
     const offsets = new MemoryOffsetStore();
     const first = controlledSink();

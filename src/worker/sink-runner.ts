@@ -185,11 +185,10 @@ export class SinkRunner implements DeliveryChannel {
         await this.commit();
         await this.recording;
       }
-      await this.options.task.close(partitions);
-      await this.options.task.stop();
     } catch (error) {
-      this.options.logger.warn({ err: error }, 'sink task did not stop cleanly');
+      this.options.logger.warn({ err: error }, 'sink task did not flush before stopping: what it had not made durable is delivered again');
     }
+    await releaseSinkTask(this.options.task, partitions, this.options.logger);
     if (this.state === 'RUNNING') this.state = 'STOPPED';
     this.releaseDrainWaiters();
   }
@@ -326,5 +325,24 @@ export class SinkRunner implements DeliveryChannel {
     const waiters = this.drainWaiters;
     this.drainWaiters = [];
     for (const w of waiters) w();
+  }
+}
+
+/**
+ * The last thing a runner that stops does with its task, whatever happened before (a flush that
+ * failed, a task that failed): closes the partitions it held, then stops it, each even when the
+ * one before threw, so the task always releases what it holds (open files, connections).
+ * Failures are logged, not thrown.
+ */
+export async function releaseSinkTask(task: SinkTask, partitions: TopicPartition[], logger: Logger): Promise<void> {
+  try {
+    await task.close(partitions);
+  } catch (error) {
+    logger.warn({ err: error }, 'sink task did not close its partitions cleanly');
+  }
+  try {
+    await task.stop();
+  } catch (error) {
+    logger.warn({ err: error }, 'sink task did not stop cleanly');
   }
 }

@@ -207,7 +207,8 @@ describe.each(FORMATS)('S3 sink task writing $name', (format) => {
       [`${TOPIC}+0+R!.${format.extension}`]: [10, 20],
       [`${TOPIC}+0+R!0040.${format.extension}`]: [45, 50, 60, 70, 75, 80],
       [`${TOPIC}+0+R!0080.${format.extension}`]: [90, 100],
-    });
+    });    // The dead run's open spool files: a process that dies has its files closed by the system.
+    await first.task.stop();
   });
 
   it('names the first file of a resumed snapshot after the last row reported durable', async () => {

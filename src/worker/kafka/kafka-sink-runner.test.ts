@@ -118,6 +118,24 @@ describe('KafkaSinkRunner', () => {
     expect(run.state).toBe('STOPPED');
   });
 
+  it('closes and stops the sink task even when its last flush fails, so the task releases what it holds', async () => {
+    const topics = ['release.orders'];
+    await produce(topics, 8, { 'value.converter.schemas.enable': 'false' });
+    const task = new (class extends RecordingSink {
+      failFlush = false;
+      async flush(): Promise<void> {
+        if (this.failFlush) throw new Error('the store is away');
+      }
+    })();
+    const sink = runner('release-sink', task, { 'topics.regex': 'release\\..*', 'value.converter.schemas.enable': 'false' });
+    await sink.start();
+    await waitFor(() => task.records.length === 8, 15_000, 'every record put');
+    task.failFlush = true;
+    await sink.stop();
+    expect(task.closed.at(-1)?.map(({ partition }) => partition).sort()).toEqual(PARTITIONS);
+    expect(task.stopped).toBe(true);
+  });
+
   it('commits only what the sink reports durable, and a restarted runner resumes there, receiving the rest exactly once', async () => {
     const topics = ['partial.orders', 'partial.customers'];
     // Values without schemas, read with value.converter.schemas.enable=false.

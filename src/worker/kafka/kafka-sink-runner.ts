@@ -41,7 +41,7 @@ import type { ErrantRecordReporter, SinkTask, TopicPartition } from '../../contr
 import { isRetriable, SluiceError } from '../../errors.js';
 import { topicPartitionKey, type ChangeEvent, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
 import type { SinkTaskMetrics } from '../metrics.js';
-import type { RunnerState } from '../sink-runner.js';
+import { releaseSinkTask, type RunnerState } from '../sink-runner.js';
 import { decodeChangeEvent, encodeChangeEvent, JSON_CONVERTER_CLASS, jsonConverters, toConnectData, type JsonConverters, type KafkaHeaderValue } from './json-converter.js';
 import type { KafkaClientConfig, KafkaLibrary } from './kafka-client.js';
 import { KafkaSinkConsumer, type RebalanceEvent } from './kafka-sink-consumer.js';
@@ -145,13 +145,12 @@ export class KafkaSinkRunner {
         await this.applyRebalances(this.consumer!.takeRebalances());
         if (task.flush) await this.withRetries('flush', () => task.flush!());
         await this.commit();
-        await task.close(this.assignment());
       }
-      this.partitions.clear();
-      await task.stop();
     } catch (error) {
-      logger.warn({ err: error }, 'sink task did not stop cleanly');
+      logger.warn({ err: error }, 'sink task did not flush before stopping: what it had not made durable is read again from the last commit');
     }
+    await releaseSinkTask(task, this.assignment(), logger);
+    this.partitions.clear();
     await this.consumer?.disconnect();
     await this.deadLetters?.close();
     if (this.state === 'RUNNING') this.state = 'STOPPED';
