@@ -45,6 +45,12 @@ export interface SinkTaskContext {
   taskId: number;
   logger: Logger;
   /**
+   * A directory of this task's own on the worker's disk (under its `sluice.data.dir`), for files it
+   * keeps until they are durable elsewhere: the same for every run of the task on this worker, used
+   * by no other task, and by no other worker with a data directory of its own. It may not exist yet.
+   */
+  workDir: string;
+  /**
    * Whether a record's `kafkaOffset` names the same record after a restart (Kafka mode), or only
    * counts deliveries in this process (standalone, where `SinkRecord.position` names records).
    */

@@ -21,6 +21,7 @@
  *
  * Calls that change state (`applyTarget`, `restartTask`, `shutdown`) are serialised per connector.
  */
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OffsetStore } from '../contracts/offset-store.js';
 import type { ChangeEvent } from '../events.js';
@@ -43,6 +44,8 @@ export interface RestartPolicy {
 
 export interface RuntimeDeps {
   workerId: string;
+  /** The worker's sluice.data.dir: tasks' work directories are under it. */
+  dataDir: string;
   logger: Logger;
   offsets: OffsetStore;
   progress: ProgressLog;
@@ -219,6 +222,8 @@ export class ConnectorRuntime implements SinkTarget {
     let sink: RunningSink | undefined;
     sink = await this.deps.transport.startSink({
       connector: this.name,
+      taskId: this.task,
+      workDir: join(this.deps.dataDir, 'tasks', encodeURIComponent(`${this.name}-${this.task}`)),
       config,
       task: this.plugin.createSink(config),
       accepts: sinkTopics(this.plugin, config),

@@ -29,6 +29,7 @@ export class InProcessTransport implements TaskTransport {
     const { options } = this;
     const runner: SinkRunner = new SinkRunner({
       connector: start.connector,
+      workDir: start.workDir,
       task: start.task,
       logger: start.logger,
       commitIntervalMs: options.commitIntervalMs,

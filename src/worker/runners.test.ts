@@ -13,6 +13,7 @@ import { ProgressLog } from './progress-log.js';
 import { SinkPositions } from './sink-positions.js';
 import { SinkRunner } from './sink-runner.js';
 import { SourceRunner } from './source-runner.js';
+import { taskWorkDir } from '../../test/support/sink-context.js';
 
 const logger = pino({ level: 'silent' });
 const partition = { server: 'fake' };
@@ -83,7 +84,7 @@ function controlledSink(): SinkTask & { received: SinkRecord[]; durableUpTo: num
 
 async function run(source: SourceTask, sinkTask: SinkTask, offsets = new MemoryOffsetStore()) {
   const positions = await SinkPositions.load(offsets, 'sink');
-  const sink = new SinkRunner({ connector: 'sink', task: sinkTask, logger, commitIntervalMs: 20, channelCapacity: 500, accepts: () => true, positions });
+  const sink = new SinkRunner({ connector: 'sink', task: sinkTask, workDir: taskWorkDir(), logger, commitIntervalMs: 20, channelCapacity: 500, accepts: () => true, positions });
   await sink.start();
   const runner = new SourceRunner({
     connector: 'src',

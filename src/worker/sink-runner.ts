@@ -53,6 +53,8 @@ export interface DeliveryChannel {
 export interface SinkRunnerOptions {
   connector: string;
   task: SinkTask;
+  /** The task's SinkTaskContext.workDir. */
+  workDir: string;
   logger: Logger;
   commitIntervalMs: number;
   channelCapacity: number;
@@ -156,6 +158,7 @@ export class SinkRunner implements DeliveryChannel {
     await this.options.task.start({
       connector: this.options.connector,
       taskId: 0,
+      workDir: this.options.workDir,
       logger: this.options.logger,
       stableOffsets: false,
       cuts: { get: (topic) => positions.cuts(topic), durable: (topic) => positions.reached(topic), note: (topic, position) => positions.noteCut(topic, position) },

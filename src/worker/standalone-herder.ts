@@ -72,6 +72,7 @@ export class StandaloneHerder extends HerderBase implements Herder {
     this.deps = {
       metrics: this.metrics,
       workerId,
+      dataDir: config.dataDir,
       logger,
       offsets: offsetStore,
       progress: this.progress,

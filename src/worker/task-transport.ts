@@ -34,6 +34,9 @@ export interface RunningSink {
 
 export interface SinkStart {
   connector: string;
+  taskId: number;
+  /** The task's SinkTaskContext.workDir. */
+  workDir: string;
   /** The resolved config (placeholders replaced). */
   config: ConnectorConfig;
   task: SinkTask;

@@ -2,14 +2,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SluiceError } from '../../errors.js';
 import type { SinkRecord } from '../../events.js';
 import { parseFileSinkConfig } from './file-sink-config.js';
 import { FileSinkTask } from './file-sink-task.js';
+import { sinkTaskContext } from '../../../test/support/sink-context.js';
 
-const CONTEXT = { connector: 'audit', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false };
+const CONTEXT = sinkTaskContext({ connector: 'audit' });
 
 function record(topic: string, offset: number, key: unknown, value: unknown, headers: Record<string, string> = {}): SinkRecord {
   return { topic, key, value, keySchema: null, valueSchema: null, headers, timestamp: 1_700_000_000_000, kafkaPartition: 0, kafkaOffset: offset, position: null };

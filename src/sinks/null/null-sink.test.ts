@@ -1,16 +1,16 @@
-import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { SinkTask } from '../../contracts/sink-task.js';
 import { validateConfig } from '../../config/validate-config.js';
 import type { SinkRecord } from '../../events.js';
 import { NULL_SINK_CONFIG, NullSinkTask } from './null-sink.js';
+import { sinkTaskContext } from '../../../test/support/sink-context.js';
 
 const RECORD: SinkRecord = { topic: 't', key: { id: 1 }, value: null, keySchema: null, valueSchema: null, headers: {}, timestamp: 0, kafkaPartition: 0, kafkaOffset: 0, position: null };
 
 describe('NullSinkTask', () => {
   it('discards records and reports whatever it was given as durable', async () => {
     const task: SinkTask = new NullSinkTask();
-    await task.start({ connector: 'bench', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false });
+    await task.start(sinkTaskContext({ connector: 'bench' }));
     await task.open([{ topic: 't', partition: 0 }]);
     await task.put([RECORD, { ...RECORD, kafkaOffset: 1 }]);
     const current = new Map([['t:0', 2]]);

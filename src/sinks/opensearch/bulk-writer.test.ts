@@ -11,6 +11,7 @@ import { createOpenSearchClient, type OpenSearchClient } from './client.js';
 import { deadLetterReporter, DocumentRejected } from './dead-letters.js';
 import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { orderUpdate, ORDERS_INDEX } from './orders-sink.fixture.js';
+import { sinkTaskContext } from '../../../test/support/sink-context.js';
 
 describe('BulkWriter', () => {
   let fake: FakeOpenSearch;
@@ -67,7 +68,7 @@ describe('BulkWriter', () => {
     const dir = await mkdtemp(join(tmpdir(), 'dead-letters-'));
     const file = join(dir, 'dead-letters.jsonl');
     try {
-      const fileReporter = deadLetterReporter({ connector: 'search', taskId: 0, logger: silent, stableOffsets: false }, file, silent);
+      const fileReporter = deadLetterReporter(sinkTaskContext({ connector: 'search' }), file, silent);
       const reported: Array<{ offset: number; error: Error }> = [];
       const { write, plan } = writer({ 'behavior.on.malformed.documents': 'report', 'errors.deadletterqueue.file': file }, {
         report: async (record, error) => {
@@ -96,6 +97,6 @@ describe('deadLetterReporter', () => {
   it('is the reporter the worker gives the task, if any, rather than the dead-letter file', () => {
     const silent = pino({ level: 'silent' });
     const worker: ErrantRecordReporter = { report: async () => {} };
-    expect(deadLetterReporter({ connector: 'search', taskId: 0, logger: silent, stableOffsets: true, errantRecordReporter: worker }, '/unused', silent)).toBe(worker);
+    expect(deadLetterReporter(sinkTaskContext({ connector: 'search', stableOffsets: true, errantRecordReporter: worker }), '/unused', silent)).toBe(worker);
   });
 });

@@ -6,13 +6,13 @@
  * requests in flight ever shared a document. `hold()` keeps bulk responses back (the fake has
  * applied the request, the sink has not seen the answer) until `release` lets them go.
  */
-import pino from 'pino';
 import type { SinkRecord } from '../../events.js';
 import { EventBuilder, type EventOrigin } from '../../sources/postgres/event-builder.js';
 import { ORDERS } from '../../transforms/debezium-events.fixture.js';
 import { createOpenSearchClient, type OpenSearchClient } from './client.js';
 import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { OpenSearchSinkTask } from './sink-task.js';
+import { sinkTaskContext } from '../../../test/support/sink-context.js';
 
 export const ORDERS_INDEX = 'shop.public.orders';
 const builder = new EventBuilder('shop', 'app');
@@ -128,6 +128,6 @@ export async function startOrdersSink(url: string, settings: Record<string, stri
   const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': url, ...settings });
   let client: RecordingClient | undefined;
   const task = new OpenSearchSinkTask(config, (connection) => (client = new RecordingClient(createOpenSearchClient(connection))));
-  await task.start({ connector: 'search', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false });
+  await task.start(sinkTaskContext({ connector: 'search' }));
   return { task, client: client! };
 }

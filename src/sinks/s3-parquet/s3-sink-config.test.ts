@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderConfigReference } from '../../config/config-reference.js';
 import { validateConfig } from '../../config/validate-config.js';
@@ -32,7 +32,7 @@ describe('the S3 Parquet sink config', () => {
         rotateIntervalMs: null,
         rotateScheduleIntervalMs: 600_000,
         bufferMemoryBytes: 67108864,
-        stagingDir: join(tmpdir(), 'sluice-s3-staging'),
+        stagingDir: null,
       },
       partitioning: {
         partitioner: 'TimeBasedPartitioner',

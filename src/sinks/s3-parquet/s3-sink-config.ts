@@ -1,7 +1,7 @@
 /**
  * The S3 Parquet sink's config: every key it reads, declared once (config/config-definition.ts), and
  * `parseS3SinkConfig`, which turns a connector's flat string map into the typed settings the sink
- * task, its object store and its partitioner use. Pure apart from reading os.tmpdir(); called when
+ * task, its object store and its partitioner use. Pure; called when
  * the connector starts or is validated; throws one ConfigError listing every problem.
  *
  * Keys shared with Confluent's S3 sink keep their names and meaning (s3.bucket.name, s3.region,
@@ -22,8 +22,7 @@
  * `buffer.memory.bytes`, `staging.dir`, `parquet.row.group.rows`, `metadata.field.prefix`,
  * `unavailable.value.placeholder`.
  */
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { combineDefinitions, type ConfigDefinition, type ConfigProblem, type Validator } from '../../config/config-definition.js';
 import type { ConfigValues } from '../../config/config-values.js';
@@ -196,7 +195,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'staging.dir', type: 'STRING', default: null, importance: 'LOW', group: FILES, width: 'LONG', displayName: 'Staging directory',
-      documentation: 'The local directory where open files are written until they are uploaded. Default: sluice-s3-staging in the system\'s temporary directory (os.tmpdir()).',
+      documentation: 'The local directory where open files are written until they are uploaded, in a subdirectory per task (<connector>-<task>). Default: the task\'s own directory in the worker\'s data directory (sluice.data.dir/tasks/<connector>-<task>).',
     },
 
     {
@@ -283,7 +282,8 @@ export interface S3SinkConfig {
     rotateScheduleIntervalMs: number | null;
     bufferMemoryBytes: number;
     /** Absolute. */
-    stagingDir: string;
+    /** Null: each task's SinkTaskContext.workDir. */
+    stagingDir: string | null;
   };
   partitioning: PartitioningSettings;
   rows: { metadataFieldPrefix: string; unavailableValuePlaceholder: string };
@@ -327,7 +327,7 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
       rotateIntervalMs: offIfNegative('rotate.interval.ms'),
       rotateScheduleIntervalMs: offIfNegative('rotate.schedule.interval.ms'),
       bufferMemoryBytes: values.number('buffer.memory.bytes'),
-      stagingDir: resolve(blankToNull(values.optionalString('staging.dir')) ?? join(tmpdir(), 'sluice-s3-staging')),
+      stagingDir: ((dir) => (dir === null ? null : resolve(dir)))(blankToNull(values.optionalString('staging.dir'))),
     },
     partitioning: {
       partitioner,

@@ -84,14 +84,14 @@ async function startTask(config: Record<string, string>, openStore = openObjectS
       'connector.class': 'S3ParquetSink',
       topics: TOPIC,
       'store.url': `file://${path.join(dir, 'lake')}`,
-      'staging.dir': path.join(dir, 'staging'),
       'timestamp.extractor': 'RecordField',
       'timestamp.field': 'visited_on',
       ...config,
     }),
     openStore,
   );
-  await task.start({ connector: 'lake', taskId: 0, logger: pino({ level: 'silent' }), stableOffsets: false, cuts: options.cuts });
+  // Files are staged in the task's work directory (staging.dir unset), the same for a run after a crash.
+  await task.start({ connector: 'lake', taskId: 0, workDir: path.join(dir, 'task'), logger: pino({ level: 'silent' }), stableOffsets: false, cuts: options.cuts });
   await task.open([{ topic: TOPIC, partition: 0 }]);
   return { task, lake: path.join(dir, 'lake'), dir };
 }
@@ -122,6 +122,20 @@ describe.each(FORMATS)('S3 sink task writing $name', (format) => {
       expect(footer.rowGroups.length).toBeGreaterThan(1);
       expect(footer.rowGroups.reduce((a, b) => a + b, 0)).toBe(25);
     }
+  });
+
+  it('stages files in its own work directory: a task of the same name in another worker on the machine leaves them alone', async () => {
+    // Two workers with data directories of their own, each running task 0 of a connector "lake".
+    const here = await startTask({ ...format.config, 'flush.size': '10' });
+    await here.task.put(Array.from({ length: 5 }, (_, i) => visit(i, 19_800)));
+    const there = await startTask({ ...format.config, 'flush.size': '10' });
+    await there.task.put(Array.from({ length: 3 }, (_, i) => visit(i, 19_800)));
+    await here.task.put(Array.from({ length: 5 }, (_, i) => visit(5 + i, 19_800)));
+    expect(await here.task.preCommit(new Map([[`${TOPIC}:0`, 10]]))).toEqual(new Map([[`${TOPIC}:0`, 10]]));
+    await here.task.stop();
+    await there.task.stop();
+    const { rows } = await format.read(here.lake, { select: 'id::INTEGER AS id', orderBy: 'id' });
+    expect(rows.map((r) => r['id'])).toEqual(Array.from({ length: 10 }, (_, i) => i));
   });
 
   it('writes each row once when a put that failed in an upload is offered again', async () => {

@@ -68,7 +68,8 @@ export class S3ParquetSinkTask implements SinkTask {
     for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
     this.store = this.openStore(this.config.store, this.logger);
     await this.store.check();
-    const stagingDir = join(this.config.files.stagingDir, encodeURIComponent(`${context.connector}-${context.taskId}`));
+    const configured = this.config.files.stagingDir;
+    const stagingDir = configured === null ? context.workDir : join(configured, encodeURIComponent(`${context.connector}-${context.taskId}`));
     await rm(stagingDir, { recursive: true, force: true });
     await mkdir(stagingDir, { recursive: true });
     this.partitioner = createPartitioner(this.config.partitioning);

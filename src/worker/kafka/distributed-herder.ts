@@ -103,6 +103,7 @@ export class DistributedHerder extends HerderBase implements Herder {
       deps: {
         metrics: this.metrics,
         workerId: group.workerId,
+        dataDir: config.dataDir,
         logger,
         offsets: stores.offsets,
         progress: this.progress,

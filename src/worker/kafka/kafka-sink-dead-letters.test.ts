@@ -11,6 +11,7 @@ import { loadKafka, type KafkaLibrary } from './kafka-client.js';
 import { sinkErrorHandling } from './kafka-sink-dead-letters.js';
 import { KafkaSinkRunner } from './kafka-sink-runner.js';
 import { committedOffsets } from './kafka-sink.fixture.js';
+import { taskWorkDir } from '../../../test/support/sink-context.js';
 
 const silent = pino({ level: 'silent' });
 const TIMESTAMP = 1_700_000_000_000;
@@ -84,7 +85,7 @@ describe('KafkaSinkRunner dead-letter queue', () => {
       'errors.deadletterqueue.context.headers.enable': 'true',
     };
     const task = new OpenSearchSinkTask(parseOpenSearchSinkConfig(config));
-    const runner = new KafkaSinkRunner({ kafka, client: mock.clientConfig(), connector: 'search-dlq', config, task, logger: silent, commitIntervalMs: 200, topicCreationTimeoutMs: 50 });
+    const runner = new KafkaSinkRunner({ kafka, client: mock.clientConfig(), connector: 'search-dlq', config, task, workDir: taskWorkDir(), logger: silent, commitIntervalMs: 200, topicCreationTimeoutMs: 50 });
     await runner.start();
     try {
       await waitFor(async () => (await committedAt('search-dlq', topic)) === 6, 15_000, 'every offset committed');
@@ -129,7 +130,7 @@ describe('KafkaSinkRunner dead-letter queue', () => {
     const config = { name: 'strict', 'connector.class': 'OpenSearchSink', topics: topic, 'connection.url': search.url };
     const failures: unknown[] = [];
     const task = new OpenSearchSinkTask(parseOpenSearchSinkConfig(config));
-    const runner = new KafkaSinkRunner({ kafka, client: mock.clientConfig(), connector: 'strict', config, task, logger: silent, commitIntervalMs: 200, onFailure: (error) => failures.push(error) });
+    const runner = new KafkaSinkRunner({ kafka, client: mock.clientConfig(), connector: 'strict', config, task, workDir: taskWorkDir(), logger: silent, commitIntervalMs: 200, onFailure: (error) => failures.push(error) });
     await runner.start();
     try {
       await waitFor(() => runner.state === 'FAILED', 15_000, 'the runner failed');

@@ -13,6 +13,7 @@ import type { SinkTask, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
 import { KafkaSinkRunner } from './kafka-sink-runner.js';
 import { committedOffsets, eventMessages, MOCK_PARTITIONS, PARTITIONS } from './kafka-sink.fixture.js';
+import { taskWorkDir } from '../../../test/support/sink-context.js';
 
 const silent = pino({ level: 'silent' });
 const SCHEMALESS = { 'value.converter.schemas.enable': 'false' };
@@ -113,7 +114,7 @@ function runner(connector: string, topic: string, strategy: string, task: SinkTa
     'consumer.override.session.timeout.ms': '4000',
     'consumer.override.heartbeat.interval.ms': '500',
   };
-  return new KafkaSinkRunner({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), connector, config, task, logger, commitIntervalMs: 3_600_000 });
+  return new KafkaSinkRunner({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), connector, config, task, workDir: taskWorkDir(), logger, commitIntervalMs: 3_600_000 });
 }
 
 /** Produces numbered events to `topic` in rounds of one per partition; `end()` is the offset after the last of each partition. */

@@ -12,6 +12,7 @@ import { FileSinkTask } from '../../sinks/file/file-sink-task.js';
 import { sinkSubscription } from './kafka-sink-consumer.js';
 import { KafkaSinkRunner, type KafkaSinkRunnerOptions } from './kafka-sink-runner.js';
 import { committedOffsets, eventMessages, KEY_SCHEMA, PARTITIONS } from './kafka-sink.fixture.js';
+import { taskWorkDir } from '../../../test/support/sink-context.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -63,7 +64,7 @@ class RecordingSink implements SinkTask {
 }
 
 function runner(connector: string, task: SinkTask, config: Record<string, string>, extra: Partial<KafkaSinkRunnerOptions> = {}): KafkaSinkRunner {
-  return new KafkaSinkRunner({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), connector, config: { name: connector, ...config }, task, logger: silent, commitIntervalMs: 200, ...extra });
+  return new KafkaSinkRunner({ kafka: cluster.kafka, client: cluster.mock.clientConfig(), connector, config: { name: connector, ...config }, task, workDir: taskWorkDir(), logger: silent, commitIntervalMs: 200, ...extra });
 }
 
 const idsOf = (records: SinkRecord[], topic: string): number[] =>

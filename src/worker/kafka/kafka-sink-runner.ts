@@ -54,6 +54,8 @@ export interface KafkaSinkRunnerOptions {
   /** The connector config merged over the worker's: topics / topics.regex, converters, errors.*, consumer.override.*. */
   config: Readonly<Record<string, string>>;
   task: SinkTask;
+  /** The task's SinkTaskContext.workDir. */
+  workDir: string;
   logger: Logger;
   /** offset.flush.interval.ms */
   commitIntervalMs: number;
@@ -116,7 +118,7 @@ export class KafkaSinkRunner {
     if (queue) this.deadLetters = await KafkaDeadLetterQueue.open({ ...options, taskId, queue });
     const errantRecordReporter: ErrantRecordReporter | undefined = queue ? { report: (record, error) => this.reportErrant(record, error) } : undefined;
     try {
-      await options.task.start({ connector: options.connector, taskId, logger: options.logger, stableOffsets: true, errantRecordReporter });
+      await options.task.start({ connector: options.connector, taskId, workDir: options.workDir, logger: options.logger, stableOffsets: true, errantRecordReporter });
       this.consumer = await KafkaSinkConsumer.connect(options);
     } catch (error) {
       await this.deadLetters?.close();

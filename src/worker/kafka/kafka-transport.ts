@@ -40,6 +40,8 @@ export class KafkaTransport implements TaskTransport {
       client,
       topicCreationTimeoutMs,
       connector: start.connector,
+      taskId: start.taskId,
+      workDir: start.workDir,
       config: this.merged(start.config),
       task: start.task,
       logger: start.logger,
