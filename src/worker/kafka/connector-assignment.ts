@@ -6,8 +6,9 @@
  *
  * Balanced rendezvous hashing: each task ranks the workers by a hash of (task, worker) and goes to
  * the first one in its ranking that has room: floor(tasks / workers) each, and one more for as
- * many workers as the division leaves tasks over. So the load differs by at most one, and when a worker comes or goes, or a task is added or removed, most tasks stay
- * where they were (a plain round robin would move most of them).
+ * many workers as the division leaves tasks over. So the load differs by at most one, and when a
+ * worker comes or goes, or a task is added or removed, most tasks stay where they were (a plain
+ * round robin would move most of them).
  */
 import { createHash } from 'node:crypto';
 
