@@ -1,8 +1,8 @@
 /**
  * The S3 Parquet sink's config: every key it reads, declared once (config/config-definition.ts), and
  * `parseS3SinkConfig`, which turns a connector's flat string map into the typed settings the sink
- * task, its object store and its partitioner use. Pure; called when
- * the connector starts or is validated; throws one ConfigError listing every problem.
+ * task, its object store and its partitioner use. Pure; called when the connector starts or is
+ * validated; throws one ConfigError listing every problem.
  *
  * Keys shared with Confluent's S3 sink keep their names and meaning (s3.bucket.name, s3.region,
  * s3.part.size, topics.dir, flush.size, rotate.*, partitioner.class, path.format,
@@ -281,8 +281,7 @@ export interface S3SinkConfig {
     rotateIntervalMs: number | null;
     rotateScheduleIntervalMs: number | null;
     bufferMemoryBytes: number;
-    /** Absolute. */
-    /** Null: each task's SinkTaskContext.workDir. */
+    /** Absolute; null: each task's SinkTaskContext.workDir. */
     stagingDir: string | null;
   };
   partitioning: PartitioningSettings;
@@ -296,6 +295,7 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
   const { values, warnings } = parseOrThrow(S3_SINK_CONFIG, raw);
   const partitioner = partitionerOf(values);
   const offIfNegative = (name: string) => (values.number(name) < 0 ? null : values.number(name));
+  const stagingDir = blankToNull(values.optionalString('staging.dir'));
   if (partitioner !== 'TimeBasedPartitioner') {
     for (const key of ['path.format', 'partition.duration.ms'].filter((name) => values.isSet(name))) {
       const uses = partitioner === 'DailyPartitioner' || partitioner === 'HourlyPartitioner' ? 'its own' : 'none';
@@ -327,7 +327,7 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
       rotateIntervalMs: offIfNegative('rotate.interval.ms'),
       rotateScheduleIntervalMs: offIfNegative('rotate.schedule.interval.ms'),
       bufferMemoryBytes: values.number('buffer.memory.bytes'),
-      stagingDir: ((dir) => (dir === null ? null : resolve(dir)))(blankToNull(values.optionalString('staging.dir'))),
+      stagingDir: stagingDir === null ? null : resolve(stagingDir),
     },
     partitioning: {
       partitioner,

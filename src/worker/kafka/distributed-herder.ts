@@ -10,9 +10,10 @@
  * has one task; a sink `tasks.max`, members of its one consumer group, spread over the workers.
  * Each worker runs the tasks assigned to it (local-connectors.ts), each through a ConnectorRuntime
  * over the KafkaTransport: a source task produces to Kafka, a sink task consumes through its
- * connector's consumer group. When the assignment changes (a worker joins, leaves or dies; a connector comes or goes) each worker stops
- * what it lost and starts what it gained; a source waits (up to a session) until its previous
- * worker reports it stopped, and its replication slot, which serves one reader, fences it anyway.
+ * connector's consumer group. When the assignment changes (a worker joins, leaves or dies; a
+ * connector comes or goes) each worker stops what it lost and starts what it gained; a source
+ * waits (up to a session) until its previous worker reports it stopped, and its replication slot,
+ * which serves one reader, fences it anyway.
  *
  * Contract, beyond the Herder interface:
  * - Writes go to the config topic and resolve once this worker has applied them (for a connector
@@ -331,7 +332,7 @@ export class DistributedHerder extends HerderBase implements Herder {
 
   /** The committed task count; before the first commit (a connector being created), one. */
   protected taskCount(name: string): number {
-    return this.stores.configs.taskConfigs(name).length || 1;
+    return this.stores.configs.taskCount(name) || 1;
   }
 
   /** The worker of the connector's task `task` in the current assignment. */

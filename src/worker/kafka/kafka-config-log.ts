@@ -83,6 +83,11 @@ export class KafkaConfigLog {
     return entry?.config ? entry.targetState : null;
   }
 
+  /** How many task configs are committed: the connector's tasks are 0 to this, exclusive. */
+  taskCount(name: string): number {
+    return this.connectors.get(name)?.tasks.length ?? 0;
+  }
+
   /** The committed task configs, in task order. */
   taskConfigs(name: string): ConnectorConfig[] {
     return (this.connectors.get(name)?.tasks ?? []).map((task) => ({ ...task }));

@@ -100,10 +100,11 @@ export class LocalConnectors {
     if (!this.active) return;
     if (change.kind === 'restart') {
       const { includeTasks, onlyFailed, task } = change.request;
+      if (!includeTasks && task === undefined) return;
       for (const runtime of this.tasks(change.connector)) {
-        const status = runtime.taskStatus();
         if (task !== undefined && runtime.task !== task) continue;
-        if (status && (includeTasks || task !== undefined) && (!onlyFailed || status.state === 'FAILED')) void runtime.restartTask();
+        const status = runtime.taskStatus();
+        if (status && (!onlyFailed || status.state === 'FAILED')) void runtime.restartTask();
       }
       return;
     }
@@ -152,7 +153,7 @@ export class LocalConnectors {
     await runtime.shutdown();
     const { configs, status } = this.options;
     if (configs.connectorConfig(name) === null) this.queueStatusWrite(() => status.removeConnector(name));
-    else if (task >= configs.taskConfigs(name).length) this.queueStatusWrite(() => status.removeTask(name, task));
+    else if (task >= configs.taskCount(name)) this.queueStatusWrite(() => status.removeTask(name, task));
     else {
       this.writeStatus(name, task, 'UNASSIGNED', null);
       if (task === 0) this.writeStatus(name, null, 'UNASSIGNED', null);
@@ -200,6 +201,6 @@ export class LocalConnectors {
 }
 
 /** Each connector with a config, with its committed task count. */
-export function taskCounts(configs: Pick<KafkaConfigLog, 'connectorNames' | 'taskConfigs'>): Map<string, number> {
-  return new Map(configs.connectorNames().map((name) => [name, configs.taskConfigs(name).length]));
+export function taskCounts(configs: Pick<KafkaConfigLog, 'connectorNames' | 'taskCount'>): Map<string, number> {
+  return new Map(configs.connectorNames().map((name) => [name, configs.taskCount(name)]));
 }

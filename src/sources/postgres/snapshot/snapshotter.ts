@@ -65,20 +65,17 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const txId = await snapshotTransactionId(run.client);
   const reading = snapshotReading(progress);
   const startMs = snapshotStartMs(progress.id);
-  const originOf = (readAt: number, snapshot: SourceInfo['snapshot']): EventOrigin =>
-    ({ commitTimeUs: readAt, recordTimeMs: startMs ?? undefined, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null });
+  type Described = { readAt: number; schema: TableSchema; origin: EventOrigin; source: SourceInfo };
+  const describe = (row: HeldRow, snapshot: SourceInfo['snapshot']): Described => {
+    const origin: EventOrigin = { commitTimeUs: row.readAt, recordTimeMs: startMs ?? undefined, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
+    return { readAt: row.readAt, schema: row.schema, origin, source: run.builder.source(row.schema, origin) };
+  };
   // Rows read together share their origin and source block unless a marker sets them apart.
-  let shared: { readAt: number; schema: TableSchema; origin: EventOrigin; source: SourceInfo } | null = null;
+  let shared: Described | null = null;
   const toRecord = (row: HeldRow, next: Next): SourceRecord => {
     const snapshot = marker(row, next);
-    let origin: EventOrigin;
-    let source: SourceInfo;
-    if (snapshot !== 'true') source = run.builder.source(row.schema, (origin = originOf(row.readAt, snapshot)));
-    else if (shared?.readAt === row.readAt && shared.schema === row.schema) ({ origin, source } = shared);
-    else {
-      origin = originOf(row.readAt, snapshot);
-      ({ source } = shared = { readAt: row.readAt, schema: row.schema, origin, source: run.builder.source(row.schema, origin) });
-    }
+    const { origin, source } =
+      snapshot !== 'true' ? describe(row, snapshot) : shared?.readAt === row.readAt && shared.schema === row.schema ? shared : (shared = describe(row, snapshot));
     const event = run.builder.change(row.schema, 'r', row.schema.key(row.values), null, row.schema.row(row.values), origin, undefined, source);
     return row.position === undefined ? { partition: run.partition, offset: row.offset, event } : { partition: run.partition, offset: row.offset, event, position: row.position };
   };
