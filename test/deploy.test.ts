@@ -190,7 +190,7 @@ describe('the sluice program', () => {
   it('runs as an executable through its first line, with the Node flags it carries', () => {
     const program = path.join(root, 'dist', 'cli.js');
     const flags = readFileSync(program, 'utf8').split('\n', 1)[0]!;
-    expect(flags).toMatch(/^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+$/);
+    expect(flags).toMatch(/^#!\/usr\/bin\/env -S node --max-semi-space-size=\d+ --heap-growing-percent=\d+$/);
     expect(execFileSync(program, ['--version'], { encoding: 'utf8' }).trim()).toMatch(/^\d+\.\d+\.\d+/);
   });
 });

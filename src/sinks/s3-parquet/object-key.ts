@@ -16,12 +16,17 @@
  *   knows): a name unique to this run, `r<run>-<delivery>`, so a later run never overwrites a file
  *   whose rows it may not read again. A crash during such a table's snapshot can then leave a
  *   snapshot row twice; never a streamed change, and never a row lost.
+ * A position longer than MAX_START_LENGTH (a snapshot row with a long text key) is shortened to its
+ * first characters and a digest of the whole: the same position always gives the same name, and
+ * the name stays within file systems' 255 bytes.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { SinkRecord } from '../../events.js';
 import { readingOf } from '../../record-position.js';
 
 const OFFSET_PAD_WIDTH = 10;
+const MAX_START_LENGTH = 120;
+const SHORTENED_PREFIX_LENGTH = 64;
 
 export interface ObjectKeyContext {
   /** topics.dir without leading or trailing slashes; '' for none. */
@@ -34,7 +39,7 @@ export interface ObjectKeyContext {
 
 /** `after`: the position the file's rotation starts after (the last record of the rotation before), or null. */
 export function objectKey(context: ObjectKeyContext, first: SinkRecord, after: string | null, encodedPartition: string, extension: string): string {
-  const name = `${first.topic}+${first.kafkaPartition}+${startOf(context, first, after)}.${extension}`;
+  const name = `${first.topic}+${first.kafkaPartition}+${shortened(startOf(context, first, after))}.${extension}`;
   return [context.topicsDir, first.topic, encodedPartition, name].filter((part) => part !== '').join('/');
 }
 
@@ -44,6 +49,11 @@ function startOf(context: ObjectKeyContext, first: SinkRecord, after: string | n
   const reading = readingOf(first.position);
   if (reading === null) return first.position;
   return after !== null && readingOf(after) === reading ? after : reading;
+}
+
+function shortened(start: string): string {
+  if (start.length <= MAX_START_LENGTH) return start;
+  return `${start.slice(0, SHORTENED_PREFIX_LENGTH)}-${createHash('sha256').update(start).digest('hex').slice(0, 32)}`;
 }
 
 /** A run id: the start time in base 36 (sorting runs by when they started) and a random tail. */

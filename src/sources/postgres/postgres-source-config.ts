@@ -18,6 +18,7 @@ import { SOURCE_CONNECTOR_CONFIG } from '../../config/connector-common.js';
 import { matchesAnyIgnoringCase } from '../../config/patterns.js';
 import { parseOrThrow, type RawConfig } from '../../config/validate-config.js';
 import { atLeast, eachOneOf, matching, oneOf, range, regexList } from '../../config/validators.js';
+import { TEXT_KEY_ORDERS, type TextKeyOrder } from './snapshot/row-key-order.js';
 
 export const SSL_MODES = ['disable', 'allow', 'prefer', 'require', 'verify-ca', 'verify-full'] as const;
 export const SNAPSHOT_MODES = ['initial', 'initial_only', 'no_data', 'always', 'when_needed'] as const;
@@ -65,6 +66,7 @@ export interface PostgresSourceConfig {
   messagePrefixFilter: (prefix: string) => boolean;
   snapshotMode: SnapshotMode;
   snapshotFetchSize: number;
+  snapshotTextKeyOrder: TextKeyOrder;
   heartbeatIntervalMs: number;
   tombstonesOnDelete: boolean;
   skippedOperations: ReadonlySet<SkippableOperation>;
@@ -163,6 +165,9 @@ const POSTGRES_KEYS: ConfigKey[] = [
       'A table is streamed out of the server in one COPY, and rows go on in chunks as they arrive (usually a few hundred), so a chunk is rarely this big; ' +
       "a table without a primary key is read in ranges of pages of about this many rows. Debezium's default is 10240; ours is 2048, since fewer rows held at once use less memory.",
   },
+  enumKey('snapshot.text.key.order', TEXT_KEY_ORDERS, 'bytes', SNAPSHOT,
+    "How the snapshot orders a table whose key has text or varchar columns. 'bytes' (default): by the key's UTF-8 bytes (COLLATE \"C\"), an order Sluice can reproduce, so sinks that write files (the S3 sink) pass over the rows they already wrote when a snapshot resumes after a crash, and hold each row once. The server then sorts such a table rather than reading it through its key index, which needs temporary disk space about the table's size before the first row comes out. 'collation': in the columns' own collation, through the key index when the planner takes it; a crash during the snapshot can then leave some snapshot rows twice in file sinks. A snapshot keeps the order it began with when it resumes. On a database whose encoding is not UTF8, text keys are always ordered by collation.",
+    { displayName: 'Snapshot text key order' }),
   {
     name: 'heartbeat.interval.ms', type: 'INT', default: 10000, importance: 'MEDIUM', group: 'Advanced (Heartbeat)', width: 'MEDIUM', displayName: 'Connector heartbeat interval (milli-seconds)', validator: atLeast(0),
     documentation: "Length of an interval in milli-seconds in which the connector periodically sends heartbeat messages to a heartbeat topic and confirms the slot's position to the server. Use 0 to disable heartbeat messages. Debezium disables them by default; Sluice defaults to 10000 so that a slot whose tables see no changes still advances and never pins WAL that other databases' activity produces.",
@@ -253,6 +258,7 @@ export function parsePostgresSourceConfig(raw: RawConfig): PostgresSourceConfig 
     messagePrefixFilter: includeExclude(v, 'message.prefix'),
     snapshotMode: enumValue(v, 'snapshot.mode', SNAPSHOT_MODES),
     snapshotFetchSize: v.number('snapshot.fetch.size'),
+    snapshotTextKeyOrder: enumValue(v, 'snapshot.text.key.order', TEXT_KEY_ORDERS),
     heartbeatIntervalMs: v.number('heartbeat.interval.ms'),
     tombstonesOnDelete: v.boolean('tombstones.on.delete'),
     skippedOperations: new Set(skipped),

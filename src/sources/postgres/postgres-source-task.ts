@@ -33,6 +33,7 @@ import type { RelationMessage } from './replication/pgoutput-decoder.js';
 import { ReplicationStream } from './replication/replication-stream.js';
 import { checkSlotUsable, claimSlot, createSlot, createSlotWithSnapshot, dropSlot, slotInfo } from './slot.js';
 import { qualified, runSnapshot } from './snapshot/snapshotter.js';
+import type { Lsn } from './lsn.js';
 import { newSnapshotId, readSnapshotProgress, readStreamResumeLsn, streamOffset, type SnapshotProgress } from './source-offset.js';
 import { planStart, type StartPlan } from './start-plan.js';
 import { buildTableSchema, type TableSchema, type TableSchemaOptions } from './table-schema.js';
@@ -112,7 +113,7 @@ export class PostgresSourceTask implements SourceTask {
           created.slot = true;
           this.logger.info({ slot: this.config.slotName }, `created replication slot "${this.config.slotName}" with snapshot ${exported.snapshotName}`);
           this.snapshotClient = await this.openSnapshotTransaction(exported.snapshotName);
-          snapshot = { ...plan.snapshot!.progress, lsn: exported.consistentPoint, id: plan.snapshot!.progress.id ?? newSnapshotId() };
+          snapshot = await this.beginSnapshot(plan.snapshot!.progress, exported.consistentPoint, this.snapshotClient);
         } else {
           await createSlot(replicationClient, this.config.slotName);
           created.slot = true;
@@ -120,7 +121,7 @@ export class PostgresSourceTask implements SourceTask {
         }
       } else if (plan.snapshot) {
         this.snapshotClient = await this.openSnapshotTransaction(null);
-        snapshot = { ...plan.snapshot.progress, lsn: plan.snapshot.progress.lsn || (await currentWalLsn(this.snapshotClient)), id: plan.snapshot.progress.id ?? newSnapshotId() };
+        snapshot = await this.beginSnapshot(plan.snapshot.progress, plan.snapshot.progress.lsn || (await currentWalLsn(this.snapshotClient)), this.snapshotClient);
       }
       await replicationClient?.end();
       replicationClient = undefined;
@@ -158,6 +159,21 @@ export class PostgresSourceTask implements SourceTask {
     }
     await this.metadata?.end().catch(() => {});
     this.releaseSlotClaim?.();
+  }
+
+  /**
+   * The progress a snapshot reads with, once its transaction is open on `client`: at `lsn`, and
+   * with the id and text key order it began with, or new ones for a snapshot starting now. Text
+   * keys are ordered by their bytes only on a UTF8 database, where bytes sort as the code points
+   * row-key-order.ts compares.
+   */
+  private async beginSnapshot(progress: Omit<SnapshotProgress, 'lsn'>, lsn: Lsn, client: pg.Client): Promise<SnapshotProgress> {
+    let textKeyOrder = progress.textKeyOrder;
+    if (textKeyOrder === null) {
+      const { rows } = await client.query<{ encoding: string }>(`SELECT current_setting('server_encoding') AS encoding`);
+      textKeyOrder = this.config.snapshotTextKeyOrder === 'bytes' && rows[0]?.encoding === 'UTF8' ? 'bytes' : 'collation';
+    }
+    return { ...progress, lsn, id: progress.id ?? newSnapshotId(), textKeyOrder };
   }
 
   private async run(tables: CatalogTable[], snapshot: SnapshotProgress | null, plan: StartPlan): Promise<void> {

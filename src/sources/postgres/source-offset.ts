@@ -12,6 +12,7 @@
  */
 import type { OffsetMap } from '../../events.js';
 import type { Lsn } from './lsn.js';
+import type { TextKeyOrder } from './snapshot/row-key-order.js';
 import type { ResumePoint } from './snapshot/table-chunks.js';
 
 export interface SnapshotProgress {
@@ -29,6 +30,12 @@ export interface SnapshotProgress {
    * has not moved): its start time in base 36, kept when it resumes; null until it starts.
    */
   id: string | null;
+  /**
+   * How this snapshot orders text keys (row-key-order.ts), kept when it resumes, since a resume
+   * point means something only in the order it was read in; null until it starts. A snapshot
+   * stored before this existed ordered them by collation.
+   */
+  textKeyOrder: TextKeyOrder | null;
 }
 
 export interface StreamPosition {
@@ -47,7 +54,9 @@ export function snapshotOffset(progress: SnapshotProgress): OffsetMap {
     snapshot: 'true',
     last_snapshot_record: false,
     lsn: progress.lsn,
-    [PROGRESS_KEY]: JSON.stringify({ done: progress.done, table: progress.table, after: progress.after, rows: progress.rows, id: progress.id }),
+    [PROGRESS_KEY]: JSON.stringify({
+      done: progress.done, table: progress.table, after: progress.after, rows: progress.rows, id: progress.id, textKeyOrder: progress.textKeyOrder,
+    }),
   };
 }
 
@@ -64,8 +73,16 @@ export function streamOffset(position: StreamPosition): OffsetMap {
 /** The progress in an offset, or null when the offset is not from an unfinished snapshot. */
 export function readSnapshotProgress(offset: OffsetMap | null): SnapshotProgress | null {
   if (!offset || offset.snapshot !== 'true' || typeof offset[PROGRESS_KEY] !== 'string') return null;
-  const parsed = JSON.parse(offset[PROGRESS_KEY]) as Omit<SnapshotProgress, 'lsn' | 'id'> & { id?: unknown };
-  return { lsn: Number(offset.lsn), done: parsed.done, table: parsed.table, after: parsed.after, rows: parsed.rows, id: typeof parsed.id === 'string' ? parsed.id : null };
+  const parsed = JSON.parse(offset[PROGRESS_KEY]) as Omit<SnapshotProgress, 'lsn' | 'id' | 'textKeyOrder'> & { id?: unknown; textKeyOrder?: unknown };
+  return {
+    lsn: Number(offset.lsn),
+    done: parsed.done,
+    table: parsed.table,
+    after: parsed.after,
+    rows: parsed.rows,
+    id: typeof parsed.id === 'string' ? parsed.id : null,
+    textKeyOrder: parsed.textKeyOrder === 'bytes' ? 'bytes' : 'collation',
+  };
 }
 
 /**

@@ -5,8 +5,8 @@ import type { SnapshotProgress } from './source-offset.js';
 import { planStart, type SnapshotMode, type StartState } from './start-plan.js';
 
 const SLOT = 'sluice_slot';
-const FRESH = { done: [], table: null, after: null, rows: 0, id: null };
-const PROGRESS: SnapshotProgress = { lsn: 500, done: ['public.a'], table: 'public.b', after: { kind: 'key', values: ['7'] }, rows: 7, id: 'mhx0a1b2c' };
+const FRESH = { done: [], table: null, after: null, rows: 0, id: null, textKeyOrder: null };
+const PROGRESS: SnapshotProgress = { lsn: 500, done: ['public.a'], table: 'public.b', after: { kind: 'key', values: ['7'] }, rows: 7, id: 'mhx0a1b2c', textKeyOrder: 'bytes' };
 
 function state(mode: SnapshotMode, over: Partial<StartState> = {}): StartState {
   return { mode, slotName: SLOT, slotLsn: null, progress: null, resumeLsn: null, ...over };
@@ -108,7 +108,7 @@ describe('planStart', () => {
 
   it('never lets a gap open between snapshot and stream, and never creates a slot that exists', () => {
     const lsn = fc.integer({ min: 1, max: 2 ** 40 });
-    const progress: fc.Arbitrary<SnapshotProgress> = fc.record({ lsn, done: fc.array(fc.constantFrom('public.a', 'public.b')), table: fc.constant(null), after: fc.constant(null), rows: fc.nat(), id: fc.option(fc.constant('mhx0a1b2c')) });
+    const progress: fc.Arbitrary<SnapshotProgress> = fc.record({ lsn, done: fc.array(fc.constantFrom('public.a', 'public.b')), table: fc.constant(null), after: fc.constant(null), rows: fc.nat(), id: fc.option(fc.constant('mhx0a1b2c')), textKeyOrder: fc.option(fc.constantFrom('bytes' as const, 'collation' as const)) });
     const states = fc.record({
       mode: fc.constantFrom<SnapshotMode>('initial', 'initial_only', 'no_data', 'always', 'when_needed'),
       slotName: fc.constant(SLOT),

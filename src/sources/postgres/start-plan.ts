@@ -40,7 +40,7 @@ export interface StartPlan {
   level: 'info' | 'warn';
 }
 
-const FRESH = { done: [], table: null, after: null, rows: 0, id: null };
+const FRESH = { done: [], table: null, after: null, rows: 0, id: null, textKeyOrder: null };
 
 export function planStart(state: StartState): StartPlan {
   const { mode, slotLsn, progress, resumeLsn } = state;

@@ -2,9 +2,10 @@
  * Record positions (SourceRecord.position) on a real stream: every streamed change has one, they
  * sort as the changes come, and a restart that resumes mid-transaction (at the offset of a record
  * inside it, which is the end of the transaction before) reads the same changes again with the
- * same positions. Snapshot rows of a table keyed by integers or uuids have positions too, in key
- * order and before the stream's; a resumed snapshot gives the rows it reads again the same ones,
- * and the same record timestamp (the snapshot's start).
+ * same positions. Snapshot rows of a table keyed by integers, uuids or text (read in byte order)
+ * have positions too, in key order and before the stream's; a resumed snapshot gives the rows it
+ * reads again the same ones, and the same record timestamp (the snapshot's start). Text keys read
+ * in their collation (snapshot.text.key.order=collation) leave rows without one.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SourceRecord } from '../../../src/events.js';
@@ -60,18 +61,22 @@ describe('Postgres source record positions', () => {
     }
   });
 
-  it('names snapshot rows by key in reading order, the same again when a resumed snapshot reads them, and leaves text-keyed rows unnamed', async () => {
+  it('names snapshot rows by key in reading order, text keys by their bytes, the same again when a resumed snapshot reads them', async () => {
     await db.sql(`CREATE TABLE accounts (region smallint, id bigint, note text, PRIMARY KEY (region, id))`);
     await db.sql(`INSERT INTO accounts SELECT (g % 3) - 1, (g * 7919) % 1000 - 500, 'n' FROM generate_series(1, 300) g`);
     await db.sql(`CREATE TABLE labels (code text PRIMARY KEY)`);
-    await db.sql(`INSERT INTO labels VALUES ('b'), ('a')`);
+    await db.sql(`INSERT INTO labels VALUES ('b'), ('a'), ('B'), ('ab'), ('é')`);
     const config = postgresSourceConfig(db.url, { 'table.include.list': 'public.accounts,public.labels', 'slot.name': `${db.name}_accounts`, 'publication.name': 'accounts_pub', 'snapshot.fetch.size': '50' });
     const snapshotRows = (records: SourceRecord[], table: string) => records.filter((r) => (r.event?.value as Envelope | null)?.op === 'r' && r.event!.topic.endsWith(`.${table}`));
     const isLast = (records: SourceRecord[]) => records.some((r) => (r.event?.value as Envelope | null)?.source.snapshot === 'last');
     const offsets = new MemoryOffsets();
     const first = await startTask(config, { offsets });
     const firstRows = snapshotRows(await first.pollUntil(isLast), 'accounts');
-    expect(snapshotRows(first.records, 'labels').map((r) => r.position)).toEqual([undefined, undefined]);
+    // Text keys in the order of their UTF-8 bytes, whatever the database's collation, named in that order.
+    const labels = snapshotRows(first.records, 'labels');
+    expect(labels.map((r) => (r.event!.key as { code: string }).code)).toEqual(['B', 'a', 'ab', 'b', 'é']);
+    expect(labels.every((r) => typeof r.position === 'string')).toBe(true);
+    expect(labels.map((r) => r.position)).toEqual(labels.map((r) => r.position).sort());
     // In the server's key order, and the positions sort the same way.
     const ordered = await db.sql<{ region: number; id: string }>(`SELECT region, id::text FROM accounts ORDER BY accounts.region, accounts.id`);
     expect(firstRows.map((r) => JSON.stringify(r.event!.key))).toEqual(ordered.map((row) => JSON.stringify({ region: row.region, id: Number(row.id) })));
@@ -99,6 +104,23 @@ describe('Postgres source record positions', () => {
       expect(start!).toBeLessThanOrEqual(Math.min(...firstRows.map((r) => (r.event!.value as Envelope).source.ts_ms)));
     } finally {
       await second.task.stop();
+    }
+  });
+
+  it('leaves rows of a text-keyed table unnamed when the snapshot reads text keys in their collation', async () => {
+    await db.sql(`CREATE TABLE tags (code text PRIMARY KEY)`);
+    await db.sql(`INSERT INTO tags VALUES ('b'), ('a')`);
+    const config = postgresSourceConfig(db.url, {
+      'table.include.list': 'public.tags', 'slot.name': `${db.name}_tags`, 'publication.name': 'tags_pub', 'snapshot.text.key.order': 'collation',
+    });
+    const task = await startTask(config, { offsets: new MemoryOffsets() });
+    try {
+      const records = await task.pollUntil((all) => all.some((r) => (r.event?.value as Envelope | null)?.source.snapshot === 'last'));
+      const rows = records.filter((r) => (r.event?.value as Envelope | null)?.op === 'r');
+      expect(rows.map((r) => (r.event!.key as { code: string }).code)).toEqual(['a', 'b']);
+      expect(rows.map((r) => r.position)).toEqual([undefined, undefined]);
+    } finally {
+      await task.task.stop();
     }
   });
 });

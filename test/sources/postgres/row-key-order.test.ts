@@ -1,11 +1,13 @@
 /**
  * The snapshot's sortable row keys (row-key-order.ts) against a real PostgreSQL: for random and
  * extreme keys of every encoded type, single and composite, the strings sort exactly as the server
- * orders the rows (`ORDER BY` the key, as the snapshot reads them); other key types are not encoded.
+ * orders the rows (`ORDER BY` the key as keyOrder spells it, as the snapshot reads them); text keys
+ * in their collation and other key types are not encoded.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rowKeyOrder } from '../../../src/sources/postgres/snapshot/row-key-order.js';
+import { keyOrder, type TextKeyOrder } from '../../../src/sources/postgres/snapshot/row-key-order.js';
+import type { CatalogColumn } from '../../../src/sources/postgres/catalog.js';
 import { PG_OID } from '../../../src/sources/postgres/types/type-catalog.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
@@ -18,7 +20,26 @@ afterAll(() => db.drop());
 const column = (name: string, typeOid: number) => ({ name, typeOid, typeMod: -1, notNull: true });
 const INT8 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 
-describe('rowKeyOrder', () => {
+/**
+ * Checks that `sortable` keys of the rows of `table`, read `ORDER BY` the key as `order` spells it,
+ * never decrease, are equal where the key columns are, and increase strictly where they differ.
+ */
+async function expectServerOrder(table: string, columns: CatalogColumn[], keyColumns: string[], textKeyOrder: TextKeyOrder): Promise<void> {
+  const order = keyOrder({ columns, keyColumns }, textKeyOrder);
+  const names = columns.map((c) => c.name);
+  // The text values under other names: ORDER BY "b" would mean an output column "b", its text.
+  const ordered = await db.sql<Record<string, string>>(
+    `SELECT ${names.map((n) => `${n}::text AS text_${n}`).join(', ')} FROM ${table} ORDER BY ${[...order.columns, ...names].join(', ')}`,
+  );
+  const keys = ordered.map((row) => order.sortable!(names.map((n) => row[`text_${n}`]!)));
+  for (let i = 1; i < keys.length; i++) {
+    const same = keyColumns.every((k) => ordered[i]![`text_${k}`] === ordered[i - 1]![`text_${k}`]);
+    if (same) expect(keys[i]).toBe(keys[i - 1]);
+    else expect(keys[i]! > keys[i - 1]!, `${keyColumns.join(',')}: ${keys[i - 1]} before ${keys[i]}`).toBe(true);
+  }
+}
+
+describe('keyOrder', () => {
   it('sorts random and extreme keys of smallint, bigint, uuid, integer and oid as the server orders them', async () => {
     await db.sql(`CREATE TABLE keyed (a smallint, b bigint, c uuid, d int, e oid, PRIMARY KEY (a, b, c, d, e))`);
     const rows = fc.sample(
@@ -33,28 +54,38 @@ describe('rowKeyOrder', () => {
     );
     const values = rows.map(([a, b, c, d, e]) => `(${a}, ${b}, '${c}', ${d}, ${e})`).join(', ');
     await db.sql(`INSERT INTO keyed VALUES ${values} ON CONFLICT DO NOTHING`);
-    const text = (order: string) => db.sql<Record<string, string>>(`SELECT a::text, b::text, c::text, d::text, e::text FROM keyed ORDER BY ${order}`);
     const columns = [column('a', PG_OID.int2), column('b', PG_OID.int8), column('c', PG_OID.uuid), column('d', PG_OID.int4), column('e', PG_OID.oid)];
-
     for (const keyColumns of [['b'], ['a'], ['c'], ['d'], ['e'], ['a', 'b', 'c'], ['c', 'd'], ['e', 'a', 'b']]) {
-      const encode = rowKeyOrder({ columns, keyColumns })!;
-      const ordered = await text(keyColumns.map((k) => `keyed.${k}`).join(', ') + ', keyed.a, keyed.b, keyed.c, keyed.d, keyed.e');
-      const keys = ordered.map((row) => encode(columns.map((c) => row[c.name]!)));
-      // Non-decreasing in the server's order (equal where the key columns are equal), and strictly
-      // increasing between rows whose key columns differ.
-      for (let i = 1; i < keys.length; i++) {
-        const same = keyColumns.every((k) => ordered[i]![k] === ordered[i - 1]![k]);
-        if (same) expect(keys[i]).toBe(keys[i - 1]);
-        else expect(keys[i]! > keys[i - 1]!, `${keyColumns.join(',')}: ${keys[i - 1]} before ${keys[i]}`).toBe(true);
-      }
+      await expectServerOrder('keyed', columns, keyColumns, 'collation');
     }
   });
 
-  it('encodes nothing for a table without a key or with a key of another type', () => {
+  it('sorts random text and varchar keys as the server orders their bytes, alone and beside other columns', async () => {
+    await db.sql(`CREATE TABLE texts (s text, v varchar(40), n int, PRIMARY KEY (s, v, n))`);
+    // Any code point but NUL (which text cannot hold), with the edges where UTF-16 order and byte
+    // order part ways (U+FFFF against U+10000), prefixes of one another, and the empty string.
+    const text = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 12 }).map((s) => s.replaceAll('\0', '')),
+      fc.constantFrom('', 'a', 'ab', 'abc', 'a-b', 'A', 'é', 'e\u0301', '\uffff', '\u{10000}', '\u{10ffff}', 'Z', '~', ' '),
+    );
+    const rows = fc.sample(fc.tuple(text, text.map((s) => [...s].slice(0, 40).join('')), fc.integer({ min: -3, max: 3 })), { numRuns: 2000, seed: 7 });
+    await db.sql(
+      `INSERT INTO texts SELECT * FROM unnest($1::text[], $2::varchar[], $3::int[]) ON CONFLICT DO NOTHING`,
+      [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
+    );
+    const columns = [column('s', PG_OID.text), column('v', PG_OID.varchar), column('n', PG_OID.int4)];
+    for (const keyColumns of [['s'], ['v'], ['s', 'v', 'n'], ['n', 's'], ['v', 'n']]) {
+      await expectServerOrder('texts', columns, keyColumns, 'bytes');
+    }
+  });
+
+  it('encodes nothing for a table without a key, with text keys in their collation, or with a key of another type', () => {
     const columns = [column('id', PG_OID.int8), column('code', PG_OID.text), column('at', PG_OID.timestamptz)];
-    expect(rowKeyOrder({ columns, keyColumns: [] })).toBeNull();
-    expect(rowKeyOrder({ columns, keyColumns: ['code'] })).toBeNull();
-    expect(rowKeyOrder({ columns, keyColumns: ['id', 'at'] })).toBeNull();
-    expect(rowKeyOrder({ columns, keyColumns: ['id'] })!(['42', 'x', 'y'])).toBe('p0242');
+    expect(keyOrder({ columns, keyColumns: [] }, 'bytes')).toEqual({ columns: [], sortable: null });
+    expect(keyOrder({ columns, keyColumns: ['code'] }, 'collation')).toEqual({ columns: ['"code"'], sortable: null });
+    expect(keyOrder({ columns, keyColumns: ['id', 'at'] }, 'bytes')).toEqual({ columns: ['"id"', '"at"'], sortable: null });
+    expect(keyOrder({ columns, keyColumns: ['id'] }, 'bytes').sortable!(['42', 'x', 'y'])).toBe('p0242');
+    expect(keyOrder({ columns, keyColumns: ['code', 'id'] }, 'bytes')).toMatchObject({ columns: ['"code" COLLATE "C"', '"id"'] });
+    expect(keyOrder({ columns, keyColumns: ['code'] }, 'bytes').sortable!(['1', 'é', 'y'])).toBe('c3a9-');
   });
 });

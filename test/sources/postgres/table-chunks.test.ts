@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTables, type CatalogTable } from '../../../src/sources/postgres/catalog.js';
 import { sessionOptions } from '../../../src/sources/postgres/session.js';
+import { keyOrder, type TextKeyOrder } from '../../../src/sources/postgres/snapshot/row-key-order.js';
 import { readTableChunks, type ResumePoint, type TableChunk } from '../../../src/sources/postgres/snapshot/table-chunks.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
@@ -42,11 +43,11 @@ async function queryTexts(sql: string): Promise<Array<Array<string | null>>> {
   return (await client.query<Array<string | null>>({ text: sql, rowMode: 'array' })).rows;
 }
 
-async function readChunks(source: CatalogTable, chunkSize: number, from: ResumePoint | null): Promise<TableChunk[]> {
+async function readChunks(source: CatalogTable, chunkSize: number, from: ResumePoint | null, textKeyOrder: TextKeyOrder = 'bytes'): Promise<TableChunk[]> {
   const chunks: TableChunk[] = [];
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    for await (const chunk of readTableChunks(client, source, chunkSize, from)) chunks.push(chunk);
+    for await (const chunk of readTableChunks(client, source, keyOrder(source, textKeyOrder), chunkSize, from)) chunks.push(chunk);
   } finally {
     await client.query('COMMIT');
   }
@@ -54,11 +55,14 @@ async function readChunks(source: CatalogTable, chunkSize: number, from: ResumeP
 }
 
 describe('readTableChunks', () => {
-  it('reads a keyed table in key order, with the same texts as a query, in chunks whose resume points read what follows them', async () => {
+  it.each([
+    ['bytes', 'k COLLATE "C", n'],
+    ['collation', 'k, n'],
+  ] as const)('reads a keyed table in key order (text keys by %s), with the same texts as a query, in chunks whose resume points read what follows them', async (textKeyOrder, order) => {
     const tricky = await table('tricky');
-    const expected = await queryTexts(`SELECT k, n, note, tags, data, doc FROM tricky ORDER BY k, n`);
+    const expected = await queryTexts(`SELECT k, n, note, tags, data, doc FROM tricky ORDER BY ${order}`);
     expect(expected).toHaveLength(63);
-    const chunks = await readChunks(tricky, 10, null);
+    const chunks = await readChunks(tricky, 10, null, textKeyOrder);
     // Chunks go on as rows arrive: never more than the chunk size, never empty, the last one marked.
     expect(chunks.every((c) => c.rows.length > 0 && c.rows.length <= 10)).toBe(true);
     expect(chunks.map((c) => c.after === null)).toEqual(chunks.map((_, i) => i === chunks.length - 1));
@@ -68,7 +72,7 @@ describe('readTableChunks', () => {
       let read = 0;
       for (const chunk of chunks.slice(0, -1)) {
         read += chunk.rows.length;
-        const rest = await readChunks(tricky, 1000, chunk.after);
+        const rest = await readChunks(tricky, 1000, chunk.after, textKeyOrder);
         expect(rest.flatMap((c) => c.rows)).toEqual(expected.slice(read));
       }
     } finally {

@@ -1,20 +1,35 @@
 /**
- * A snapshot row's key as a string that sorts (by plain string comparison) in the order the
- * snapshot reads rows: `ORDER BY` the key columns, as table-chunks.ts pages through a table. With
- * it a snapshot row gets a position (SourceRecord.position), so a sink that already wrote a row of
- * an interrupted snapshot can tell it from the rows a resumed snapshot reads after it, even when
- * the resumed reading sees newer data than the first.
+ * The order a snapshot reads a keyed table in, and a row's key as a string that sorts (by plain
+ * string comparison) in that order. table-chunks.ts pages through a table `ORDER BY` the key
+ * columns as spelled here; with the sortable key a snapshot row gets a position
+ * (SourceRecord.position), so a sink that already wrote a row of an interrupted snapshot can tell
+ * it from the rows a resumed snapshot reads after it, even when the resumed reading sees newer data
+ * than the first.
  *
  * Only types whose btree order JavaScript can reproduce from their text exactly are encoded:
- * smallint, integer, bigint and oid (numerically) and uuid (bytewise, which its lower-case text
- * form sorts as). Text keys sort by collation, which only the server knows; `rowKeyOrder` answers
- * null for a table keyed by any other type, and such rows stay without a position.
+ * smallint, integer, bigint and oid (numerically), uuid (bytewise, which its lower-case text form
+ * sorts as), and text and varchar when the snapshot orders them by their bytes (`COLLATE "C"`,
+ * `snapshot.text.key.order=bytes` on a UTF8 database: UTF-8 bytes sort as code points). In the
+ * column's own collation (`collation`) text sorts by rules only the server knows; a table keyed by
+ * such a column, or by any other type, gets no sortable key and its rows stay without a position.
  *
  * Each column's encoding is self-delimiting, so a composite key's parts are simply concatenated.
  * The characters used are letters, digits and '-', safe in object keys and file names.
  */
 import type { CatalogTable } from '../catalog.js';
+import { quoteIdent } from '../connection.js';
 import { PG_OID } from '../types/type-catalog.js';
+
+/** How text keys are ordered (`snapshot.text.key.order`): by their UTF-8 bytes, or by the column's collation. */
+export const TEXT_KEY_ORDERS = ['bytes', 'collation'] as const;
+export type TextKeyOrder = (typeof TEXT_KEY_ORDERS)[number];
+
+export interface KeyOrder {
+  /** The key columns as `ORDER BY` and row comparisons spell them, in key order. */
+  columns: string[];
+  /** The sortable key of a row given as the snapshot reads it (text values in column order), or null. */
+  sortable: ((values: ReadonlyArray<string | null>) => string) | null;
+}
 
 type Encode = (text: string) => string;
 
@@ -31,6 +46,12 @@ const wholeNumber: Encode = (text) => {
 /** uuid text is fixed-width lower-case hex: it already sorts as its bytes. */
 const uuid: Encode = (text) => text;
 
+/**
+ * Text ordered by its bytes: the UTF-8 bytes in hex, then '-', which sorts before every hex digit,
+ * so a value sorts before the longer values it begins (as the server's byte comparison has it).
+ */
+const utf8Bytes: Encode = (text) => `${Buffer.from(text, 'utf8').toString('hex')}-`;
+
 const ENCODINGS = new Map<number, Encode>([
   [PG_OID.int2, wholeNumber],
   [PG_OID.int4, wholeNumber],
@@ -39,26 +60,34 @@ const ENCODINGS = new Map<number, Encode>([
   [PG_OID.uuid, uuid],
 ]);
 
+/** Types ordered by their bytes under `snapshot.text.key.order=bytes`. */
+const TEXT_TYPES = new Set<number>([PG_OID.text, PG_OID.varchar]);
+
 /**
- * The sortable key of a row given as the snapshot reads it (text values in column order), or null
- * when the table has no key or a key column of a type not encoded here.
+ * How to read `table` in key order and the sortable key of its rows (null `sortable` when it has no
+ * key or a key column of a type not encoded here). `textKeyOrder` is the snapshot's: a resumed
+ * snapshot must keep the order it began with.
  */
-export function rowKeyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns'>): ((values: ReadonlyArray<string | null>) => string) | null {
-  if (table.keyColumns.length === 0) return null;
-  const parts: Array<{ index: number; encode: Encode }> = [];
-  for (const name of table.keyColumns) {
+export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns'>, textKeyOrder: TextKeyOrder): KeyOrder {
+  const parts = table.keyColumns.map((name) => {
     const index = table.columns.findIndex((column) => column.name === name);
-    const encode = index < 0 ? undefined : ENCODINGS.get(table.columns[index]!.typeOid);
-    if (!encode) return null;
-    parts.push({ index, encode });
+    const typeOid = table.columns[index]?.typeOid ?? 0;
+    const bytewise = textKeyOrder === 'bytes' && TEXT_TYPES.has(typeOid);
+    return { index, column: bytewise ? `${quoteIdent(name)} COLLATE "C"` : quoteIdent(name), encode: bytewise ? utf8Bytes : ENCODINGS.get(typeOid) };
+  });
+  const columns = parts.map((part) => part.column);
+  if (parts.length === 0 || parts.some((part) => part.index < 0 || part.encode === undefined)) return { columns, sortable: null };
+  const encoders = parts as Array<{ index: number; encode: Encode }>;
+  if (encoders.length === 1) {
+    const { index, encode } = encoders[0]!;
+    return { columns, sortable: (values) => encode(values[index]!) };
   }
-  if (parts.length === 1) {
-    const { index, encode } = parts[0]!;
-    return (values) => encode(values[index]!);
-  }
-  return (values) => {
-    let key = '';
-    for (const { index, encode } of parts) key += encode(values[index]!);
-    return key;
+  return {
+    columns,
+    sortable: (values) => {
+      let key = '';
+      for (const { index, encode } of encoders) key += encode(values[index]!);
+      return key;
+    },
   };
 }

@@ -16,9 +16,9 @@
  * chunk was read as `source.ts_ms`; the record's timestamp is the snapshot's start instead, so that
  * sinks partitioning by time put a row read again by a resumed snapshot where they put it before.
  *
- * Rows of a table keyed by types whose order row-key-order.ts reproduces carry a position (the
- * snapshot's reading and the row's key), so that sinks pass over the rows they already hold when
- * a resumed snapshot reads them again; other rows carry none.
+ * Rows of a table keyed by types whose order row-key-order.ts reproduces (in the snapshot's text
+ * key order) carry a position (the snapshot's reading and the row's key), so that sinks pass over
+ * the rows they already hold when a resumed snapshot reads them again; other rows carry none.
  */
 import type pg from 'pg';
 import type { ProgressReporter } from '../../../contracts/source-task.js';
@@ -28,7 +28,7 @@ import { nowMicros, type EventBuilder, type EventOrigin } from '../event-builder
 import { readingRowPosition } from '../../../record-position.js';
 import { snapshotOffset, snapshotReading, snapshotStartMs, type SnapshotProgress } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
-import { rowKeyOrder } from './row-key-order.js';
+import { keyOrder } from './row-key-order.js';
 import { readTableChunks } from './table-chunks.js';
 
 export interface SnapshotRun {
@@ -91,8 +91,9 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     const total = table.estimatedRows;
     run.reporter.snapshot(name, rows, total, false);
     let firstOfTable = !resuming;
-    const keyOrder = rowKeyOrder(table);
-    for await (const chunk of readTableChunks(run.client, table, run.chunkSize, resuming ? progress.after : null)) {
+    const order = keyOrder(table, progress.textKeyOrder ?? 'collation');
+    const sortable = order.sortable;
+    for await (const chunk of readTableChunks(run.client, table, order, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;
       const readAt = nowMicros();
       let records: SourceRecord[] = [];
@@ -103,7 +104,7 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
           await run.emit(records);
           records = [];
         }
-        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset, position: keyOrder ? readingRowPosition(reading, keyOrder(values)) : undefined };
+        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset, position: sortable ? readingRowPosition(reading, sortable(values)) : undefined };
         firstOfSnapshot = false;
         firstOfTable = false;
       }

@@ -1,7 +1,8 @@
 /**
  * Reads one table in chunks inside the caller's open snapshot transaction, through `COPY ... TO
- * STDOUT` (the fastest way out of the server). Tables with a key are read in key order by one COPY
- * of the whole table from the resume point on (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed
+ * STDOUT` (the fastest way out of the server). Tables with a key are read in key order (as
+ * row-key-order.ts spells it) by one COPY of the whole table from the resume point on
+ * (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed
  * on in chunks of at most `chunkSize` rows as they arrive; tables without one by ranges of heap
  * pages (`ctid` ranges, a TID range scan on PostgreSQL 14+), one COPY per chunk of about
  * `chunkSize` rows.
@@ -18,6 +19,7 @@ import { to as copyTo } from 'pg-copy-streams';
 import { quoteIdent, quoteLiteral } from '../connection.js';
 import type { CatalogTable } from '../catalog.js';
 import { CopyTextRows } from './copy-text-rows.js';
+import type { KeyOrder } from './row-key-order.js';
 
 export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind: 'page'; page: number };
 
@@ -27,24 +29,34 @@ export interface TableChunk {
   after: ResumePoint | null;
 }
 
+/** `order`: how the table's key orders rows (keyOrder), the same for every reading of one snapshot. */
 export async function* readTableChunks(
   client: pg.Client,
   table: CatalogTable,
+  order: KeyOrder,
   chunkSize: number,
   from: ResumePoint | null,
 ): AsyncGenerator<TableChunk> {
   const name = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   if (table.keyColumns.length > 0) {
-    yield* keyChunks(client, table, name, columns, chunkSize, from?.kind === 'key' ? from.values : null);
+    yield* keyChunks(client, table, order, name, columns, chunkSize, from?.kind === 'key' ? from.values : null);
   } else {
     yield* pageChunks(client, table, name, columns, chunkSize, from?.kind === 'page' ? from.page : 0);
   }
 }
 
-async function* keyChunks(client: pg.Client, table: CatalogTable, name: string, columns: string, chunkSize: number, start: Array<string | null> | null): AsyncGenerator<TableChunk> {
+async function* keyChunks(
+  client: pg.Client,
+  table: CatalogTable,
+  keyOrder: KeyOrder,
+  name: string,
+  columns: string,
+  chunkSize: number,
+  start: Array<string | null> | null,
+): AsyncGenerator<TableChunk> {
   const keyIndexes = table.keyColumns.map((k) => table.columns.findIndex((c) => c.name === k));
-  const order = table.keyColumns.map(quoteIdent).join(', ');
+  const order = keyOrder.columns.join(', ');
   const where = start === null ? '' : ` WHERE (${order}) > (${start.map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')})`;
   const chunkAfter = (rows: Array<Array<string | null>>): TableChunk => {
     const last = rows[rows.length - 1]!;
