@@ -15,6 +15,8 @@
  * gives a test file one cluster for all its tests, and closes what each test opened.
  */
 import type { KafkaConsumer, KafkaJS, Message, Metadata } from '@confluentinc/kafka-javascript';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { kafkaClientConfig, loadKafka, type KafkaClientConfig, type KafkaLibrary } from '../../src/worker/kafka/kafka-client.js';
@@ -121,6 +123,11 @@ export async function startMockKafka(brokers = 3): Promise<MockKafka> {
     await holder.disconnect();
     throw new Error('librdkafka did not log the mock cluster\'s address: has the "Mock cluster enabled" line changed?');
   }
+  return { ...clusterClient(KafkaJS, bootstrapServers), stop: () => holder.disconnect() };
+}
+
+/** What a test does with a cluster at `bootstrapServers`, through clients of its own. */
+function clusterClient(kafkaJS: typeof KafkaJS, bootstrapServers: string): Omit<MockKafka, 'stop'> {
   const clientConfig = (log: Logger = pino({ level: 'silent' })): KafkaClientConfig => ({
     ...kafkaClientConfig({ bootstrapServers: bootstrapServers.split(','), extra: {} }, log),
     ...MOCK_CONSUMER_TUNING,
@@ -131,7 +138,7 @@ export async function startMockKafka(brokers = 3): Promise<MockKafka> {
     readTopic: (topic) => readTopic(bootstrapServers, topic),
     endOffsets: (topic) => withReader(bootstrapServers, (reader) => endOffsets(reader, topic)),
     produce: async (topic, records) => {
-      const producer = new KafkaJS.Kafka(clientConfig()).producer();
+      const producer = new kafkaJS.Kafka(clientConfig()).producer();
       await producer.connect();
       try {
         await producer.send({ topic, messages: records });
@@ -139,7 +146,38 @@ export async function startMockKafka(brokers = 3): Promise<MockKafka> {
         await producer.disconnect();
       }
     },
-    stop: () => holder.disconnect(),
+  };
+}
+
+/** A mock cluster in a child process (kafka-mock-host.ts), which the test can freeze and let go on. */
+export interface MockKafkaProcess extends MockKafka {
+  /** Stops the cluster's process (SIGSTOP): connections stay open, nothing answers. */
+  freeze(): void;
+  /** Lets it go on (SIGCONT), with every record it held. */
+  thaw(): void;
+}
+
+export async function startMockKafkaProcess(brokers = 1): Promise<MockKafkaProcess> {
+  const host = fileURLToPath(new URL('./kafka-mock-host.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', host, String(brokers)], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const bootstrapServers = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(out.trim());
+    });
+    child.once('exit', (code) => reject(new Error(`the mock Kafka process exited with ${code} before naming its brokers`)));
+  });
+  return {
+    ...clusterClient((await loadKafka()).KafkaJS, bootstrapServers),
+    freeze: () => child.kill('SIGSTOP'),
+    thaw: () => child.kill('SIGCONT'),
+    stop: async () => {
+      child.kill('SIGCONT');
+      child.stdin!.end();
+      await exited;
+    },
   };
 }
 
