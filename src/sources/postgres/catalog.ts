@@ -29,15 +29,21 @@ export interface CatalogTable {
   /** Columns of the REPLICA IDENTITY index (USING INDEX), or empty. */
   identityIndexColumns: string[];
   replicaIdentity: ReplicaIdentity;
-  /** The planner's row estimate (pg_class.reltuples), or null when never analysed. */
+  /** The planner's row estimate (pg_class.reltuples, summed over a partitioned table's partitions), or null when never analysed. */
   estimatedRows: number | null;
+  /** A partitioned table, captured as the root of its partitions. */
+  partitioned: boolean;
 }
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
 
 const TABLES_SQL = `
 SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relreplident AS ident,
-       c.reltuples::float8 AS reltuples,
+       c.relkind AS kind,
+       (CASE WHEN c.relkind = 'p'
+             THEN (SELECT CASE WHEN bool_and(l.reltuples < 0) THEN -1 ELSE sum(greatest(l.reltuples, 0)) END
+                     FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf)
+             ELSE c.reltuples END)::float8 AS reltuples,
        (SELECT json_agg(json_build_object('name', a.attname, 'type', a.atttypid::int8, 'mod', a.atttypmod, 'notnull', a.attnotnull) ORDER BY a.attnum)
           FROM pg_attribute a
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
@@ -58,7 +64,8 @@ interface TableRow {
   schema: string;
   name: string;
   ident: string;
-  reltuples: string;
+  kind: string;
+  reltuples: string | null;
   columns: string | null;
   pk: string | null;
   ri: string | null;
@@ -73,7 +80,7 @@ function toTable(row: TableRow): CatalogTable {
   }));
   const pk = JSON.parse(row.pk ?? '[]') as string[];
   const ri = JSON.parse(row.ri ?? '[]') as string[];
-  const reltuples = Number(row.reltuples);
+  const reltuples = Number(row.reltuples ?? -1);
   return {
     oid: Number(row.oid),
     schema: row.schema,
@@ -84,6 +91,7 @@ function toTable(row: TableRow): CatalogTable {
     identityIndexColumns: ri,
     replicaIdentity: IDENTITY[row.ident] ?? 'default',
     estimatedRows: reltuples >= 0 ? reltuples : null,
+    partitioned: row.kind === 'p',
   };
 }
 

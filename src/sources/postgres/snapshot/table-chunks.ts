@@ -5,7 +5,9 @@
  * (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed
  * on in chunks of at most `chunkSize` rows as they arrive; tables without one by ranges of heap
  * pages (`ctid` ranges, a TID range scan on PostgreSQL 14+), one COPY per chunk of about
- * `chunkSize` rows.
+ * `chunkSize` rows. A partitioned table without a key is read by one COPY through its root, in
+ * chunks as they arrive: its partitions' pages share their numbers, so page ranges cannot say where
+ * it stopped, and it is read again from its start when resumed.
  *
  * Each chunk carries the resume point after it (`after`): the last key's text values, or the next
  * page. Starting again from a chunk's `after` reads exactly the rows that follow it, so a snapshot
@@ -22,6 +24,9 @@ import { CopyTextRows } from './copy-text-rows.js';
 import type { KeyOrder } from './row-key-order.js';
 
 export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind: 'page'; page: number };
+
+/** Where a table without a key begins. */
+const TABLE_START: ResumePoint = { kind: 'page', page: 0 };
 
 export interface TableChunk {
   rows: Array<Array<string | null>>;
@@ -41,6 +46,8 @@ export async function* readTableChunks(
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   if (table.keyColumns.length > 0) {
     yield* keyChunks(client, table, order, name, columns, chunkSize, from?.kind === 'key' ? from.values : null);
+  } else if (table.partitioned) {
+    yield* streamedChunks(client, `SELECT ${columns} FROM ${name}`, chunkSize, () => TABLE_START);
   } else {
     yield* pageChunks(client, table, name, columns, chunkSize, from?.kind === 'page' ? from.page : 0);
   }
@@ -58,16 +65,23 @@ async function* keyChunks(
   const keyIndexes = table.keyColumns.map((k) => table.columns.findIndex((c) => c.name === k));
   const order = keyOrder.columns.join(', ');
   const where = start === null ? '' : ` WHERE (${order}) > (${start.map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')})`;
-  const chunkAfter = (rows: Array<Array<string | null>>): TableChunk => {
+  yield* streamedChunks(client, `SELECT ${columns} FROM ${name}${where} ORDER BY ${order}`, chunkSize, (rows) => {
     const last = rows[rows.length - 1]!;
-    return { rows, after: { kind: 'key', values: keyIndexes.map((i) => last[i] ?? null) } };
-  };
-  // Rows are handed on as they arrive, in chunks of at most chunkSize, so that few rows wait here.
+    return { kind: 'key', values: keyIndexes.map((i) => last[i] ?? null) };
+  });
+}
+
+/**
+ * The rows of `query` handed on as they arrive, in chunks of at most chunkSize so that few rows wait
+ * here, each chunk but the last with the resume point `afterOf` names for it.
+ */
+async function* streamedChunks(client: pg.Client, query: string, chunkSize: number, afterOf: (rows: Array<Array<string | null>>) => ResumePoint): AsyncGenerator<TableChunk> {
+  const chunk = (rows: Array<Array<string | null>>): TableChunk => ({ rows, after: afterOf(rows) });
   let held: Array<Array<string | null>> = [];
-  for await (const rows of copyRows(client, `SELECT ${columns} FROM ${name}${where} ORDER BY ${order}`)) {
+  for await (const rows of copyRows(client, query)) {
     if (rows.length === 0) continue;
-    if (held.length > 0) yield chunkAfter(held);
-    for (let from = 0; from + chunkSize < rows.length; from += chunkSize) yield chunkAfter(rows.slice(from, from + chunkSize));
+    if (held.length > 0) yield chunk(held);
+    for (let from = 0; from + chunkSize < rows.length; from += chunkSize) yield chunk(rows.slice(from, from + chunkSize));
     held = rows.length <= chunkSize ? rows : rows.slice(Math.floor((rows.length - 1) / chunkSize) * chunkSize);
   }
   yield { rows: held, after: null };
