@@ -5,7 +5,8 @@
  *
  * Called at start, after the checks and before the slot is created. A refused CREATE or ALTER
  * becomes one error naming the privilege and the other ways out; a publication that exists but
- * leaves captured tables out is reported back, so the task can warn that they will not stream.
+ * leaves captured tables out is reported back, so the task can warn that they will not stream; one
+ * that would send a captured partitioned table's changes as its partitions' is refused.
  */
 import type pg from 'pg';
 import { ConfigError, SluiceError } from '../../errors.js';
@@ -31,6 +32,7 @@ export async function ensurePublication(client: pg.Client, name: string, mode: P
   const exists = allTables !== null;
   const publication = quoteIdent(name);
   const tableList = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+  if (exists) await requireRootPublishing(client, name, tables);
   const refused = (action: string, fix: string) => (error: unknown) => {
     if ((error as { code?: string }).code !== '42501') throw error;
     throw new SluiceError('PG_PUBLICATION_NOT_PERMITTED', `User "${user}" may not ${action} (${(error as Error).message}). ${fix}`, { stage: 'start', cause: error });
@@ -84,6 +86,22 @@ export async function ensurePublication(client: pg.Client, name: string, mode: P
       }
       return { created: false, unpublished: [] };
   }
+}
+
+/**
+ * Refuses an existing publication that would send the changes of captured partitioned tables as
+ * changes of their partitions (publish_via_partition_root off): those would not reach the
+ * partitioned table's topic. The connector creates its publications with the option on.
+ */
+async function requireRootPublishing(client: pg.Client, name: string, tables: CatalogTable[]): Promise<void> {
+  const partitioned = tables.filter((t) => t.partitioned).map(qualifiedName);
+  if (partitioned.length === 0) return;
+  const { rows } = await client.query<{ via_root: string | null }>(`SELECT to_jsonb(p) ->> 'pubviaroot' AS via_root FROM pg_publication p WHERE pubname = $1`, [name]);
+  if (rows[0]?.via_root === 'true') return;
+  throw new ConfigError(
+    `Publication "${name}" publishes the partitions of ${partitioned.join(', ')} as tables of their own (publish_via_partition_root is off), so their changes would not reach ${partitioned.length === 1 ? 'its topic' : 'their topics'}. ` +
+      `Have its owner run ALTER PUBLICATION ${quoteIdent(name)} SET (publish_via_partition_root = true); or drop it and let the connector create it (publication.autocreate.mode all_tables or filtered).`,
+  );
 }
 
 /** The tables ("schema.table") the publication sends changes of, as pgoutput names them. */

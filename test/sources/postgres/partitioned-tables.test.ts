@@ -10,7 +10,7 @@ import { listTables } from '../../../src/sources/postgres/catalog.js';
 import type { Envelope, SourceRecord } from '../../../src/events.js';
 import { postgresSourceConfig } from '../../support/connectors.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
-import { MemoryOffsets, startTask } from '../../support/source-task-harness.js';
+import { failedStart, MemoryOffsets, replicationObjects, startTask } from '../../support/source-task-harness.js';
 
 const ROWS = 3000;
 const op = (record: SourceRecord) => (record.event?.value as Envelope | null)?.op;
@@ -95,5 +95,19 @@ describe('Postgres source: partitioned tables', () => {
     } finally {
       await second.task.stop();
     }
+  });
+
+  it('refuses a publication that would send a partitioned table’s changes as its partitions’, naming the fix, and creates nothing', async () => {
+    await db.sql(`CREATE PUBLICATION leaves_pub FOR TABLE events`);
+    const config = postgresSourceConfig(db.url, { 'table.include.list': 'public.events', 'slot.name': `${db.name}_leaves`, 'publication.name': 'leaves_pub' });
+    const before = await replicationObjects(db.url);
+    const { error } = await failedStart(config);
+    expect(String(error)).toContain('Publication "leaves_pub" publishes the partitions of public.events as tables of their own');
+    expect(String(error)).toContain('ALTER PUBLICATION "leaves_pub" SET (publish_via_partition_root = true)');
+    expect(await replicationObjects(db.url)).toEqual(before);
+    // With the option on, the same start goes through.
+    await db.sql(`ALTER PUBLICATION leaves_pub SET (publish_via_partition_root = true)`);
+    const task = await startTask(config);
+    await task.task.stop();
   });
 });
