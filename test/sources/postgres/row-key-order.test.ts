@@ -1,8 +1,9 @@
 /**
  * The snapshot's sortable row keys (row-key-order.ts) against a real PostgreSQL: for random and
  * extreme keys of every encoded type, single and composite, the strings sort exactly as the server
- * orders the rows (`ORDER BY` the key as keyOrder spells it, as the snapshot reads them); text keys
- * in their collation and other key types are not encoded.
+ * orders the rows (`ORDER BY` the key as keyOrder spells it, as the snapshot reads them), and the
+ * ctids of a table without a key as the server orders them; text keys in their collation, other
+ * key types and partitioned tables without a key are not encoded.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ const INT8 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
  * never decrease, are equal where the key columns are, and increase strictly where they differ.
  */
 async function expectServerOrder(table: string, columns: CatalogColumn[], keyColumns: string[], textKeyOrder: TextKeyOrder): Promise<void> {
-  const order = keyOrder({ columns, keyColumns }, textKeyOrder);
+  const order = keyOrder({ columns, keyColumns, partitioned: false }, textKeyOrder);
   const names = columns.map((c) => c.name);
   // The text values under other names: ORDER BY "b" would mean an output column "b", its text.
   const ordered = await db.sql<Record<string, string>>(
@@ -79,13 +80,29 @@ describe('keyOrder', () => {
     }
   });
 
-  it('encodes nothing for a table without a key, with text keys in their collation, or with a key of another type', () => {
+  it('sorts the rows of a table without a key by their ctid, as the server orders them', async () => {
+    await db.sql(`CREATE TABLE keyless (n int, pad text)`);
+    await db.sql(`INSERT INTO keyless SELECT g, repeat('x', g % 600) FROM generate_series(1, 20000) g`);
+    // Gaps and rows moved to later pages.
+    await db.sql(`DELETE FROM keyless WHERE n % 7 = 0`);
+    await db.sql(`UPDATE keyless SET pad = pad || 'y' WHERE n % 11 = 0`);
+    const columns = [column('n', PG_OID.int4), column('pad', PG_OID.text)];
+    const order = keyOrder({ columns, keyColumns: [], partitioned: false }, 'bytes');
+    expect(order.columns).toEqual([]);
+    const rows = await db.sql<{ n: string; pad: string; ctid: string }>(`SELECT n::text, pad, ctid::text FROM keyless ORDER BY keyless.ctid`);
+    expect(Number(/\((\d+),/.exec(rows.at(-1)!.ctid)![1])).toBeGreaterThan(150);
+    const keys = rows.map((row) => order.sortable!([row.n, row.pad, row.ctid]));
+    for (let i = 1; i < keys.length; i++) expect(keys[i]! > keys[i - 1]!, `${rows[i - 1]!.ctid} before ${rows[i]!.ctid}`).toBe(true);
+  });
+
+  it('encodes nothing for a partitioned table without a key, text keys in their collation, or a key of another type', () => {
     const columns = [column('id', PG_OID.int8), column('code', PG_OID.text), column('at', PG_OID.timestamptz)];
-    expect(keyOrder({ columns, keyColumns: [] }, 'bytes')).toEqual({ columns: [], sortable: null });
-    expect(keyOrder({ columns, keyColumns: ['code'] }, 'collation')).toEqual({ columns: ['"code"'], sortable: null });
-    expect(keyOrder({ columns, keyColumns: ['id', 'at'] }, 'bytes')).toEqual({ columns: ['"id"', '"at"'], sortable: null });
-    expect(keyOrder({ columns, keyColumns: ['id'] }, 'bytes').sortable!(['42', 'x', 'y'])).toBe('p0242');
-    expect(keyOrder({ columns, keyColumns: ['code', 'id'] }, 'bytes')).toMatchObject({ columns: ['"code" COLLATE "C"', '"id"'] });
-    expect(keyOrder({ columns, keyColumns: ['code'] }, 'bytes').sortable!(['1', 'é', 'y'])).toBe('c3a9-');
+    expect(keyOrder({ partitioned: true, columns, keyColumns: [] }, 'bytes')).toEqual({ columns: [], sortable: null });
+    expect(keyOrder({ partitioned: false, columns, keyColumns: [] }, 'bytes').sortable!(['1', 'a', 'b', '(12,3)'])).toBe('p0212p013');
+    expect(keyOrder({ partitioned: false, columns, keyColumns: ['code'] }, 'collation')).toEqual({ columns: ['"code"'], sortable: null });
+    expect(keyOrder({ partitioned: false, columns, keyColumns: ['id', 'at'] }, 'bytes')).toEqual({ columns: ['"id"', '"at"'], sortable: null });
+    expect(keyOrder({ partitioned: false, columns, keyColumns: ['id'] }, 'bytes').sortable!(['42', 'x', 'y'])).toBe('p0242');
+    expect(keyOrder({ partitioned: false, columns, keyColumns: ['code', 'id'] }, 'bytes')).toMatchObject({ columns: ['"code" COLLATE "C"', '"id"'] });
+    expect(keyOrder({ partitioned: false, columns, keyColumns: ['code'] }, 'bytes').sortable!(['1', 'é', 'y'])).toBe('c3a9-');
   });
 });

@@ -92,9 +92,9 @@ describe('readTableChunks', () => {
     expect(await readChunks(await table('empty_keyed'), 10, null)).toEqual([{ rows: [], after: null }]);
   });
 
-  it('reads a table without a key by ranges of pages, resuming at the page after a chunk', async () => {
+  it('reads a table without a key by ranges of pages in ctid order, each row followed by its ctid, resuming at the page after a chunk', async () => {
     const keyless = await table('keyless');
-    const expected = await queryTexts(`SELECT a, b FROM keyless ORDER BY ctid`);
+    const expected = await queryTexts(`SELECT a, b, ctid FROM keyless ORDER BY ctid`);
     const chunks = await readChunks(keyless, 500, null);
     expect(chunks.length).toBeGreaterThan(3);
     expect(chunks.flatMap((c) => c.rows)).toEqual(expected);

@@ -1,10 +1,12 @@
 /**
- * The order a snapshot reads a keyed table in, and a row's key as a string that sorts (by plain
- * string comparison) in that order. table-chunks.ts pages through a table `ORDER BY` the key
- * columns as spelled here; with the sortable key a snapshot row gets a position
- * (SourceRecord.position), so a sink that already wrote a row of an interrupted snapshot can tell
- * it from the rows a resumed snapshot reads after it, even when the resumed reading sees newer data
- * than the first.
+ * The order a snapshot reads a table in, and a row's place as a string that sorts (by plain string
+ * comparison) in that order. table-chunks.ts pages through a keyed table `ORDER BY` the key columns
+ * as spelled here, and through a table without a key (not partitioned) by its rows' physical
+ * places (ctid), which it hands on after the columns. With the sortable string a snapshot row gets
+ * a position (SourceRecord.position), so a sink that already wrote a row of an interrupted snapshot
+ * can tell it from the rows a resumed snapshot reads after it, even when the resumed reading sees
+ * newer data than the first. (A row changed meanwhile may have moved to a later place and be read
+ * again; its change streams as well.)
  *
  * Only types whose btree order JavaScript can reproduce from their text exactly are encoded:
  * smallint, integer, bigint and oid (numerically), uuid (bytewise, which its lower-case text form
@@ -63,12 +65,22 @@ const ENCODINGS = new Map<number, Encode>([
 /** Types ordered by their bytes under `snapshot.text.key.order=bytes`. */
 const TEXT_TYPES = new Set<number>([PG_OID.text, PG_OID.varchar]);
 
+/** A ctid, `(page,line)`: page, then line pointer, both whole numbers. */
+const ctid: Encode = (text) => {
+  const comma = text.indexOf(',');
+  return wholeNumber(text.slice(1, comma)) + wholeNumber(text.slice(comma + 1, -1));
+};
+
 /**
- * How to read `table` in key order and the sortable key of its rows (null `sortable` when it has no
- * key or a key column of a type not encoded here). `textKeyOrder` is the snapshot's: a resumed
- * snapshot must keep the order it began with.
+ * How to read `table` in key order and the sortable key of its rows (null `sortable` when it has a
+ * key column of a type not encoded here, or is partitioned without a key). `textKeyOrder` is the
+ * snapshot's: a resumed snapshot must keep the order it began with.
  */
-export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns'>, textKeyOrder: TextKeyOrder): KeyOrder {
+export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'partitioned'>, textKeyOrder: TextKeyOrder): KeyOrder {
+  if (table.keyColumns.length === 0) {
+    const place = table.columns.length;
+    return { columns: [], sortable: table.partitioned ? null : (values) => ctid(values[place]!) };
+  }
   const parts = table.keyColumns.map((name) => {
     const index = table.columns.findIndex((column) => column.name === name);
     const typeOid = table.columns[index]?.typeOid ?? 0;
@@ -76,7 +88,7 @@ export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns'>, te
     return { index, column: bytewise ? `${quoteIdent(name)} COLLATE "C"` : quoteIdent(name), encode: bytewise ? utf8Bytes : ENCODINGS.get(typeOid) };
   });
   const columns = parts.map((part) => part.column);
-  if (parts.length === 0 || parts.some((part) => part.index < 0 || part.encode === undefined)) return { columns, sortable: null };
+  if (parts.some((part) => part.index < 0 || part.encode === undefined)) return { columns, sortable: null };
   const encoders = parts as Array<{ index: number; encode: Encode }>;
   if (encoders.length === 1) {
     const { index, encode } = encoders[0]!;

@@ -16,9 +16,10 @@
  * chunk was read as `source.ts_ms`; the record's timestamp is the snapshot's start instead, so that
  * sinks partitioning by time put a row read again by a resumed snapshot where they put it before.
  *
- * Rows of a table keyed by types whose order row-key-order.ts reproduces (in the snapshot's text
- * key order) carry a position (the snapshot's reading and the row's key), so that sinks pass over
- * the rows they already hold when a resumed snapshot reads them again; other rows carry none.
+ * Rows of a table whose reading order row-key-order.ts reproduces (keyed by types it encodes, in
+ * the snapshot's text key order, or without a key and not partitioned) carry a position (the
+ * snapshot's reading and the row's key or place), so that sinks pass over the rows they already
+ * hold when a resumed snapshot reads them again; other rows carry none.
  */
 import type pg from 'pg';
 import type { ProgressReporter } from '../../../contracts/source-task.js';

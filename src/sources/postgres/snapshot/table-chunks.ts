@@ -5,7 +5,7 @@
  * (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed
  * on in chunks of at most `chunkSize` rows as they arrive; tables without one by ranges of heap
  * pages (`ctid` ranges, a TID range scan on PostgreSQL 14+), one COPY per chunk of about
- * `chunkSize` rows. A partitioned table without a key is read by one COPY through its root, in
+ * `chunkSize` rows, in ctid order, each row followed by its ctid. A partitioned table without a key is read by one COPY through its root, in
  * chunks as they arrive: its partitions' pages share their numbers, so page ranges cannot say where
  * it stopped, and it is read again from its start when resumed.
  *
@@ -29,6 +29,7 @@ export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind
 const TABLE_START: ResumePoint = { kind: 'page', page: 0 };
 
 export interface TableChunk {
+  /** Text values in column order; for a table read by pages, then the row's ctid. */
   rows: Array<Array<string | null>>;
   /** Where the next chunk starts; null when the table is done. */
   after: ResumePoint | null;
@@ -100,7 +101,8 @@ async function* pageChunks(client: pg.Client, table: CatalogTable, name: string,
   do {
     const end = page + pagesPerChunk;
     const rows: Array<Array<string | null>> = [];
-    for await (const batch of copyRows(client, `SELECT ${columns} FROM ${name} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${end},0)'::tid`)) {
+    const query = `SELECT ${columns}, ctid FROM ${name} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${end},0)'::tid ORDER BY ctid`;
+    for await (const batch of copyRows(client, query)) {
       for (const row of batch) rows.push(row);
     }
     page = end;
