@@ -61,6 +61,45 @@ describe('keyOrder', () => {
     }
   });
 
+  it('sorts numeric keys as the server orders them: any scale and size, negatives, zeros, infinities and NaN', async () => {
+    // x alone is unique: equal numbers written with other scales (1.5, 1.50) are one value, kept once.
+    await db.sql(`CREATE TABLE numbers (x numeric PRIMARY KEY, n int)`);
+    const digits = fc.stringMatching(/^[0-9]{1,30}$/);
+    const decimal = fc.tuple(fc.boolean(), digits, fc.option(digits)).map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}${fraction === null ? '' : `.${fraction}`}`);
+    const values = [
+      ...fc.sample(fc.oneof(decimal, fc.integer().map(String), fc.double({ noNaN: true, noDefaultInfinity: true }).map((d) => d.toFixed(12))), { numRuns: 1500, seed: 11 }),
+      '0', '-0', '0.000', '1', '-1', '10', '0.1', '0.01', '-0.01', '-0.012', '-0.0123', '0.0123', '1.5', '1.50', '15', '150', '99999999999999999999999999.99', 'NaN', 'Infinity', '-Infinity',
+    ];
+    await db.sql(`INSERT INTO numbers SELECT v::numeric, i % 2 FROM unnest($1::text[]) WITH ORDINALITY AS t(v, i) ON CONFLICT DO NOTHING`, [values]);
+    const columns = [column('x', PG_OID.numeric), column('n', PG_OID.int4)];
+    for (const keyColumns of [['x'], ['x', 'n'], ['n', 'x']]) await expectServerOrder('numbers', columns, keyColumns, 'bytes');
+  });
+
+  it('sorts dates, timestamps and timestamptz keys as the server orders them, BC, far future and infinities included', async () => {
+    await db.sql(`CREATE TABLE temporal (d date, ts timestamp, tz timestamptz, n int, PRIMARY KEY (d, ts, tz, n))`);
+    await db.sql(`INSERT INTO temporal
+      SELECT DATE '2000-01-01' + ((g * 7919) % 3000001 - 1500000),
+             TIMESTAMP '2000-01-01' + ((g * 7919) % 2000003 - 1000001) * interval '1 hour 17 minutes 3.123457 seconds',
+             TIMESTAMPTZ '2000-01-01 00:00:00+00' + ((g * 104729) % 2000003 - 1000001) * interval '3 hours 1.000001 seconds',
+             g % 3
+        FROM generate_series(1, 2000) g`);
+    await db.sql(`INSERT INTO temporal VALUES
+      ('-infinity', '-infinity', '-infinity', 0), ('infinity', 'infinity', 'infinity', 0),
+      ('4713-01-01 BC', '4713-01-01 00:00:00 BC', '4713-01-01 00:00:00+00 BC', 0), ('0001-12-31 BC', '0001-12-31 23:59:59.999999 BC', '0001-12-31 23:59:59.999999+00 BC', 0),
+      ('0001-01-01', '0001-01-01 00:00:00', '0001-01-01 00:00:00+00', 0), ('9999-12-31', '9999-12-31 23:59:59.999999', '9999-12-31 23:59:59.999999+00', 0),
+      ('10000-01-01', '10000-01-01 00:00:00.000001', '10000-01-01 00:00:00.000001+00', 0), ('5874897-12-31', '294276-12-31 23:59:59.999999', '294276-12-31 23:59:59.999999+00', 0),
+      ('1970-01-01', '1969-12-31 23:59:59.999999', '1969-12-31 23:59:59.999999+00', 0), ('1970-01-02', '1970-01-01 00:00:00', '1970-01-01 00:00:00+00', 0)`);
+    // Many on one day, from its first seconds to its last: microseconds of the day of every width.
+    await db.sql(`INSERT INTO temporal
+      SELECT DATE '2026-11-22' + g % 5, TIMESTAMP '2026-11-22' + g * interval '37 seconds 1 microsecond',
+             TIMESTAMPTZ '2026-11-22 00:00:00+00' + g * interval '41 seconds 3 microseconds', 10 + g % 3
+        FROM generate_series(1, 2500) g`);
+    const columns = [column('d', PG_OID.date), column('ts', PG_OID.timestamp), column('tz', PG_OID.timestamptz), column('n', PG_OID.int4)];
+    for (const keyColumns of [['d'], ['ts'], ['tz'], ['d', 'ts', 'tz', 'n'], ['tz', 'n']]) {
+      await expectServerOrder('temporal', columns, keyColumns, 'bytes');
+    }
+  });
+
   it('sorts random text and varchar keys as the server orders their bytes, alone and beside other columns', async () => {
     await db.sql(`CREATE TABLE texts (s text, v varchar(40), n int, PRIMARY KEY (s, v, n))`);
     // Any code point but NUL (which text cannot hold), with the edges where UTF-16 order and byte
@@ -96,7 +135,7 @@ describe('keyOrder', () => {
   });
 
   it('encodes nothing for a partitioned table without a key, text keys in their collation, or a key of another type', () => {
-    const columns = [column('id', PG_OID.int8), column('code', PG_OID.text), column('at', PG_OID.timestamptz)];
+    const columns = [column('id', PG_OID.int8), column('code', PG_OID.text), column('at', PG_OID.interval)];
     expect(keyOrder({ partitioned: true, columns, keyColumns: [] }, 'bytes')).toEqual({ columns: [], sortable: null });
     expect(keyOrder({ partitioned: false, columns, keyColumns: [] }, 'bytes').sortable!(['1', 'a', 'b', '(12,3)'])).toBe('p0212p013');
     expect(keyOrder({ partitioned: false, columns, keyColumns: ['code'] }, 'collation')).toEqual({ columns: ['"code"'], sortable: null });

@@ -9,8 +9,9 @@
  * again; its change streams as well.)
  *
  * Only types whose btree order JavaScript can reproduce from their text exactly are encoded:
- * smallint, integer, bigint and oid (numerically), uuid (bytewise, which its lower-case text form
- * sorts as), and text and varchar when the snapshot orders them by their bytes (`COLLATE "C"`,
+ * smallint, integer, bigint, oid and numeric (numerically; numeric's -Infinity first, then
+ * Infinity and NaN last), uuid (bytewise, which its lower-case text form sorts as), date, timestamp and timestamptz (by day, then microsecond of the day, in UTC; -infinity
+ * first and infinity last), and text and varchar when the snapshot orders them by their bytes (`COLLATE "C"`,
  * `snapshot.text.key.order=bytes` on a UTF8 database: UTF-8 bytes sort as code points). In the
  * column's own collation (`collation`) text sorts by rules only the server knows; a table keyed by
  * such a column, or by any other type, gets no sortable key and its rows stay without a position.
@@ -20,6 +21,7 @@
  */
 import type { CatalogTable } from '../catalog.js';
 import { quoteIdent } from '../connection.js';
+import { MICROS_PER_DAY, parseDate, parseOffset, parseTime, timeEnd, timestampTimeStart } from '../types/calendar.js';
 import { PG_OID } from '../types/type-catalog.js';
 
 /** How text keys are ordered (`snapshot.text.key.order`): by their UTF-8 bytes, or by the column's collation. */
@@ -45,6 +47,58 @@ const wholeNumber: Encode = (text) => {
   return `n${count}${complement}`;
 };
 
+/** Where a decimal exponent starts, so that every exponent numeric allows is six digits. */
+const EXPONENT_BIAS = 100_000;
+
+/**
+ * numeric: its sign ('n' negative, 'o' zero, 'p' positive), the exponent of its first significant
+ * digit (biased to six digits), its significant digits and a terminator. Negatives complement the
+ * exponent and the digits, and end with 'z' rather than '-', so that a larger magnitude and a
+ * longer digit string sort first.
+ */
+const numeric: Encode = (text) => {
+  if (text === 'NaN') return 'r';
+  if (text === 'Infinity') return 'q';
+  if (text === '-Infinity') return 'm';
+  const negative = text.charCodeAt(0) === 0x2d;
+  const unsigned = negative ? text.slice(1) : text;
+  const point = unsigned.indexOf('.');
+  const whole = (point < 0 ? unsigned : unsigned.slice(0, point)).replace(/^0+/, '');
+  const fraction = point < 0 ? '' : unsigned.slice(point + 1);
+  let digits = (whole + fraction).replace(/0+$/, '');
+  if (digits === '') return 'o';
+  let exponent = whole.length;
+  if (whole === '') {
+    const significant = digits.search(/[1-9]/);
+    exponent = -significant;
+    digits = digits.slice(significant);
+  }
+  if (!negative) return `p${String(exponent + EXPONENT_BIAS).padStart(6, '0')}${digits}-`;
+  let complement = '';
+  for (let i = 0; i < digits.length; i++) complement += String.fromCharCode(0x69 - digits.charCodeAt(i));
+  return `n${999_999 - exponent - EXPONENT_BIAS}${complement}z`;
+};
+
+/** -infinity before every finite value (whole numbers begin 'n' or 'p'), infinity after. */
+const infinities = (encode: Encode): Encode => (text) => (text === '-infinity' ? 'a' : text === 'infinity' ? 'z' : encode(text));
+
+/** A date: its day count. */
+const date: Encode = infinities((text) => wholeNumber(String(parseDate(text))));
+
+/** A day count, then the microsecond of that day at a fixed width. */
+const dayAndMicros = (days: number, micros: number): string => wholeNumber(String(days)) + String(micros).padStart(11, '0');
+
+/** A timestamp as the session prints it (DateStyle ISO). */
+const timestamp: Encode = infinities((text) => dayAndMicros(parseDate(text), parseTime(text, timestampTimeStart(text))));
+
+/** A timestamptz as the session prints it (TimeZone UTC, though any offset is taken into account). */
+const timestamptz: Encode = infinities((text) => {
+  const start = timestampTimeStart(text);
+  const micros = parseTime(text, start) - parseOffset(text, timeEnd(text, start));
+  const dayShift = Math.floor(micros / MICROS_PER_DAY);
+  return dayAndMicros(parseDate(text) + dayShift, micros - dayShift * MICROS_PER_DAY);
+});
+
 /** uuid text is fixed-width lower-case hex: it already sorts as its bytes. */
 const uuid: Encode = (text) => text;
 
@@ -59,7 +113,11 @@ const ENCODINGS = new Map<number, Encode>([
   [PG_OID.int4, wholeNumber],
   [PG_OID.int8, wholeNumber],
   [PG_OID.oid, wholeNumber],
+  [PG_OID.numeric, numeric],
   [PG_OID.uuid, uuid],
+  [PG_OID.date, date],
+  [PG_OID.timestamp, timestamp],
+  [PG_OID.timestamptz, timestamptz],
 ]);
 
 /** Types ordered by their bytes under `snapshot.text.key.order=bytes`. */
