@@ -33,6 +33,11 @@ export interface CatalogTable {
   estimatedRows: number | null;
   /** A partitioned table, captured as the root of its partitions. */
   partitioned: boolean;
+  /**
+   * A partitioned table's partitions (the leaves of its tree) in the byte order of their qualified
+   * names, when each is a plain table the user may read on its own; else null.
+   */
+  leaves: Array<{ schema: string; name: string }> | null;
 }
 
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
@@ -44,6 +49,11 @@ SELECT c.oid::int8 AS oid, n.nspname AS schema, c.relname AS name, c.relrepliden
              THEN (SELECT CASE WHEN bool_and(l.reltuples < 0) THEN -1 ELSE sum(greatest(l.reltuples, 0)) END
                      FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid WHERE t.isleaf)
              ELSE c.reltuples END)::float8 AS reltuples,
+       (CASE WHEN c.relkind = 'p'
+             THEN (SELECT CASE WHEN bool_and(l.relkind = 'r' AND has_table_privilege(l.oid, 'SELECT'))
+                               THEN json_agg(json_build_object('schema', ln.nspname, 'name', l.relname) ORDER BY (ln.nspname || '.' || l.relname) COLLATE "C") END
+                     FROM pg_partition_tree(c.oid) t JOIN pg_class l ON l.oid = t.relid JOIN pg_namespace ln ON ln.oid = l.relnamespace
+                    WHERE t.isleaf) END) AS leaves,
        (SELECT json_agg(json_build_object('name', a.attname, 'type', a.atttypid::int8, 'mod', a.atttypmod, 'notnull', a.attnotnull) ORDER BY a.attnum)
           FROM pg_attribute a
          WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '') AS columns,
@@ -66,6 +76,7 @@ interface TableRow {
   ident: string;
   kind: string;
   reltuples: string | null;
+  leaves: string | null;
   columns: string | null;
   pk: string | null;
   ri: string | null;
@@ -92,6 +103,7 @@ function toTable(row: TableRow): CatalogTable {
     replicaIdentity: IDENTITY[row.ident] ?? 'default',
     estimatedRows: reltuples >= 0 ? reltuples : null,
     partitioned: row.kind === 'p',
+    leaves: row.leaves === null ? null : (JSON.parse(row.leaves) as Array<{ schema: string; name: string }>),
   };
 }
 

@@ -26,7 +26,7 @@ const INT8 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
  * never decrease, are equal where the key columns are, and increase strictly where they differ.
  */
 async function expectServerOrder(table: string, columns: CatalogColumn[], keyColumns: string[], textKeyOrder: TextKeyOrder): Promise<void> {
-  const order = keyOrder({ columns, keyColumns, partitioned: false }, textKeyOrder);
+  const order = keyOrder({ columns, keyColumns, partitioned: false, leaves: null }, textKeyOrder);
   const names = columns.map((c) => c.name);
   // The text values under other names: ORDER BY "b" would mean an output column "b", its text.
   const ordered = await db.sql<Record<string, string>>(
@@ -126,7 +126,7 @@ describe('keyOrder', () => {
     await db.sql(`DELETE FROM keyless WHERE n % 7 = 0`);
     await db.sql(`UPDATE keyless SET pad = pad || 'y' WHERE n % 11 = 0`);
     const columns = [column('n', PG_OID.int4), column('pad', PG_OID.text)];
-    const order = keyOrder({ columns, keyColumns: [], partitioned: false }, 'bytes');
+    const order = keyOrder({ columns, keyColumns: [], partitioned: false, leaves: null }, 'bytes');
     expect(order.columns).toEqual([]);
     const rows = await db.sql<{ n: string; pad: string; ctid: string }>(`SELECT n::text, pad, ctid::text FROM keyless ORDER BY keyless.ctid`);
     expect(Number(/\((\d+),/.exec(rows.at(-1)!.ctid)![1])).toBeGreaterThan(150);
@@ -136,12 +136,17 @@ describe('keyOrder', () => {
 
   it('encodes nothing for a partitioned table without a key, text keys in their collation, or a key of another type', () => {
     const columns = [column('id', PG_OID.int8), column('code', PG_OID.text), column('at', PG_OID.interval)];
-    expect(keyOrder({ partitioned: true, columns, keyColumns: [] }, 'bytes')).toEqual({ columns: [], sortable: null });
-    expect(keyOrder({ partitioned: false, columns, keyColumns: [] }, 'bytes').sortable!(['1', 'a', 'b', '(12,3)'])).toBe('p0212p013');
-    expect(keyOrder({ partitioned: false, columns, keyColumns: ['code'] }, 'collation')).toEqual({ columns: ['"code"'], sortable: null });
-    expect(keyOrder({ partitioned: false, columns, keyColumns: ['id', 'at'] }, 'bytes')).toEqual({ columns: ['"id"', '"at"'], sortable: null });
-    expect(keyOrder({ partitioned: false, columns, keyColumns: ['id'] }, 'bytes').sortable!(['42', 'x', 'y'])).toBe('p0242');
-    expect(keyOrder({ partitioned: false, columns, keyColumns: ['code', 'id'] }, 'bytes')).toMatchObject({ columns: ['"code" COLLATE "C"', '"id"'] });
-    expect(keyOrder({ partitioned: false, columns, keyColumns: ['code'] }, 'bytes').sortable!(['1', 'é', 'y'])).toBe('c3a9-');
+    expect(keyOrder({ partitioned: true, leaves: null, columns, keyColumns: [] }, 'bytes')).toEqual({ columns: [], sortable: null });
+    // Read partition by partition: the partition's name first, then the place in it.
+    const leaves = [{ schema: 'public', name: 'logs_1' }];
+    expect(keyOrder({ partitioned: true, leaves, columns, keyColumns: [] }, 'bytes').sortable!(['1', 'a', 'b', '(12,3)', 'public.logs_1'])).toBe(
+      `${Buffer.from('public.logs_1').toString('hex')}-p0212p013`,
+    );
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: [] }, 'bytes').sortable!(['1', 'a', 'b', '(12,3)'])).toBe('p0212p013');
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code'] }, 'collation')).toEqual({ columns: ['"code"'], sortable: null });
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['id', 'at'] }, 'bytes')).toEqual({ columns: ['"id"', '"at"'], sortable: null });
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['id'] }, 'bytes').sortable!(['42', 'x', 'y'])).toBe('p0242');
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code', 'id'] }, 'bytes')).toMatchObject({ columns: ['"code" COLLATE "C"', '"id"'] });
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code'] }, 'bytes').sortable!(['1', 'é', 'y'])).toBe('c3a9-');
   });
 });

@@ -2,7 +2,8 @@
  * The order a snapshot reads a table in, and a row's place as a string that sorts (by plain string
  * comparison) in that order. table-chunks.ts pages through a keyed table `ORDER BY` the key columns
  * as spelled here, and through a table without a key (not partitioned) by its rows' physical
- * places (ctid), which it hands on after the columns. With the sortable string a snapshot row gets
+ * places (ctid), which it hands on after the columns (a partitioned one partition by partition, in
+ * the byte order of their names, which follow the ctid). With the sortable string a snapshot row gets
  * a position (SourceRecord.position), so a sink that already wrote a row of an interrupted snapshot
  * can tell it from the rows a resumed snapshot reads after it, even when the resumed reading sees
  * newer data than the first. (A row changed meanwhile may have moved to a later place and be read
@@ -131,13 +132,17 @@ const ctid: Encode = (text) => {
 
 /**
  * How to read `table` in key order and the sortable key of its rows (null `sortable` when it has a
- * key column of a type not encoded here, or is partitioned without a key). `textKeyOrder` is the
+ * key column of a type not encoded here, or is partitioned without a key and read through its root
+ * rather than partition by partition). `textKeyOrder` is the
  * snapshot's: a resumed snapshot must keep the order it began with.
  */
-export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'partitioned'>, textKeyOrder: TextKeyOrder): KeyOrder {
+export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'partitioned' | 'leaves'>, textKeyOrder: TextKeyOrder): KeyOrder {
   if (table.keyColumns.length === 0) {
     const place = table.columns.length;
-    return { columns: [], sortable: table.partitioned ? null : (values) => ctid(values[place]!) };
+    if (!table.partitioned) return { columns: [], sortable: (values) => ctid(values[place]!) };
+    // Partition by partition: the partition's name, then the place in it.
+    if (table.leaves !== null) return { columns: [], sortable: (values) => utf8Bytes(values[place + 1]!) + ctid(values[place]!) };
+    return { columns: [], sortable: null };
   }
   const parts = table.keyColumns.map((name) => {
     const index = table.columns.findIndex((column) => column.name === name);

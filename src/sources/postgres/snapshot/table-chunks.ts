@@ -5,12 +5,14 @@
  * (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed
  * on in chunks of at most `chunkSize` rows as they arrive; tables without one by ranges of heap
  * pages (`ctid` ranges, a TID range scan on PostgreSQL 14+), one COPY per chunk of about
- * `chunkSize` rows, in ctid order, each row followed by its ctid. A partitioned table without a key is read by one COPY through its root, in
- * chunks as they arrive: its partitions' pages share their numbers, so page ranges cannot say where
- * it stopped, and it is read again from its start when resumed.
+ * `chunkSize` rows, in ctid order, each row followed by its ctid. A partitioned table without a key
+ * is read the same way partition by partition (CatalogTable.leaves), each row followed by its ctid
+ * and its partition's qualified name; when the user may not read its partitions on their own, by
+ * one COPY through its root instead, in chunks as they arrive, read again from its start when
+ * resumed (its partitions' pages share their numbers, so page ranges cannot say where it stopped).
  *
  * Each chunk carries the resume point after it (`after`): the last key's text values, or the next
- * page. Starting again from a chunk's `after` reads exactly the rows that follow it, so a snapshot
+ * page (and partition). Starting again from a chunk's `after` reads exactly the rows that follow it, so a snapshot
  * interrupted by a crash resumes from its last finished chunk. A chunk is handed on once a row
  * after it has arrived, or the table has ended (so the last chunk is known as such); while the
  * caller works on a chunk the server goes on writing until the connection's buffers are full, then
@@ -23,13 +25,13 @@ import type { CatalogTable } from '../catalog.js';
 import { CopyTextRows } from './copy-text-rows.js';
 import type { KeyOrder } from './row-key-order.js';
 
-export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind: 'page'; page: number };
+export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind: 'page'; page: number; partition?: string };
 
 /** Where a table without a key begins. */
 const TABLE_START: ResumePoint = { kind: 'page', page: 0 };
 
 export interface TableChunk {
-  /** Text values in column order; for a table read by pages, then the row's ctid. */
+  /** Text values in column order; for a table read by pages, then the row's ctid (and partition). */
   rows: Array<Array<string | null>>;
   /** Where the next chunk starts; null when the table is done. */
   after: ResumePoint | null;
@@ -47,10 +49,14 @@ export async function* readTableChunks(
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   if (table.keyColumns.length > 0) {
     yield* keyChunks(client, table, order, name, columns, chunkSize, from?.kind === 'key' ? from.values : null);
+  } else if (table.leaves !== null) {
+    yield* partitionChunks(client, table.leaves, columns, chunkSize, from?.kind === 'page' ? from : null);
   } else if (table.partitioned) {
     yield* streamedChunks(client, `SELECT ${columns} FROM ${name}`, chunkSize, () => TABLE_START);
   } else {
-    yield* pageChunks(client, table, name, columns, chunkSize, from?.kind === 'page' ? from.page : 0);
+    for await (const { rows, nextPage } of pageChunks(client, name, `${columns}, ctid`, chunkSize, from?.kind === 'page' ? from.page : 0)) {
+      yield { rows, after: nextPage === null ? null : { kind: 'page', page: nextPage } };
+    }
   }
 }
 
@@ -88,12 +94,46 @@ async function* streamedChunks(client: pg.Client, query: string, chunkSize: numb
   yield { rows: held, after: null };
 }
 
-async function* pageChunks(client: pg.Client, table: CatalogTable, name: string, columns: string, chunkSize: number, startPage: number): AsyncGenerator<TableChunk> {
+/**
+ * The partitions from the one `from` names on (or, when it is gone, the next in byte order), each by
+ * pages; a partition's last chunk resumes at the next partition's first page.
+ */
+async function* partitionChunks(
+  client: pg.Client,
+  leaves: Array<{ schema: string; name: string }>,
+  columns: string,
+  chunkSize: number,
+  from: { page: number; partition?: string } | null,
+): AsyncGenerator<TableChunk> {
+  const qualifiedNames = leaves.map((leaf) => `${leaf.schema}.${leaf.name}`);
+  const start = from?.partition === undefined ? 0 : qualifiedNames.findIndex((name) => Buffer.compare(Buffer.from(name), Buffer.from(from.partition!)) >= 0);
+  if (start < 0) {
+    yield { rows: [], after: null };
+    return;
+  }
+  for (let i = start; i < leaves.length; i++) {
+    const partition = qualifiedNames[i]!;
+    const next = qualifiedNames[i + 1];
+    const name = `${quoteIdent(leaves[i]!.schema)}.${quoteIdent(leaves[i]!.name)}`;
+    const startPage = partition === from?.partition ? from.page : 0;
+    for await (const { rows, nextPage } of pageChunks(client, name, `${columns}, ctid, ${quoteLiteral(partition)}`, chunkSize, startPage)) {
+      if (nextPage !== null) yield { rows, after: { kind: 'page', page: nextPage, partition } };
+      else yield { rows, after: next === undefined ? null : { kind: 'page', page: 0, partition: next } };
+    }
+  }
+}
+
+/**
+ * One table's rows by ranges of pages from `startPage`, each chunk with the page after it (null
+ * after the last). `name`: the table as SQL spells it; `selected`: the columns and what follows
+ * them in each row.
+ */
+async function* pageChunks(client: pg.Client, name: string, selected: string, chunkSize: number, startPage: number): AsyncGenerator<{ rows: Array<Array<string | null>>; nextPage: number | null }> {
   const { rows: sizeRows } = await client.query<{ pages: string; per_page: string }>(
-    `SELECT (pg_relation_size($1::oid) / current_setting('block_size')::int8)::text AS pages,
+    `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int8)::text AS pages,
             (CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages ELSE 100 END)::text AS per_page
-       FROM pg_class c WHERE c.oid = $1::oid`,
-    [table.oid],
+       FROM pg_class c WHERE c.oid = $1::regclass`,
+    [name],
   );
   const pages = Number(sizeRows[0]?.pages ?? 0);
   const pagesPerChunk = Math.max(1, Math.floor(chunkSize / Math.max(1, Number(sizeRows[0]?.per_page ?? 100))));
@@ -101,12 +141,12 @@ async function* pageChunks(client: pg.Client, table: CatalogTable, name: string,
   do {
     const end = page + pagesPerChunk;
     const rows: Array<Array<string | null>> = [];
-    const query = `SELECT ${columns}, ctid FROM ${name} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${end},0)'::tid ORDER BY ctid`;
+    const query = `SELECT ${selected} FROM ONLY ${name} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${end},0)'::tid ORDER BY ctid`;
     for await (const batch of copyRows(client, query)) {
       for (const row of batch) rows.push(row);
     }
     page = end;
-    yield { rows, after: page < pages ? { kind: 'page', page } : null };
+    yield { rows, nextPage: page < pages ? page : null };
   } while (page < pages);
 }
 
