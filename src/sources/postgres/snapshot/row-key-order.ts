@@ -1,21 +1,24 @@
 /**
  * The order a snapshot reads a table in, and a row's place as a string that sorts (by plain string
- * comparison) in that order. table-chunks.ts pages through a keyed table `ORDER BY` the key columns
- * as spelled here, and through a table without a key (not partitioned) by its rows' physical
- * places (ctid), which it hands on after the columns (a partitioned one partition by partition, in
- * the byte order of their names, which follow the ctid). With the sortable string a snapshot row gets
- * a position (SourceRecord.position), so a sink that already wrote a row of an interrupted snapshot
- * can tell it from the rows a resumed snapshot reads after it, even when the resumed reading sees
- * newer data than the first. (A row changed meanwhile may have moved to a later place and be read
- * again; its change streams as well.)
+ * comparison) in that order. table-chunks.ts reads a keyed table `ORDER BY` the key columns as
+ * spelled here, and a table without a key by its rows' physical places (ctid), which it hands on
+ * after the columns (a partitioned one partition by partition, in the byte order of their names,
+ * which follow the ctid). With the sortable string a snapshot row gets a position
+ * (SourceRecord.position), so a sink that already wrote a row of an interrupted snapshot can tell
+ * it from the rows a resumed snapshot reads after it, even when the resumed reading sees newer data
+ * than the first. (A row of a table without a key changed meanwhile may have moved to a later place
+ * and be read again; its change streams as well.)
  *
  * Only types whose btree order JavaScript can reproduce from their text exactly are encoded:
- * smallint, integer, bigint, oid and numeric (numerically; numeric's -Infinity first, then
- * Infinity and NaN last), uuid (bytewise, which its lower-case text form sorts as), date, timestamp and timestamptz (by day, then microsecond of the day, in UTC; -infinity
- * first and infinity last), and text and varchar when the snapshot orders them by their bytes (`COLLATE "C"`,
- * `snapshot.text.key.order=bytes` on a UTF8 database: UTF-8 bytes sort as code points). In the
- * column's own collation (`collation`) text sorts by rules only the server knows; a table keyed by
- * such a column, or by any other type, gets no sortable key and its rows stay without a position.
+ * - smallint, integer, bigint, oid and numeric, numerically (numeric's -Infinity first, Infinity
+ *   and NaN last);
+ * - uuid, bytewise, which its lower-case text form sorts as;
+ * - date, timestamp and timestamptz, by day, then microsecond of the day, in UTC (-infinity first,
+ *   infinity last);
+ * - text and varchar when the snapshot orders them by their bytes (`COLLATE "C"`,
+ *   `snapshot.text.key.order=bytes` on a UTF8 database: UTF-8 bytes sort as code points). In the
+ *   column's own collation (`collation`) text sorts by rules only the server knows.
+ * A table keyed by any other type gets no sortable key, and its rows stay without a position.
  *
  * Each column's encoding is self-delimiting, so a composite key's parts are simply concatenated.
  * The characters used are letters, digits and '-', safe in object keys and file names.
@@ -38,14 +41,19 @@ export interface KeyOrder {
 
 type Encode = (text: string) => string;
 
+/** Each decimal digit d as 9 - d, so that digit strings sort in reverse. */
+function complemented(digits: string): string {
+  let complement = '';
+  for (let i = 0; i < digits.length; i++) complement += String.fromCharCode(0x69 - digits.charCodeAt(i)); // '9' - d + '0'
+  return complement;
+}
+
 /** Whole numbers: 'n' for negatives before 'p' for the rest, then the digit count, then the digits. */
 const wholeNumber: Encode = (text) => {
   if (text.charCodeAt(0) !== 0x2d /* - */) return `p${text.length < 10 ? '0' : ''}${text.length}${text}`;
   // Among negatives a larger magnitude comes first: fewer-digit counts and digits complemented.
-  let complement = '';
-  for (let i = 1; i < text.length; i++) complement += String.fromCharCode(0x69 - text.charCodeAt(i)); // '9' - d + '0'
   const count = 99 - (text.length - 1);
-  return `n${count}${complement}`;
+  return `n${count}${complemented(text.slice(1))}`;
 };
 
 /** Where a decimal exponent starts, so that every exponent numeric allows is six digits. */
@@ -75,9 +83,7 @@ const numeric: Encode = (text) => {
     digits = digits.slice(significant);
   }
   if (!negative) return `p${String(exponent + EXPONENT_BIAS).padStart(6, '0')}${digits}-`;
-  let complement = '';
-  for (let i = 0; i < digits.length; i++) complement += String.fromCharCode(0x69 - digits.charCodeAt(i));
-  return `n${999_999 - exponent - EXPONENT_BIAS}${complement}z`;
+  return `n${999_999 - exponent - EXPONENT_BIAS}${complemented(digits)}z`;
 };
 
 /** -infinity before every finite value (whole numbers begin 'n' or 'p'), infinity after. */

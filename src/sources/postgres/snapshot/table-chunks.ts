@@ -1,22 +1,23 @@
 /**
  * Reads one table in chunks inside the caller's open snapshot transaction, through `COPY ... TO
- * STDOUT` (the fastest way out of the server). Tables with a key are read in key order (as
- * row-key-order.ts spells it) by one COPY of the whole table from the resume point on
- * (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed
- * on in chunks of at most `chunkSize` rows as they arrive; tables without one by ranges of heap
- * pages (`ctid` ranges, a TID range scan on PostgreSQL 14+), one COPY per chunk of about
- * `chunkSize` rows, in ctid order, each row followed by its ctid. A partitioned table without a key
- * is read the same way partition by partition (CatalogTable.leaves), each row followed by its ctid
- * and its partition's qualified name; when the user may not read its partitions on their own, by
- * one COPY through its root instead, in chunks as they arrive, read again from its start when
- * resumed (its partitions' pages share their numbers, so page ranges cannot say where it stopped).
+ * STDOUT` (the fastest way out of the server).
+ * - A table with a key: in key order (as row-key-order.ts spells it), by one COPY of the whole table
+ *   from the resume point on (`WHERE (k1, k2) > (...) ORDER BY k1, k2`), handed on in chunks of at
+ *   most `chunkSize` rows as they arrive.
+ * - A table without one: by ranges of heap pages (`ctid` ranges, a TID range scan on PostgreSQL
+ *   14+), one COPY per chunk of about `chunkSize` rows, in ctid order, each row followed by its ctid.
+ * - A partitioned table without one: the same, partition by partition (CatalogTable.leaves), each
+ *   row followed by its ctid and its partition's qualified name. When the user may not read the
+ *   partitions on their own, by one COPY through the root instead, in chunks as they arrive, read
+ *   again from its start when resumed (partitions' pages share their numbers, so page ranges
+ *   through the root cannot say where it stopped).
  *
  * Each chunk carries the resume point after it (`after`): the last key's text values, or the next
- * page (and partition). Starting again from a chunk's `after` reads exactly the rows that follow it, so a snapshot
- * interrupted by a crash resumes from its last finished chunk. A chunk is handed on once a row
- * after it has arrived, or the table has ended (so the last chunk is known as such); while the
- * caller works on a chunk the server goes on writing until the connection's buffers are full, then
- * waits to be read.
+ * page (and partition). Starting again from a chunk's `after` reads exactly the rows that follow
+ * it, so a snapshot interrupted by a crash resumes from its last finished chunk. A chunk is handed
+ * on once a row after it has arrived, or the table has ended (so the last chunk is known as such);
+ * while the caller works on a chunk the server goes on writing until the connection's buffers are
+ * full, then waits to be read.
  */
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
@@ -30,9 +31,12 @@ export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind
 /** Where a table without a key begins. */
 const TABLE_START: ResumePoint = { kind: 'page', page: 0 };
 
+/** Rows as COPY gives them: each row's values as text, in column order. */
+type Rows = Array<Array<string | null>>;
+
 export interface TableChunk {
   /** Text values in column order; for a table read by pages, then the row's ctid (and partition). */
-  rows: Array<Array<string | null>>;
+  rows: Rows;
   /** Where the next chunk starts; null when the table is done. */
   after: ResumePoint | null;
 }
@@ -82,9 +86,9 @@ async function* keyChunks(
  * The rows of `query` handed on as they arrive, in chunks of at most chunkSize so that few rows wait
  * here, each chunk but the last with the resume point `afterOf` names for it.
  */
-async function* streamedChunks(client: pg.Client, query: string, chunkSize: number, afterOf: (rows: Array<Array<string | null>>) => ResumePoint): AsyncGenerator<TableChunk> {
-  const chunk = (rows: Array<Array<string | null>>): TableChunk => ({ rows, after: afterOf(rows) });
-  let held: Array<Array<string | null>> = [];
+async function* streamedChunks(client: pg.Client, query: string, chunkSize: number, afterOf: (rows: Rows) => ResumePoint): AsyncGenerator<TableChunk> {
+  const chunk = (rows: Rows): TableChunk => ({ rows, after: afterOf(rows) });
+  let held: Rows = [];
   for await (const rows of copyRows(client, query)) {
     if (rows.length === 0) continue;
     if (held.length > 0) yield chunk(held);
@@ -106,7 +110,8 @@ async function* partitionChunks(
   from: { page: number; partition?: string } | null,
 ): AsyncGenerator<TableChunk> {
   const qualifiedNames = leaves.map((leaf) => `${leaf.schema}.${leaf.name}`);
-  const start = from?.partition === undefined ? 0 : qualifiedNames.findIndex((name) => Buffer.compare(Buffer.from(name), Buffer.from(from.partition!)) >= 0);
+  const resumeAt = from?.partition;
+  const start = resumeAt === undefined ? 0 : qualifiedNames.findIndex((name) => Buffer.compare(Buffer.from(name), Buffer.from(resumeAt)) >= 0);
   if (start < 0) {
     yield { rows: [], after: null };
     return;
@@ -115,7 +120,7 @@ async function* partitionChunks(
     const partition = qualifiedNames[i]!;
     const next = qualifiedNames[i + 1];
     const name = `${quoteIdent(leaves[i]!.schema)}.${quoteIdent(leaves[i]!.name)}`;
-    const startPage = partition === from?.partition ? from.page : 0;
+    const startPage = partition === resumeAt ? from!.page : 0;
     for await (const { rows, nextPage } of pageChunks(client, name, `${columns}, ctid, ${quoteLiteral(partition)}`, chunkSize, startPage)) {
       if (nextPage !== null) yield { rows, after: { kind: 'page', page: nextPage, partition } };
       else yield { rows, after: next === undefined ? null : { kind: 'page', page: 0, partition: next } };
@@ -128,7 +133,7 @@ async function* partitionChunks(
  * after the last). `name`: the table as SQL spells it; `selected`: the columns and what follows
  * them in each row.
  */
-async function* pageChunks(client: pg.Client, name: string, selected: string, chunkSize: number, startPage: number): AsyncGenerator<{ rows: Array<Array<string | null>>; nextPage: number | null }> {
+async function* pageChunks(client: pg.Client, name: string, selected: string, chunkSize: number, startPage: number): AsyncGenerator<{ rows: Rows; nextPage: number | null }> {
   const { rows: sizeRows } = await client.query<{ pages: string; per_page: string }>(
     `SELECT (pg_relation_size($1::regclass) / current_setting('block_size')::int8)::text AS pages,
             (CASE WHEN c.relpages > 0 AND c.reltuples > 0 THEN c.reltuples / c.relpages ELSE 100 END)::text AS per_page
@@ -140,7 +145,7 @@ async function* pageChunks(client: pg.Client, name: string, selected: string, ch
   let page = startPage;
   do {
     const end = page + pagesPerChunk;
-    const rows: Array<Array<string | null>> = [];
+    const rows: Rows = [];
     const query = `SELECT ${selected} FROM ONLY ${name} WHERE ctid >= '(${page},0)'::tid AND ctid < '(${end},0)'::tid ORDER BY ctid`;
     for await (const batch of copyRows(client, query)) {
       for (const row of batch) rows.push(row);
@@ -151,7 +156,7 @@ async function* pageChunks(client: pg.Client, name: string, selected: string, ch
 }
 
 /** The rows of `query`, in the batches they arrive in. */
-async function* copyRows(client: pg.Client, query: string): AsyncGenerator<Array<Array<string | null>>> {
+async function* copyRows(client: pg.Client, query: string): AsyncGenerator<Rows> {
   const rows = new CopyTextRows();
   for await (const bytes of client.query(copyTo(`COPY (${query}) TO STDOUT`)) as AsyncIterable<Buffer>) {
     yield rows.push(bytes);
