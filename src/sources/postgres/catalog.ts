@@ -40,6 +40,9 @@ export interface CatalogTable {
   leaves: Array<{ schema: string; name: string }> | null;
 }
 
+/** server_version_num of the oldest PostgreSQL supported. */
+const MIN_SERVER_VERSION = 130000;
+
 const IDENTITY: Record<string, ReplicaIdentity> = { d: 'default', n: 'nothing', f: 'full', i: 'index' };
 
 const TABLES_SQL = `
@@ -132,8 +135,9 @@ export async function checkReplicationPrerequisites(client: pg.Client, user: str
        FROM pg_roles r WHERE r.rolname = current_user`,
   );
   const row = rows[0]!;
-  if (Number(row.version) < 100000) {
-    throw new SluiceError('PG_VERSION_UNSUPPORTED', `PostgreSQL ${row.version} is too old: the pgoutput plugin needs PostgreSQL 10 or later.`, { stage: 'start' });
+  // 13: publications that publish partitioned tables through their root (12 has generated columns).
+  if (Number(row.version) < MIN_SERVER_VERSION) {
+    throw new SluiceError('PG_VERSION_UNSUPPORTED', `PostgreSQL ${row.version} is too old: Sluice needs PostgreSQL 13 or later. Upgrade the server.`, { stage: 'start' });
   }
   if (row.wal_level !== 'logical') {
     throw new SluiceError(
