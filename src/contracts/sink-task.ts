@@ -48,6 +48,8 @@ export interface SinkTaskContext {
    * A directory of this task's own on the worker's disk (under its `sluice.data.dir`), for files it
    * keeps until they are durable elsewhere: the same for every run of the task on this worker, used
    * by no other task, and by no other worker with a data directory of its own. It may not exist yet.
+   * Its last segment names the task (`<connector>-<task>`, URI-encoded), for a task that keeps its
+   * files in a directory of the user's choosing instead.
    */
   workDir: string;
   /**

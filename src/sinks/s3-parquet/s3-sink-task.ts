@@ -32,7 +32,7 @@
  *   object.
  */
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SinkCuts, SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
@@ -69,7 +69,7 @@ export class S3ParquetSinkTask implements SinkTask {
     this.store = this.openStore(this.config.store, this.logger);
     await this.store.check();
     const configured = this.config.files.stagingDir;
-    const stagingDir = configured === null ? context.workDir : join(configured, encodeURIComponent(`${context.connector}-${context.taskId}`));
+    const stagingDir = configured === null ? context.workDir : join(configured, basename(context.workDir));
     await rm(stagingDir, { recursive: true, force: true });
     await mkdir(stagingDir, { recursive: true });
     this.partitioner = createPartitioner(this.config.partitioning);

@@ -5,7 +5,7 @@
  */
 import type pg from 'pg';
 import { SluiceError } from '../../errors.js';
-import { quoteIdent } from './connection.js';
+import { qualifiedName, quoteIdent, quoteTable } from './connection.js';
 import { parseLsn, type Lsn } from './lsn.js';
 
 export type ReplicaIdentity = 'default' | 'nothing' | 'full' | 'index';
@@ -164,10 +164,10 @@ export async function checkTablesReadable(client: pg.Client, tables: CatalogTabl
   const denied = new Set(rows.map((r) => Number(r.oid)));
   const unreadable = tables.filter((t) => denied.has(t.oid));
   if (unreadable.length === 0) return;
-  const names = unreadable.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+  const names = unreadable.map(quoteTable).join(', ');
   throw new SluiceError(
     'PG_PERMISSION_DENIED',
-    `User "${user}" may not read ${unreadable.map((t) => `${t.schema}.${t.name}`).join(', ')}, which the snapshot reads. Grant it with: GRANT SELECT ON ${names} TO ${quoteIdent(user)}; or leave ${unreadable.length === 1 ? 'that table' : 'those tables'} out with table.exclude.list.`,
+    `User "${user}" may not read ${unreadable.map(qualifiedName).join(', ')}, which the snapshot reads. Grant it with: GRANT SELECT ON ${names} TO ${quoteIdent(user)}; or leave ${unreadable.length === 1 ? 'that table' : 'those tables'} out with table.exclude.list.`,
     { stage: 'start' },
   );
 }

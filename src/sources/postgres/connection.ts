@@ -177,6 +177,16 @@ export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
+/** A table's name as SQL spells it: schema and name, each quoted. */
+export function quoteTable(table: { schema: string; name: string }): string {
+  return `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+}
+
+/** A table's name as messages, offsets and table filters spell it: `schema.table`, unquoted. */
+export function qualifiedName(table: { schema: string; name: string }): string {
+  return `${table.schema}.${table.name}`;
+}
+
 /** A string constant that reads as `text` whatever `standard_conforming_strings` is set to. */
 export function quoteLiteral(text: string): string {
   const quoted = `'${text.replace(/'/g, "''")}'`;

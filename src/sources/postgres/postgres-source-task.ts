@@ -24,7 +24,7 @@ import { fullMatch } from '../../config/patterns.js';
 import { ConfigError } from '../../errors.js';
 import { BoundedQueue } from '../../util/bounded-queue.js';
 import { checkReplicationPrerequisites, checkTablesReadable, currentWalLsn, listTables, tableByOid, type CatalogTable, type ReplicaIdentity } from './catalog.js';
-import { clientConfig, connect, connectSettled, describePostgresError, quoteIdent, type ConnectionSettings } from './connection.js';
+import { clientConfig, connect, connectSettled, describePostgresError, qualifiedName, quoteIdent, type ConnectionSettings } from './connection.js';
 import { EventBuilder } from './event-builder.js';
 import { parsePostgresSourceConfig, type PostgresSourceConfig } from './postgres-source-config.js';
 import { dropPublication, ensurePublication } from './publication.js';
@@ -32,7 +32,7 @@ import { ChangeHandler, HEARTBEAT_PREFIX } from './replication/change-handler.js
 import type { RelationMessage } from './replication/pgoutput-decoder.js';
 import { ReplicationStream } from './replication/replication-stream.js';
 import { checkSlotUsable, claimSlot, createSlot, createSlotWithSnapshot, dropSlot, slotInfo } from './slot.js';
-import { qualified, runSnapshot } from './snapshot/snapshotter.js';
+import { runSnapshot } from './snapshot/snapshotter.js';
 import type { Lsn } from './lsn.js';
 import { newSnapshotId, readSnapshotProgress, readStreamResumeLsn, streamOffset, type SnapshotProgress } from './source-offset.js';
 import { planStart, type StartPlan } from './start-plan.js';
@@ -179,11 +179,11 @@ export class PostgresSourceTask implements SourceTask {
   private async run(tables: CatalogTable[], snapshot: SnapshotProgress | null, plan: StartPlan): Promise<void> {
     if (snapshot && this.snapshotClient) {
       const client = this.snapshotClient;
-      const schemas = new Map(tables.map((t) => [qualified(t), buildTableSchema(t, this.types, this.tableSchemaOptions)]));
+      const schemas = new Map(tables.map((t) => [qualifiedName(t), buildTableSchema(t, this.types, this.tableSchemaOptions)]));
       await runSnapshot({
         client,
         tables,
-        schemaOf: (t) => schemas.get(qualified(t))!,
+        schemaOf: (t) => schemas.get(qualifiedName(t))!,
         builder: this.builder,
         partition: this.partition,
         progress: snapshot,
@@ -270,19 +270,19 @@ export class PostgresSourceTask implements SourceTask {
     const includeList = (this.rawConfig['table.include.list'] ?? '').split(',').map((e) => e.trim()).filter(Boolean);
     for (const entry of includeList) {
       const pattern = fullMatch(entry, 'i');
-      if (!tables.some((t) => pattern.test(qualified(t)))) {
+      if (!tables.some((t) => pattern.test(qualifiedName(t)))) {
         throw new ConfigError(
           `table.include.list names "${entry}", but no table in database "${this.settings.database}" matches it${this.rawConfig['schema.include.list'] || this.rawConfig['schema.exclude.list'] ? ' within the schema filters' : ''}. Check the schema and table name (schema.table), or create the table first.`,
         );
       }
     }
     for (const table of tables) {
-      if (table.keyColumns.length === 0) this.warnKeyless(qualified(table), table.replicaIdentity);
+      if (table.keyColumns.length === 0) this.warnKeyless(qualifiedName(table), table.replicaIdentity);
       const missing = table.replicaIdentity === 'index' ? table.keyColumns.filter((k) => !table.identityIndexColumns.includes(k)) : [];
       if (missing.length > 0) {
         this.logger.warn(
-          { table: qualified(table) },
-          `Table ${qualified(table)} has REPLICA IDENTITY USING INDEX on (${table.identityIndexColumns.join(', ')}), which leaves out primary-key column(s) ${missing.join(', ')}: PostgreSQL sends only the index's columns for a DELETE, so delete events of this table get null in those key fields. Run ALTER TABLE ${qualified(table)} REPLICA IDENTITY DEFAULT (or FULL) to give deletes their key.`,
+          { table: qualifiedName(table) },
+          `Table ${qualifiedName(table)} has REPLICA IDENTITY USING INDEX on (${table.identityIndexColumns.join(', ')}), which leaves out primary-key column(s) ${missing.join(', ')}: PostgreSQL sends only the index's columns for a DELETE, so delete events of this table get null in those key fields. Run ALTER TABLE ${qualifiedName(table)} REPLICA IDENTITY DEFAULT (or FULL) to give deletes their key.`,
         );
       }
     }

@@ -11,7 +11,7 @@
 import type pg from 'pg';
 import { ConfigError, SluiceError } from '../../errors.js';
 import type { CatalogTable } from './catalog.js';
-import { quoteIdent } from './connection.js';
+import { qualifiedName, quoteIdent, quoteTable } from './connection.js';
 
 export type PublicationMode = 'all_tables' | 'filtered' | 'disabled';
 
@@ -31,7 +31,7 @@ export async function ensurePublication(client: pg.Client, name: string, mode: P
   const { database, all_tables: allTables } = rows[0]!;
   const exists = allTables !== null;
   const publication = quoteIdent(name);
-  const tableList = tables.map((t) => `${quoteIdent(t.schema)}.${quoteIdent(t.name)}`).join(', ');
+  const tableList = tables.map(quoteTable).join(', ');
   if (exists) await requireRootPublishing(client, name, tables);
   const refused = (action: string, fix: string) => (error: unknown) => {
     if ((error as { code?: string }).code !== '42501') throw error;
@@ -118,10 +118,6 @@ async function publishesExactly(client: pg.Client, name: string, tables: Catalog
 async function unpublished(client: pg.Client, name: string, tables: CatalogTable[]): Promise<string[]> {
   const published = await publishedTables(client, name);
   return tables.map(qualifiedName).filter((t) => !published.has(t));
-}
-
-function qualifiedName(table: CatalogTable): string {
-  return `${table.schema}.${table.name}`;
 }
 
 export async function dropPublication(client: pg.Client, name: string): Promise<void> {

@@ -25,7 +25,7 @@
  */
 import type { CatalogTable } from '../catalog.js';
 import { quoteIdent } from '../connection.js';
-import { MICROS_PER_DAY, parseDate, parseOffset, parseTime, timeEnd, timestampTimeStart } from '../types/calendar.js';
+import { parseDate, parseTime, timestampTimeStart, utcDayAndMicros } from '../types/calendar.js';
 import { PG_OID } from '../types/type-catalog.js';
 
 /** How text keys are ordered (`snapshot.text.key.order`): by their UTF-8 bytes, or by the column's collation. */
@@ -99,12 +99,7 @@ const dayAndMicros = (days: number, micros: number): string => wholeNumber(Strin
 const timestamp: Encode = infinities((text) => dayAndMicros(parseDate(text), parseTime(text, timestampTimeStart(text))));
 
 /** A timestamptz as the session prints it (TimeZone UTC, though any offset is taken into account). */
-const timestamptz: Encode = infinities((text) => {
-  const start = timestampTimeStart(text);
-  const micros = parseTime(text, start) - parseOffset(text, timeEnd(text, start));
-  const dayShift = Math.floor(micros / MICROS_PER_DAY);
-  return dayAndMicros(parseDate(text) + dayShift, micros - dayShift * MICROS_PER_DAY);
-});
+const timestamptz: Encode = infinities((text) => dayAndMicros(...utcDayAndMicros(text)));
 
 /** uuid text is fixed-width lower-case hex: it already sorts as its bytes. */
 const uuid: Encode = (text) => text;
@@ -139,8 +134,8 @@ const ctid: Encode = (text) => {
 /**
  * How to read `table` in key order and the sortable key of its rows (null `sortable` when it has a
  * key column of a type not encoded here, or is partitioned without a key and read through its root
- * rather than partition by partition). `textKeyOrder` is the
- * snapshot's: a resumed snapshot must keep the order it began with.
+ * rather than partition by partition). `textKeyOrder` is the snapshot's: a resumed snapshot must
+ * keep the order it began with.
  */
 export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'partitioned' | 'leaves'>, textKeyOrder: TextKeyOrder): KeyOrder {
   if (table.keyColumns.length === 0) {

@@ -17,14 +17,15 @@
  * sinks partitioning by time put a row read again by a resumed snapshot where they put it before.
  *
  * Rows of a table whose reading order row-key-order.ts reproduces (keyed by types it encodes, in
- * the snapshot's text key order, or without a key and not partitioned) carry a position (the
- * snapshot's reading and the row's key or place), so that sinks pass over the rows they already
- * hold when a resumed snapshot reads them again; other rows carry none.
+ * the snapshot's text key order, or without a key, unless partitioned and read through its root)
+ * carry a position (the snapshot's reading and the row's key or place), so that sinks pass over
+ * the rows they already hold when a resumed snapshot reads them again; other rows carry none.
  */
 import type pg from 'pg';
 import type { ProgressReporter } from '../../../contracts/source-task.js';
 import type { OffsetMap, SourceInfo, SourceRecord } from '../../../events.js';
 import type { CatalogTable } from '../catalog.js';
+import { qualifiedName } from '../connection.js';
 import { nowMicros, type EventBuilder, type EventOrigin } from '../event-builder.js';
 import { readingRowPosition } from '../../../record-position.js';
 import { snapshotOffset, snapshotReading, snapshotStartMs, type SnapshotProgress } from '../source-offset.js';
@@ -84,8 +85,8 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   let offset = snapshotOffset(progress);
   let firstOfSnapshot = progress.done.length === 0 && progress.table === null;
   let held: HeldRow | null = null;
-  for (const table of run.tables.filter((t) => !progress.done.includes(qualified(t)))) {
-    const name = qualified(table);
+  for (const table of run.tables.filter((t) => !progress.done.includes(qualifiedName(t)))) {
+    const name = qualifiedName(table);
     const schema = run.schemaOf(table);
     const resuming = progress.table === name;
     let rows = resuming ? progress.rows : 0;
@@ -144,8 +145,4 @@ async function snapshotTransactionId(client: pg.Client): Promise<number | null> 
   const { rows } = await client.query<{ xid: string | null }>(`SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE txid_current() END::text AS xid`);
   const xid = rows[0]?.xid;
   return xid == null ? null : Number(xid);
-}
-
-export function qualified(table: { schema: string; name: string }): string {
-  return `${table.schema}.${table.name}`;
 }

@@ -21,7 +21,7 @@
  */
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { quoteIdent, quoteLiteral } from '../connection.js';
+import { qualifiedName, quoteIdent, quoteLiteral, quoteTable } from '../connection.js';
 import type { CatalogTable } from '../catalog.js';
 import { CopyTextRows } from './copy-text-rows.js';
 import type { KeyOrder } from './row-key-order.js';
@@ -49,7 +49,7 @@ export async function* readTableChunks(
   chunkSize: number,
   from: ResumePoint | null,
 ): AsyncGenerator<TableChunk> {
-  const name = `${quoteIdent(table.schema)}.${quoteIdent(table.name)}`;
+  const name = quoteTable(table);
   const columns = table.columns.map((c) => quoteIdent(c.name)).join(', ');
   if (table.keyColumns.length > 0) {
     yield* keyChunks(client, table, order, name, columns, chunkSize, from?.kind === 'key' ? from.values : null);
@@ -109,7 +109,7 @@ async function* partitionChunks(
   chunkSize: number,
   from: { page: number; partition?: string } | null,
 ): AsyncGenerator<TableChunk> {
-  const qualifiedNames = leaves.map((leaf) => `${leaf.schema}.${leaf.name}`);
+  const qualifiedNames = leaves.map(qualifiedName);
   const resumeAt = from?.partition;
   const start = resumeAt === undefined ? 0 : qualifiedNames.findIndex((name) => Buffer.compare(Buffer.from(name), Buffer.from(resumeAt)) >= 0);
   if (start < 0) {
@@ -119,7 +119,7 @@ async function* partitionChunks(
   for (let i = start; i < leaves.length; i++) {
     const partition = qualifiedNames[i]!;
     const next = qualifiedNames[i + 1];
-    const name = `${quoteIdent(leaves[i]!.schema)}.${quoteIdent(leaves[i]!.name)}`;
+    const name = quoteTable(leaves[i]!);
     const startPage = partition === resumeAt ? from!.page : 0;
     for await (const { rows, nextPage } of pageChunks(client, name, `${columns}, ctid, ${quoteLiteral(partition)}`, chunkSize, startPage)) {
       if (nextPage !== null) yield { rows, after: { kind: 'page', page: nextPage, partition } };

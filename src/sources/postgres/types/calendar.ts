@@ -96,6 +96,17 @@ export function timeEnd(text: string, start: number): number {
   return end;
 }
 
+/**
+ * The day (since the epoch) and microsecond of that day, in UTC, of a timestamptz
+ * "YYYY-MM-DD HH:MM:SS[.f...]+HH[:MM[:SS]]".
+ */
+export function utcDayAndMicros(text: string): [days: number, micros: number] {
+  const start = timestampTimeStart(text);
+  const micros = parseTime(text, start) - parseOffset(text, timeEnd(text, start));
+  const dayShift = Math.floor(micros / MICROS_PER_DAY);
+  return [parseDate(text) + dayShift, micros - dayShift * MICROS_PER_DAY];
+}
+
 /** Microseconds east of UTC of an offset "+HH[:MM[:SS]]" at `start`. */
 export function parseOffset(text: string, start: number): number {
   let seconds = readDigits(text, start + 1, start + 3) * 3600;

@@ -25,6 +25,7 @@ import {
   parseTime,
   timeEnd,
   timestampTimeStart,
+  utcDayAndMicros,
 } from './calendar.js';
 import { semantic, type ValueMapping } from './connect-schemas.js';
 import { int64 } from './numeric.js';
@@ -114,17 +115,7 @@ export function timestamptzMapping(fractionDigits: number): ValueMapping {
       const fast = plainUtcTimestamp(text, fractionDigits);
       if (fast !== undefined) return fast;
       if (text === 'infinity' || text === '-infinity') return text;
-      const start = timestampTimeStart(text);
-      let days = parseDate(text);
-      let micros = parseTime(text, start) - parseOffset(text, timeEnd(text, start));
-      if (micros < 0) {
-        days--;
-        micros += MICROS_PER_DAY;
-      } else if (micros >= MICROS_PER_DAY) {
-        days++;
-        micros -= MICROS_PER_DAY;
-      }
-      return isoTimestamp(days, micros, fractionDigits);
+      return isoTimestamp(...utcDayAndMicros(text), fractionDigits);
     },
   };
 }
