@@ -9,18 +9,24 @@
  * - `take(max, waitMs)` resolves with up to `max` items, waiting up to `waitMs` for the first one;
  *   an empty array means nothing arrived in time, or the queue was closed.
  * - `close()` wakes every waiter; later puts are dropped and takes return what is left.
+ *
+ * Why a ring: items taken are no longer referenced here, so a queue between a fast producer and
+ * its consumer does not keep thousands of taken events alive past the young generation.
  */
+import { RingQueue } from './ring-queue.js';
+
 export class BoundedQueue<T> {
-  private items: T[] = [];
-  private head = 0;
+  private readonly items: RingQueue<T>;
   private spaceWaiters: Array<() => void> = [];
   private dataWaiter: (() => void) | undefined;
   private closed = false;
 
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.items = new RingQueue<T>(capacity);
+  }
 
   get size(): number {
-    return this.items.length - this.head;
+    return this.items.length;
   }
 
   get isClosed(): boolean {
@@ -58,12 +64,8 @@ export class BoundedQueue<T> {
       });
     }
     const count = Math.min(max, this.size);
-    const out = this.items.slice(this.head, this.head + count);
-    this.head += count;
-    if (this.head > 4096 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head);
-      this.head = 0;
-    }
+    const out = new Array<T>(count);
+    for (let i = 0; i < count; i++) out[i] = this.items.shift()!;
     if (count > 0 && this.size < this.capacity) this.wakeProducers();
     return out;
   }

@@ -17,6 +17,7 @@
  * Single-threaded by construction (one event loop); not meant to be shared between tasks.
  */
 import type { OffsetMap } from '../events.js';
+import { RingQueue } from '../util/ring-queue.js';
 
 /** One submitted record's acknowledgement. */
 export interface AckHandle {
@@ -118,49 +119,5 @@ export class AckTracker {
     const waiters = this.emptyWaiters;
     this.emptyWaiters = [];
     for (const waiter of waiters) waiter();
-  }
-}
-
-const MIN_CAPACITY = 16;
-
-/**
- * A FIFO queue on a power-of-two ring buffer: O(1) push and shift without the O(n) of
- * Array.prototype.shift, and it shrinks again after a burst so a peak of in-flight records does
- * not stay allocated.
- */
-class RingQueue<T> {
-  private slots: Array<T | undefined> = new Array<T | undefined>(MIN_CAPACITY);
-  private head = 0;
-  private count = 0;
-
-  get length(): number {
-    return this.count;
-  }
-
-  push(item: T): void {
-    if (this.count === this.slots.length) this.resize(this.slots.length * 2);
-    this.slots[(this.head + this.count) & (this.slots.length - 1)] = item;
-    this.count++;
-  }
-
-  peek(): T | undefined {
-    return this.count === 0 ? undefined : this.slots[this.head];
-  }
-
-  shift(): T | undefined {
-    if (this.count === 0) return undefined;
-    const item = this.slots[this.head];
-    this.slots[this.head] = undefined;
-    this.head = (this.head + 1) & (this.slots.length - 1);
-    this.count--;
-    if (this.slots.length > MIN_CAPACITY && this.count <= this.slots.length / 4) this.resize(this.slots.length / 2);
-    return item;
-  }
-
-  private resize(capacity: number): void {
-    const slots = new Array<T | undefined>(capacity);
-    for (let i = 0; i < this.count; i++) slots[i] = this.slots[(this.head + i) & (this.slots.length - 1)];
-    this.slots = slots;
-    this.head = 0;
   }
 }

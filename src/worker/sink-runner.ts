@@ -25,6 +25,7 @@ import type { SinkTask, TopicPartition } from '../contracts/sink-task.js';
 import type { ChangeEvent, SinkRecord } from '../events.js';
 import { isRetriable } from '../errors.js';
 import { BoundedQueue } from '../util/bounded-queue.js';
+import { RingQueue } from '../util/ring-queue.js';
 import type { AckHandle } from './ack-tracker.js';
 import type { SinkTaskMetrics } from './metrics.js';
 import type { SinkPositions } from './sink-positions.js';
@@ -80,11 +81,10 @@ interface Pending {
 class TopicDeliveries {
   next = 0;
   private base = 0;
-  private pending: Pending[] = [];
-  private head = 0;
+  private readonly pending = new RingQueue<Pending>();
 
   get unacked(): number {
-    return this.pending.length - this.head;
+    return this.pending.length;
   }
 
   add(delivery: Delivery): number {
@@ -94,8 +94,8 @@ class TopicDeliveries {
 
   /** The position of the last delivery below `offset` that has one, if any is still unacknowledged. */
   positionBelow(offset: number): string | null {
-    for (let i = Math.min(offset - this.base, this.pending.length - this.head) - 1; i >= 0; i--) {
-      const position = this.pending[this.head + i]!.position;
+    for (let i = Math.min(offset - this.base, this.pending.length) - 1; i >= 0; i--) {
+      const position = this.pending.at(i)!.position;
       if (position !== null) return position;
     }
     return null;
@@ -103,13 +103,9 @@ class TopicDeliveries {
 
   /** Acknowledges every delivery below `offset` (the next offset to read, as Kafka commits). */
   ackBelow(offset: number): void {
-    while (this.base < offset && this.head < this.pending.length) {
-      this.pending[this.head++]!.handle.ack();
+    while (this.base < offset && this.pending.length > 0) {
+      this.pending.shift()!.handle.ack();
       this.base++;
-    }
-    if (this.head > 1024 && this.head * 2 > this.pending.length) {
-      this.pending = this.pending.slice(this.head);
-      this.head = 0;
     }
   }
 }

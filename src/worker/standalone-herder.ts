@@ -40,7 +40,8 @@ import { findPlugin, taskCount } from './plugins.js';
 import { ProgressLog } from './progress-log.js';
 import type { WorkerConfig } from './worker-config.js';
 
-const SINK_CHANNEL_CAPACITY = 512;
+/** Deliveries waiting for a sink runner; small for the reason the source's queue is (postgres-source-task.ts). */
+const SINK_CHANNEL_CAPACITY = 128;
 
 export interface StandaloneHerderOptions {
   workerId?: string;
