@@ -189,6 +189,7 @@ export class PostgresSourceTask implements SourceTask {
         client,
         tables,
         schemaOf: (t) => schemas.get(qualifiedName(t))!,
+        types: this.types,
         builder: this.builder,
         partition: this.partition,
         progress: snapshot,

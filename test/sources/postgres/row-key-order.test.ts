@@ -2,15 +2,16 @@
  * The snapshot's sortable row keys (row-key-order.ts) against a real PostgreSQL: for random and
  * extreme keys of every encoded type, single and composite, the strings sort exactly as the server
  * orders the rows (`ORDER BY` the key as keyOrder spells it, as the snapshot reads them), and the
- * ctids of a table without a key as the server orders them; text keys in their collation, other
+ * ctids of a table without a key as the server orders them, enum and domain keys as their labels'
+ * bytes and as their base types; text keys in their collation, other
  * key types and partitioned tables without a key are not encoded.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyOrder, type TextKeyOrder } from '../../../src/sources/postgres/snapshot/row-key-order.js';
 import type { CatalogColumn } from '../../../src/sources/postgres/catalog.js';
-import { PG_OID } from '../../../src/sources/postgres/types/type-catalog.js';
-import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
+import { loadTypes, PG_OID, type PgType } from '../../../src/sources/postgres/types/type-catalog.js';
+import { createTestDatabase, withClient, type TestDatabase } from '../../support/postgres.js';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -18,6 +19,8 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
+/** Built-in types need no entry: keyOrder looks types up only to see through domains and find enums. */
+const BUILT_IN: ReadonlyMap<number, PgType> = new Map();
 const column = (name: string, typeOid: number) => ({ name, typeOid, typeMod: -1, notNull: true });
 const INT8 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
 
@@ -25,8 +28,8 @@ const INT8 = { min: -(2n ** 63n), max: 2n ** 63n - 1n };
  * Checks that `sortable` keys of the rows of `table`, read `ORDER BY` the key as `order` spells it,
  * never decrease, are equal where the key columns are, and increase strictly where they differ.
  */
-async function expectServerOrder(table: string, columns: CatalogColumn[], keyColumns: string[], textKeyOrder: TextKeyOrder): Promise<void> {
-  const order = keyOrder({ columns, keyColumns, partitioned: false, leaves: null }, textKeyOrder);
+async function expectServerOrder(table: string, columns: CatalogColumn[], keyColumns: string[], textKeyOrder: TextKeyOrder, types: ReadonlyMap<number, PgType> = BUILT_IN): Promise<void> {
+  const order = keyOrder({ columns, keyColumns, partitioned: false, leaves: null }, textKeyOrder, types);
   const names = columns.map((c) => c.name);
   // The text values under other names: ORDER BY "b" would mean an output column "b", its text.
   const ordered = await db.sql<Record<string, string>>(
@@ -119,6 +122,24 @@ describe('keyOrder', () => {
     }
   });
 
+  it('sorts enum keys by their labels\' bytes and domain keys as their base types, as the server orders them', async () => {
+    // Labels added before others, so that the enum's own order is not its labels' order.
+    await db.sql(`CREATE TYPE mood AS ENUM ('ok', 'sad'); ALTER TYPE mood ADD VALUE 'zen' BEFORE 'ok'; ALTER TYPE mood ADD VALUE 'Étoile' BEFORE 'sad'`);
+    await db.sql(`CREATE DOMAIN code AS varchar(20); CREATE DOMAIN short_code AS code; CREATE DOMAIN amount AS bigint; CREATE DOMAIN moody AS mood`);
+    await db.sql(`CREATE TABLE domains (m mood, c short_code, a amount, d moody, PRIMARY KEY (m, c, a, d))`);
+    await db.sql(`INSERT INTO domains
+      SELECT (enum_range(NULL::mood))[1 + g % 4], (ARRAY['b', 'a', 'ab', 'é', 'Z', ''])[1 + g % 6], (g * 7919) % 2001 - 1000, (enum_range(NULL::mood))[1 + g % 3]
+        FROM generate_series(1, 3000) g ON CONFLICT DO NOTHING`);
+    const [{ oids }] = await db.sql<{ oids: number[] }>(`SELECT array_agg(atttypid::int ORDER BY attnum) AS oids FROM pg_attribute WHERE attrelid = 'domains'::regclass AND attnum > 0`);
+    const types = await withClient(db.url, (client) => loadTypes(client, oids));
+    const columns = ['m', 'c', 'a', 'd'].map((name, i) => column(name, oids[i]!));
+    expect(keyOrder({ columns, keyColumns: ['m', 'c', 'a'], partitioned: false, leaves: null }, 'bytes', types).columns).toEqual(['"m"::text COLLATE "C"', '"c" COLLATE "C"', '"a"']);
+    for (const keyColumns of [['m'], ['c'], ['a'], ['d'], ['m', 'c', 'a', 'd'], ['a', 'm']]) await expectServerOrder('domains', columns, keyColumns, 'bytes', types);
+    // In their collation, text and enums stay unencoded; a domain over bigint is encoded anyway.
+    expect(keyOrder({ columns, keyColumns: ['m'], partitioned: false, leaves: null }, 'collation', types)).toEqual({ columns: ['"m"'], sortable: null });
+    expect(keyOrder({ columns, keyColumns: ['a'], partitioned: false, leaves: null }, 'collation', types).sortable!(['ok', 'x', '-3', 'ok'])).toBe('n98' + '6');
+  });
+
   it('sorts the rows of a table without a key by their ctid, as the server orders them', async () => {
     await db.sql(`CREATE TABLE keyless (n int, pad text)`);
     await db.sql(`INSERT INTO keyless SELECT g, repeat('x', g % 600) FROM generate_series(1, 20000) g`);
@@ -126,7 +147,7 @@ describe('keyOrder', () => {
     await db.sql(`DELETE FROM keyless WHERE n % 7 = 0`);
     await db.sql(`UPDATE keyless SET pad = pad || 'y' WHERE n % 11 = 0`);
     const columns = [column('n', PG_OID.int4), column('pad', PG_OID.text)];
-    const order = keyOrder({ columns, keyColumns: [], partitioned: false, leaves: null }, 'bytes');
+    const order = keyOrder({ columns, keyColumns: [], partitioned: false, leaves: null }, 'bytes', BUILT_IN);
     expect(order.columns).toEqual([]);
     const rows = await db.sql<{ n: string; pad: string; ctid: string }>(`SELECT n::text, pad, ctid::text FROM keyless ORDER BY keyless.ctid`);
     expect(Number(/\((\d+),/.exec(rows.at(-1)!.ctid)![1])).toBeGreaterThan(150);
@@ -136,17 +157,17 @@ describe('keyOrder', () => {
 
   it('encodes nothing for a partitioned table without a key, text keys in their collation, or a key of another type', () => {
     const columns = [column('id', PG_OID.int8), column('code', PG_OID.text), column('at', PG_OID.interval)];
-    expect(keyOrder({ partitioned: true, leaves: null, columns, keyColumns: [] }, 'bytes')).toEqual({ columns: [], sortable: null });
+    expect(keyOrder({ partitioned: true, leaves: null, columns, keyColumns: [] }, 'bytes', BUILT_IN)).toEqual({ columns: [], sortable: null });
     // Read partition by partition: the partition's name first, then the place in it.
     const leaves = [{ schema: 'public', name: 'logs_1' }];
-    expect(keyOrder({ partitioned: true, leaves, columns, keyColumns: [] }, 'bytes').sortable!(['1', 'a', 'b', '(12,3)', 'public.logs_1'])).toBe(
+    expect(keyOrder({ partitioned: true, leaves, columns, keyColumns: [] }, 'bytes', BUILT_IN).sortable!(['1', 'a', 'b', '(12,3)', 'public.logs_1'])).toBe(
       `${Buffer.from('public.logs_1').toString('hex')}-p0212p013`,
     );
-    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: [] }, 'bytes').sortable!(['1', 'a', 'b', '(12,3)'])).toBe('p0212p013');
-    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code'] }, 'collation')).toEqual({ columns: ['"code"'], sortable: null });
-    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['id', 'at'] }, 'bytes')).toEqual({ columns: ['"id"', '"at"'], sortable: null });
-    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['id'] }, 'bytes').sortable!(['42', 'x', 'y'])).toBe('p0242');
-    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code', 'id'] }, 'bytes')).toMatchObject({ columns: ['"code" COLLATE "C"', '"id"'] });
-    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code'] }, 'bytes').sortable!(['1', 'é', 'y'])).toBe('c3a9-');
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: [] }, 'bytes', BUILT_IN).sortable!(['1', 'a', 'b', '(12,3)'])).toBe('p0212p013');
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code'] }, 'collation', BUILT_IN)).toEqual({ columns: ['"code"'], sortable: null });
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['id', 'at'] }, 'bytes', BUILT_IN)).toEqual({ columns: ['"id"', '"at"'], sortable: null });
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['id'] }, 'bytes', BUILT_IN).sortable!(['42', 'x', 'y'])).toBe('p0242');
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code', 'id'] }, 'bytes', BUILT_IN)).toMatchObject({ columns: ['"code" COLLATE "C"', '"id"'] });
+    expect(keyOrder({ partitioned: false, leaves: null, columns, keyColumns: ['code'] }, 'bytes', BUILT_IN).sortable!(['1', 'é', 'y'])).toBe('c3a9-');
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTables, type CatalogTable } from '../../../src/sources/postgres/catalog.js';
 import { sessionOptions } from '../../../src/sources/postgres/session.js';
 import { keyOrder, type TextKeyOrder } from '../../../src/sources/postgres/snapshot/row-key-order.js';
+import { loadTypes } from '../../../src/sources/postgres/types/type-catalog.js';
 import { readTableChunks, type ResumePoint, type TableChunk } from '../../../src/sources/postgres/snapshot/table-chunks.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
 
@@ -47,7 +48,7 @@ async function readChunks(source: CatalogTable, chunkSize: number, from: ResumeP
   const chunks: TableChunk[] = [];
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
   try {
-    for await (const chunk of readTableChunks(client, source, keyOrder(source, textKeyOrder), chunkSize, from)) chunks.push(chunk);
+    for await (const chunk of readTableChunks(client, source, keyOrder(source, textKeyOrder, await loadTypes(client, source.columns.map((c) => c.typeOid))), chunkSize, from)) chunks.push(chunk);
   } finally {
     await client.query('COMMIT');
   }
@@ -77,6 +78,22 @@ describe('readTableChunks', () => {
       }
     } finally {
       await client.query(`RESET standard_conforming_strings`);
+    }
+  });
+
+  it('reads a table keyed by an enum and a domain in their labels\' and base type\'s byte order, resuming where each chunk ended', async () => {
+    await client.query(`CREATE TYPE phase AS ENUM ('waxing', 'full'); ALTER TYPE phase ADD VALUE 'new' BEFORE 'waxing'; CREATE DOMAIN tag AS text`);
+    await client.query(`CREATE TABLE phases (p phase, t tag, n int, PRIMARY KEY (p, t))`);
+    await client.query(`INSERT INTO phases SELECT p, t, g FROM unnest(enum_range(NULL::phase)) p, unnest(ARRAY['b', 'B', 'é', 'a b', '']) WITH ORDINALITY AS x(t, g)`);
+    const phases = await table('phases');
+    const expected = await queryTexts(`SELECT p, t, n FROM phases ORDER BY p::text COLLATE "C", t COLLATE "C"`);
+    expect(expected.map((row) => row[0])).toEqual([...Array(5).fill('full'), ...Array(5).fill('new'), ...Array(5).fill('waxing')]);
+    const chunks = await readChunks(phases, 4, null);
+    expect(chunks.flatMap((c) => c.rows)).toEqual(expected);
+    let read = 0;
+    for (const chunk of chunks.slice(0, -1)) {
+      read += chunk.rows.length;
+      expect((await readChunks(phases, 100, chunk.after)).flatMap((c) => c.rows)).toEqual(expected.slice(read));
     }
   });
 

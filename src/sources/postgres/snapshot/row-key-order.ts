@@ -17,7 +17,11 @@
  *   infinity last);
  * - text and varchar when the snapshot orders them by their bytes (`COLLATE "C"`,
  *   `snapshot.text.key.order=bytes` on a UTF8 database: UTF-8 bytes sort as code points). In the
- *   column's own collation (`collation`) text sorts by rules only the server knows.
+ *   column's own collation (`collation`) text sorts by rules only the server knows;
+ * - enums, under `bytes` too, by their labels' bytes (`ORDER BY k::text COLLATE "C"`): an enum's
+ *   own order is its labels' sort order, which `ALTER TYPE ... ADD VALUE` may renumber while a
+ *   snapshot is interrupted, whereas a label's bytes never change;
+ * - a domain as its base type (a domain over a domain as the base of that).
  * A table keyed by any other type gets no sortable key, and its rows stay without a position.
  *
  * Each column's encoding is self-delimiting, so a composite key's parts are simply concatenated.
@@ -26,7 +30,7 @@
 import type { CatalogTable } from '../catalog.js';
 import { quoteIdent } from '../connection.js';
 import { parseDate, parseTime, timestampTimeStart, utcDayAndMicros } from '../types/calendar.js';
-import { PG_OID } from '../types/type-catalog.js';
+import { PG_OID, type PgType } from '../types/type-catalog.js';
 
 /** How text keys are ordered (`snapshot.text.key.order`): by their UTF-8 bytes, or by the column's collation. */
 export const TEXT_KEY_ORDERS = ['bytes', 'collation'] as const;
@@ -135,9 +139,14 @@ const ctid: Encode = (text) => {
  * How to read `table` in key order and the sortable key of its rows (null `sortable` when it has a
  * key column of a type not encoded here, or is partitioned without a key and read through its root
  * rather than partition by partition). `textKeyOrder` is the snapshot's: a resumed snapshot must
- * keep the order it began with.
+ * keep the order it began with. `types`: the loaded types of the table's columns (type-catalog.ts),
+ * to see through domains and recognise enums; a built-in type may be absent.
  */
-export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'partitioned' | 'leaves'>, textKeyOrder: TextKeyOrder): KeyOrder {
+export function keyOrder(
+  table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'partitioned' | 'leaves'>,
+  textKeyOrder: TextKeyOrder,
+  types: ReadonlyMap<number, PgType>,
+): KeyOrder {
   if (table.keyColumns.length === 0) {
     const place = table.columns.length;
     if (!table.partitioned) return { columns: [], sortable: (values) => ctid(values[place]!) };
@@ -147,9 +156,7 @@ export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'p
   }
   const parts = table.keyColumns.map((name) => {
     const index = table.columns.findIndex((column) => column.name === name);
-    const typeOid = table.columns[index]?.typeOid ?? 0;
-    const bytewise = textKeyOrder === 'bytes' && TEXT_TYPES.has(typeOid);
-    return { index, column: bytewise ? `${quoteIdent(name)} COLLATE "C"` : quoteIdent(name), encode: bytewise ? utf8Bytes : ENCODINGS.get(typeOid) };
+    return { index, ...keyColumnOrder(quoteIdent(name), baseType(table.columns[index]?.typeOid ?? 0, types), textKeyOrder) };
   });
   const columns = parts.map((part) => part.column);
   if (parts.some((part) => part.index < 0 || part.encode === undefined)) return { columns, sortable: null };
@@ -166,4 +173,18 @@ export function keyOrder(table: Pick<CatalogTable, 'columns' | 'keyColumns' | 'p
       return key;
     },
   };
+}
+
+/** The type under any domains: its oid, and whether it is an enum. */
+function baseType(oid: number, types: ReadonlyMap<number, PgType>): { oid: number; enum: boolean } {
+  let type = types.get(oid);
+  while (type?.kind === 'domain' && type.base !== undefined) type = type.base;
+  return { oid: type?.oid ?? oid, enum: type?.kind === 'enum' };
+}
+
+/** One key column as ORDER BY spells it, and its encoding when there is one. */
+function keyColumnOrder(quoted: string, type: { oid: number; enum: boolean }, textKeyOrder: TextKeyOrder): { column: string; encode: Encode | undefined } {
+  if (textKeyOrder === 'bytes' && TEXT_TYPES.has(type.oid)) return { column: `${quoted} COLLATE "C"`, encode: utf8Bytes };
+  if (textKeyOrder === 'bytes' && type.enum) return { column: `${quoted}::text COLLATE "C"`, encode: utf8Bytes };
+  return { column: quoted, encode: ENCODINGS.get(type.oid) };
 }

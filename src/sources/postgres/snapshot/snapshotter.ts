@@ -30,13 +30,16 @@ import { nowMicros, type EventBuilder, type EventOrigin } from '../event-builder
 import { readingRowPosition } from '../../../record-position.js';
 import { snapshotOffset, snapshotReading, snapshotStartMs, type SnapshotProgress } from '../source-offset.js';
 import type { TableSchema } from '../table-schema.js';
+import type { PgType } from '../types/type-catalog.js';
 import { keyOrder } from './row-key-order.js';
-import { readTableChunks } from './table-chunks.js';
+import { readsFromTableStart, readTableChunks } from './table-chunks.js';
 
 export interface SnapshotRun {
   client: pg.Client;
   tables: CatalogTable[];
   schemaOf(table: CatalogTable): TableSchema;
+  /** The loaded types of the tables' columns. */
+  types: ReadonlyMap<number, PgType>;
   builder: EventBuilder;
   partition: OffsetMap;
   progress: SnapshotProgress;
@@ -89,11 +92,12 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     const name = qualifiedName(table);
     const schema = run.schemaOf(table);
     const resuming = progress.table === name;
-    let rows = resuming ? progress.rows : 0;
+    // Rows read before a resume that reads the table again from its start are read again, not counted twice.
+    let rows = resuming && !readsFromTableStart(progress.after) ? progress.rows : 0;
     const total = table.estimatedRows;
     run.reporter.snapshot(name, rows, total, false);
     let firstOfTable = !resuming;
-    const order = keyOrder(table, progress.textKeyOrder ?? 'collation');
+    const order = keyOrder(table, progress.textKeyOrder ?? 'collation', run.types);
     const sortable = order.sortable;
     for await (const chunk of readTableChunks(run.client, table, order, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;

@@ -31,6 +31,11 @@ export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind
 /** Where a table without a key begins. */
 const TABLE_START: ResumePoint = { kind: 'page', page: 0 };
 
+/** Whether resuming at `point` reads its table again from the start (a partitioned table read through its root). */
+export function readsFromTableStart(point: ResumePoint | null): boolean {
+  return point?.kind === 'page' && point.page === 0 && point.partition === undefined;
+}
+
 /** Rows as COPY gives them: each row's values as text, in column order. */
 type Rows = Array<Array<string | null>>;
 
