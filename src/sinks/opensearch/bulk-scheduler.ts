@@ -16,7 +16,10 @@
  * - Backpressure: `add` returns undefined while the waiting actions fit in one request; otherwise a
  *   promise that resolves once they do again (a request went out). Memory is bounded by the
  *   requests in flight plus one request's worth of waiting actions.
- * - `drain` sends everything and resolves once nothing waits and nothing is in flight.
+ * - `drain` sends everything and resolves once nothing waits and nothing is in flight;
+ *   `sendWaiting` sends what waits as far as free slots allow, and returns at once.
+ * - `written` (an option) hears of every action once it is durable: its request settled, or its
+ *   request's retries ran out after it was written.
  * - Failures: a request whose retries ran out (RetriesExhausted) puts its unwritten actions back
  *   in front of the waiting ones and pauses sending; its error is thrown once, by the next `add` or
  *   `drain` (or the one waiting), after which sending resumes: the caller's own retry is the pause.
@@ -32,6 +35,8 @@ export interface BulkSchedulerOptions {
   maxInFlightRequests: number;
   /** Writes one request to its end (bulk-writer.ts): resolves once every action is dealt with. */
   send(actions: readonly BulkAction[]): Promise<void>;
+  /** Called with the actions of a request that are durable, once it settled. */
+  written(actions: readonly BulkAction[]): void;
 }
 
 export class BulkScheduler {
@@ -70,6 +75,17 @@ export class BulkScheduler {
         if (this.waiting.length === 0 && this.inFlight === 0) return;
         await this.changed();
       }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Sends what waits as far as free slots allow, without waiting for anything; throws as `add` does. */
+  sendWaiting(): void {
+    this.throwFailure();
+    this.draining = true;
+    try {
+      this.pump();
     } finally {
       this.draining = false;
     }
@@ -153,6 +169,8 @@ export class BulkScheduler {
   }
 
   private settle(request: readonly BulkAction[], error: unknown): void {
+    if (error === null) this.options.written(request);
+    else if (error instanceof RetriesExhausted) this.options.written(request.filter((action) => !error.unwritten.includes(action)));
     if (error !== null) this.fail(error);
     // Unwritten actions are back in front of the waiting ones before their documents are free.
     for (const action of request) this.busy.get(action.index)!.delete(action.id);

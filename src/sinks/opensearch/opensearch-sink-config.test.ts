@@ -29,7 +29,7 @@ describe('the OpenSearch sink config', () => {
         tls: { caFile: null, verify: true },
         sigv4: null,
       },
-      writes: { batchSize: 2000, bulkSizeBytes: 5242880, lingerMs: 1, maxInFlightRequests: 5, maxBufferedRecords: 20000, flushTimeoutMs: 180000, maxRetries: 5, retryBackoffMs: 100 },
+      writes: { batchSize: 2000, bulkSizeBytes: 5242880, lingerMs: 1, maxInFlightRequests: 5, maxBufferedRecords: 20000, flushSynchronously: false, flushTimeoutMs: 180000, maxRetries: 5, retryBackoffMs: 100 },
       documents: {
         keyIgnore: false,
         writeMethod: 'insert',
@@ -61,6 +61,7 @@ describe('the OpenSearch sink config', () => {
       'max.in.flight.requests': '2',
       'max.buffered.records': '1000',
       'flush.timeout.ms': '10000',
+      'flush.synchronously': 'TRUE',
       'max.retries': '8',
       'retry.backoff.ms': '250',
       'key.ignore': 'true',
@@ -85,7 +86,7 @@ describe('the OpenSearch sink config', () => {
       tls: { caFile: '/etc/ssl/ca.pem', verify: false },
       sigv4: null,
     });
-    expect(config.writes).toEqual({ batchSize: 500, bulkSizeBytes: 1048576, lingerMs: 50, maxInFlightRequests: 2, maxBufferedRecords: 1000, flushTimeoutMs: 10000, maxRetries: 8, retryBackoffMs: 250 });
+    expect(config.writes).toEqual({ batchSize: 500, bulkSizeBytes: 1048576, lingerMs: 50, maxInFlightRequests: 2, maxBufferedRecords: 1000, flushSynchronously: true, flushTimeoutMs: 10000, maxRetries: 8, retryBackoffMs: 250 });
     expect(config.documents).toEqual({
       keyIgnore: true,
       writeMethod: 'upsert',

@@ -138,6 +138,10 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
       documentation: 'Accepted for compatibility. The task holds at most max.in.flight.requests requests in flight and one full batch waiting; past that, it stops taking records until a request ends, which bounds its memory.',
     },
     {
+      name: 'flush.synchronously', type: 'BOOLEAN', default: false, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Flush synchronously',
+      documentation: "Whether a commit waits for every bulk request in flight. false (default): a commit returns at once with the offsets of the records written so far, and records keep flowing meanwhile; what is still in flight is committed by a later commit. true: a commit sends everything waiting and waits until it is written, then commits every record taken (the sink's behaviour before this key existed, and Confluent's sink with the same key).",
+    },
+    {
       name: 'flush.timeout.ms', type: 'LONG', default: 180000, importance: 'LOW', group: WRITES, width: 'SHORT', displayName: 'Flush Timeout (ms)', validator: atLeast(1),
       documentation: 'Accepted for compatibility and not used yet: a flush lasts as long as its retries (max.retries, retry.backoff.ms).',
     },
@@ -224,6 +228,7 @@ export interface OpenSearchSinkConfig {
     lingerMs: number;
     maxInFlightRequests: number;
     maxBufferedRecords: number;
+    flushSynchronously: boolean;
     flushTimeoutMs: number;
     maxRetries: number;
     retryBackoffMs: number;
@@ -275,6 +280,7 @@ export function parseOpenSearchSinkConfig(raw: RawConfig): OpenSearchSinkConfig 
       lingerMs: values.number('linger.ms'),
       maxInFlightRequests: values.number('max.in.flight.requests'),
       maxBufferedRecords: values.number('max.buffered.records'),
+      flushSynchronously: values.boolean('flush.synchronously'),
       flushTimeoutMs: values.number('flush.timeout.ms'),
       maxRetries: values.number('max.retries'),
       retryBackoffMs: values.number('retry.backoff.ms'),

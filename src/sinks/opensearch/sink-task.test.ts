@@ -6,6 +6,11 @@ import { orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink } from './o
 const has = (id: number) => (ids: readonly string[]) => ids.includes(String(id));
 const statuses = (fake: FakeOpenSearch) => Object.fromEntries([...fake.documents(ORDERS_INDEX)].map(([id, doc]) => [id, doc.source['status']]));
 const offsets = (next: number) => new Map([[`${ORDERS_INDEX}:0`, next]]);
+/** Flushes, then expects preCommit to return every offset put. */
+const flushedThrough = async (task: { flush(): Promise<void>; preCommit: (o: Map<string, number>) => Promise<Map<string, number>> }, next: number) => {
+  await task.flush();
+  expect(await task.preCommit(offsets(next))).toEqual(offsets(next));
+};
 /** Lets every promise chain that a settled request started run to its end. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -32,11 +37,50 @@ describe('OpenSearch sink task: requests in flight', () => {
     expect(putDone).toBe(false);
     client.release();
     await second;
-    expect(await task.preCommit(offsets(50))).toEqual(offsets(50));
+    await flushedThrough(task, 50);
     expect(client.maxInFlight).toBe(3);
     expect(client.overlaps).toEqual([]);
     expect(client.bulkCalls().map((ids) => ids.length)).toEqual([10, 10, 10, 10, 10]);
     expect(fake.documents(ORDERS_INDEX).size).toBe(50);
+    await task.stop();
+  });
+
+  it('answers preCommit at once, with the offset of the first record whose item is not written yet', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '3', 'max.in.flight.requests': '3', 'linger.ms': '600000' });
+    client.hold();
+    // Offsets 0-2, 3-5 and 6-8 go out as three requests; 9 waits for a fourth.
+    await task.put(Array.from({ length: 10 }, (_, i) => orderUpdate(i, i + 1, 'placed')));
+    await waitFor(() => client.heldResponses === 3, 5_000, 'three answered requests');
+    expect(await task.preCommit(offsets(10))).toEqual(offsets(0));
+    // The second request's answer alone commits nothing: the first is still in flight.
+    client.release(has(4));
+    await waitFor(() => client.indexOf('bulk-end', has(4)) >= 0, 5_000, 'the second request settled');
+    await settle();
+    expect(await task.preCommit(offsets(10))).toEqual(offsets(0));
+    client.release(has(1));
+    await waitFor(() => client.indexOf('bulk-end', has(1)) >= 0, 5_000, 'the first request settled');
+    await settle();
+    // Through the second request; preCommit also sent offset 9 into the slot the first one freed.
+    expect(await task.preCommit(offsets(10))).toEqual(offsets(6));
+    expect(client.bulkCalls()).toEqual([['1', '2', '3'], ['4', '5', '6'], ['7', '8', '9'], ['10']]);
+    client.release();
+    await flushedThrough(task, 10);
+    expect(fake.documents(ORDERS_INDEX).size).toBe(10);
+    await task.stop();
+  });
+
+  it('waits in preCommit for every request in flight under flush.synchronously=true', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '3', 'linger.ms': '600000', 'flush.synchronously': 'true' });
+    client.hold();
+    await task.put(Array.from({ length: 4 }, (_, i) => orderUpdate(i, i + 1, 'placed')));
+    let committed: Map<string, number> | undefined;
+    const commit = task.preCommit(offsets(4)).then((result) => (committed = result));
+    await waitFor(() => client.heldResponses === 2, 5_000, 'both requests answered');
+    await settle();
+    expect(committed).toBeUndefined();
+    client.release();
+    await commit;
+    expect(committed).toEqual(offsets(4));
     await task.stop();
   });
 
@@ -47,13 +91,14 @@ describe('OpenSearch sink task: requests in flight', () => {
     await task.put([orderUpdate(3, 1, 'paid'), orderUpdate(4, 4, 'placed'), orderUpdate(5, 5, 'placed')]);
     await waitFor(() => client.heldResponses === 2, 5_000, 'two answered requests');
     expect(client.bulkCalls()).toEqual([['1', '2', '3'], ['4', '5']]);
-    const commit = task.preCommit(offsets(6));
+    const flushed = task.flush();
     client.release(has(4));
     await waitFor(() => client.indexOf('bulk-end', has(4)) >= 0, 5_000, 'the second request settled');
     await settle();
     expect(client.bulkCalls()).toHaveLength(2);
     client.release();
-    expect(await commit).toEqual(offsets(6));
+    await flushed;
+    expect(await task.preCommit(offsets(6))).toEqual(offsets(6));
     expect(client.bulkCalls()).toEqual([['1', '2', '3'], ['4', '5'], ['1']]);
     expect(client.indexOf('bulk-start', has(1), client.indexOf('bulk-end', has(1)))).toBeGreaterThan(0);
     // upserts carry no version: only the order of the requests makes `paid` last
@@ -70,7 +115,7 @@ describe('OpenSearch sink task: requests in flight', () => {
     expect(client.indexOf('delete-start', () => true)).toBe(-1);
     client.release();
     await put;
-    expect(await task.preCommit(offsets(7))).toEqual(offsets(7));
+    await flushedThrough(task, 7);
     const deleted = client.indexOf('delete-start', () => true);
     expect(client.events.slice(0, deleted).filter((e) => e.kind === 'bulk-end')).toHaveLength(3);
     expect(client.indexOf('bulk-start', has(6))).toBeGreaterThan(client.indexOf('delete-end', () => true));
@@ -95,6 +140,7 @@ describe('OpenSearch sink task: requests in flight', () => {
     const random = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2147483648), seed % n);
     const last = new Map<string, string>();
     let offset = 0;
+    let committed = 0;
     while (offset < 600) {
       const chunk = Array.from({ length: 1 + random(40) }, () => {
         const id = 1 + random(25);
@@ -103,9 +149,15 @@ describe('OpenSearch sink task: requests in flight', () => {
         return orderUpdate(offset++, id, status);
       });
       await task.put(chunk);
-      if (random(4) === 0) expect(await task.preCommit(offsets(offset))).toEqual(offsets(offset));
+      if (random(4) === 0) {
+        // At once, and only forward: never past a record still in flight, which the end checks.
+        const now = (await task.preCommit(offsets(offset))).get(`${ORDERS_INDEX}:0`) ?? 0;
+        expect(now).toBeGreaterThanOrEqual(committed);
+        expect(now).toBeLessThanOrEqual(offset);
+        committed = now;
+      }
     }
-    expect(await task.preCommit(offsets(offset))).toEqual(offsets(offset));
+    await flushedThrough(task, offset);
     expect(client.overlaps).toEqual([]);
     expect(client.maxInFlight).toBeGreaterThan(1);
     // rejected items were sent again
@@ -123,7 +175,7 @@ describe('OpenSearch sink task: requests in flight', () => {
     await task.put([orderUpdate(2, 3, 'placed'), orderUpdate(3, 1, 'paid')]);
     expect(client.bulkCalls()).toEqual([['1', '2'], ['3']]);
     client.release();
-    expect(await task.preCommit(offsets(4))).toEqual(offsets(4));
+    await flushedThrough(task, 4);
     expect(client.bulkCalls()).toEqual([['1', '2'], ['3'], ['1'], ['1']]);
     const retried = client.indexOf('bulk-end', has(1), client.indexOf('bulk-start', has(1), 1));
     expect(client.indexOf('bulk-start', has(1), retried)).toBeGreaterThan(retried);
@@ -131,14 +183,15 @@ describe('OpenSearch sink task: requests in flight', () => {
     await task.stop();
   });
 
-  it('when retries run out, throws a retriable error from preCommit, and writes the items, in order, on the next call', async () => {
+  it('when retries run out, throws a retriable error from flush, commits none of their records, and writes the items, in order, on the next call', async () => {
     const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '2', 'linger.ms': '600000', 'max.retries': '1', 'retry.backoff.ms': '1', 'index.write.method': 'upsert' });
     fake.faults.rejectBulk(2);
     await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed')]);
-    await expect(task.preCommit(offsets(2))).rejects.toMatchObject({ code: 'OPENSEARCH_RETRIES_EXHAUSTED', retriable: true });
+    await expect(task.flush()).rejects.toMatchObject({ code: 'OPENSEARCH_RETRIES_EXHAUSTED', retriable: true });
     expect(fake.documents(ORDERS_INDEX).size).toBe(0);
+    expect(await task.preCommit(offsets(2))).toEqual(offsets(0));
     await task.put([orderUpdate(2, 1, 'paid')]);
-    expect(await task.preCommit(offsets(3))).toEqual(offsets(3));
+    await flushedThrough(task, 3);
     expect(client.bulkCalls()).toEqual([['1', '2'], ['1', '2'], ['1', '2'], ['1']]);
     expect(statuses(fake)).toEqual({ 1: 'paid', 2: 'placed' });
     await task.stop();
@@ -149,7 +202,7 @@ describe('OpenSearch sink task: requests in flight', () => {
     fake.faults.failMapping((doc) => doc.id === '2');
     await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed')]);
     const rejected = { code: 'OPENSEARCH_DOCUMENT_REJECTED', retriable: false };
-    await expect(task.preCommit(offsets(2))).rejects.toMatchObject(rejected);
+    await expect(task.flush()).rejects.toMatchObject(rejected);
     await expect(task.put([orderUpdate(2, 3, 'placed')])).rejects.toMatchObject(rejected);
     await expect(task.preCommit(offsets(3))).rejects.toMatchObject(rejected);
     await task.stop();

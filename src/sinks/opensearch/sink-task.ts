@@ -10,9 +10,12 @@
  *   blocks only while every slot is busy and a full request waits, or on a TRUNCATE, which waits
  *   for everything before it to be written, then deletes the index's documents, before anything
  *   after it is sent.
- * - `preCommit` sends what waits, waits for every request in flight and returns the offsets it was
- *   given: by then every earlier item is written, so they are durable. A failure throws instead,
- *   and nothing is committed.
+ * - `preCommit` sends what waits and returns at once, per partition, the offset after the records
+ *   whose items are all written (written-offsets.ts): requests still in flight hold back only their
+ *   own records' offsets, and the records behind them keep flowing. `flush` sends everything and
+ *   waits for every request in flight, after which `preCommit` returns the offsets it is given;
+ *   so does every `preCommit` under `flush.synchronously=true`.
+ *   A failure throws from either instead, and nothing more is committed.
  * - Retries (bulk-writer.ts): items that fail with 429, 5xx or a rejected execution are sent again
  *   alone after an exponential backoff with jitter, up to `max.retries`, and so are requests that
  *   fail whole (connection reset, 503); their documents stay locked meanwhile. When retries run out
@@ -23,7 +26,7 @@
  */
 import type { Logger } from 'pino';
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
-import type { SinkRecord, TopicPartitionOffsets } from '../../events.js';
+import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
 import { BulkPlanner, type BulkAction, type PlanWarning } from './bulk-body.js';
 import { BulkScheduler } from './bulk-scheduler.js';
 import { BulkWriter } from './bulk-writer.js';
@@ -31,6 +34,7 @@ import { createOpenSearchClient, type OpenSearchClient } from './client.js';
 import { deadLetterReporter } from './dead-letters.js';
 import { deriveIndexMapping } from './index-mapping.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
+import { WrittenOffsets } from './written-offsets.js';
 
 export class OpenSearchSinkTask implements SinkTask {
   private client!: OpenSearchClient;
@@ -39,6 +43,7 @@ export class OpenSearchSinkTask implements SinkTask {
   private readonly planner: BulkPlanner;
   private readonly knownIndices = new Set<string>();
   private readonly warned = new Set<string>();
+  private readonly writes = new WrittenOffsets();
 
   constructor(
     private readonly config: OpenSearchSinkConfig,
@@ -52,7 +57,7 @@ export class OpenSearchSinkTask implements SinkTask {
     for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
     this.client = this.connect(this.config.connection);
     const writer = new BulkWriter(this.client, this.config, this.logger, deadLetterReporter(context, this.config.deadLetterQueue.file, this.logger));
-    this.scheduler = new BulkScheduler({ ...this.config.writes, send: (actions) => writer.write(actions) });
+    this.scheduler = new BulkScheduler({ ...this.config.writes, send: (actions) => writer.write(actions), written: (actions) => this.writes.written(actions) });
   }
 
   async open(_partitions: TopicPartition[]): Promise<void> {}
@@ -63,25 +68,41 @@ export class OpenSearchSinkTask implements SinkTask {
       if (plan.kind === 'truncate') {
         await this.scheduler.drain();
         await this.client.deleteAll(plan.index);
+        this.writes.put(plan.record, null);
         continue;
       }
       this.warnOnce(record.topic, plan.warnings);
-      if (plan.kind === 'skip') continue;
+      if (plan.kind === 'skip') {
+        this.writes.put(plan.record, null);
+        continue;
+      }
       const { action } = plan;
       if (!this.knownIndices.has(action.index)) await this.createIndex(action);
+      this.writes.put(action.record, action);
       const room = this.scheduler.add(action);
       if (room) await room;
     }
   }
 
   async preCommit(current: TopicPartitionOffsets): Promise<TopicPartitionOffsets> {
+    if (this.config.writes.flushSynchronously) await this.scheduler.drain();
+    else this.scheduler.sendWaiting();
+    const durable: TopicPartitionOffsets = new Map();
+    for (const key of current.keys()) {
+      const offset = this.writes.committable(key);
+      if (offset !== undefined) durable.set(key, offset);
+    }
+    return durable;
+  }
+
+  async flush(): Promise<void> {
     await this.scheduler.drain();
-    return current;
   }
 
   async close(partitions: TopicPartition[]): Promise<void> {
-    const closed = new Set(partitions.map((p) => `${p.topic}:${p.partition}`));
-    this.scheduler.discard((a) => closed.has(`${a.record.topic}:${a.record.partition}`));
+    const closed = new Set(partitions.map((p) => topicPartitionKey(p.topic, p.partition)));
+    this.scheduler.discard((a) => closed.has(topicPartitionKey(a.record.topic, a.record.partition)));
+    this.writes.forget(closed);
   }
 
   async stop(): Promise<void> {

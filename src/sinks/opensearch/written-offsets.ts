@@ -1,0 +1,59 @@
+/**
+ * How far each topic-partition's records are written to OpenSearch, so that `preCommit` can answer
+ * at once instead of waiting for the requests in flight (as Confluent's Elasticsearch sink does
+ * unless `flush.synchronously`): a commit then never stalls the records behind it.
+ *
+ * Contract (one sink task, one event loop):
+ * - `put(ref, action)` for every record the task takes, in put order; `action` null when it writes
+ *   nothing (a skip, or a truncate already carried out).
+ * - `written(actions)` when those actions are durable: their request settled and each item
+ *   succeeded or was dealt with (behavior.on.malformed.documents, the dead-letter queue).
+ * - `committable(key)`: the offset after the longest run of the partition's records, from the
+ *   first put, whose actions are all written; undefined when nothing of it was put. It only moves
+ *   forward, and never past a record whose action is not written.
+ * - `forget(keys)` drops closed partitions; what they had in flight is delivered again to
+ *   whoever opens them.
+ */
+import { topicPartitionKey } from '../../events.js';
+import { RingQueue } from '../../util/ring-queue.js';
+import type { BulkAction, RecordRef } from './bulk-body.js';
+
+interface PartitionWrites {
+  /** The offset after the last record put. */
+  next: number;
+  /** Actions not yet known written at the front, in put order, with any written behind them. */
+  unwritten: RingQueue<BulkAction>;
+}
+
+export class WrittenOffsets {
+  private readonly partitions = new Map<string, PartitionWrites>();
+  /**
+   * Actions written while an unwritten one of their partition is before them. Weak: those of a
+   * partition forgotten meanwhile leave with their actions.
+   */
+  private readonly writtenBehind = new WeakSet<BulkAction>();
+
+  put(ref: RecordRef, action: BulkAction | null): void {
+    const key = topicPartitionKey(ref.topic, ref.partition);
+    let partition = this.partitions.get(key);
+    if (!partition) this.partitions.set(key, (partition = { next: 0, unwritten: new RingQueue() }));
+    partition.next = ref.offset + 1;
+    if (action !== null) partition.unwritten.push(action);
+  }
+
+  written(actions: readonly BulkAction[]): void {
+    for (const action of actions) this.writtenBehind.add(action);
+  }
+
+  committable(key: string): number | undefined {
+    const partition = this.partitions.get(key);
+    if (!partition) return undefined;
+    const { unwritten } = partition;
+    for (let front = unwritten.peek(); front !== undefined && this.writtenBehind.delete(front); front = unwritten.peek()) unwritten.shift();
+    return unwritten.peek()?.record.offset ?? partition.next;
+  }
+
+  forget(keys: Iterable<string>): void {
+    for (const key of keys) this.partitions.delete(key);
+  }
+}
