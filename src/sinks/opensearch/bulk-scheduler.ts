@@ -21,8 +21,9 @@
  * - `written` (an option) hears of every action once it is durable: its request settled, or its
  *   request's retries ran out after it was written.
  * - Failures: a request whose retries ran out (RetriesExhausted) puts its unwritten actions back
- *   in front of the waiting ones and pauses sending; its error is thrown once, by the next `add` or
- *   `drain` (or the one waiting), after which sending resumes: the caller's own retry is the pause.
+ *   in front of the waiting ones and pauses sending; its error is thrown once, by the next `add`,
+ *   `sendWaiting` or `drain` (or the one waiting), after which sending resumes: the caller's own
+ *   retry is the pause.
  *   Any other failure is permanent: it is thrown by every later call and nothing more is sent.
  */
 import type { BulkAction } from './bulk-body.js';
@@ -169,9 +170,12 @@ export class BulkScheduler {
   }
 
   private settle(request: readonly BulkAction[], error: unknown): void {
-    if (error === null) this.options.written(request);
-    else if (error instanceof RetriesExhausted) this.options.written(request.filter((action) => !error.unwritten.includes(action)));
-    if (error !== null) this.fail(error);
+    if (error === null) {
+      this.options.written(request);
+    } else {
+      if (error instanceof RetriesExhausted) this.options.written(request.filter((action) => !error.unwritten.includes(action)));
+      this.fail(error);
+    }
     // Unwritten actions are back in front of the waiting ones before their documents are free.
     for (const action of request) this.busy.get(action.index)!.delete(action.id);
     this.inFlight--;
