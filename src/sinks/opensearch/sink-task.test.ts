@@ -197,6 +197,21 @@ describe('OpenSearch sink task: requests in flight', () => {
     await task.stop();
   });
 
+  it('commits every record of a put that failed when retries ran out, once the put is offered again and written', async () => {
+    const { task, client } = await startOrdersSink(fake.url, { 'batch.size': '2', 'linger.ms': '600000', 'max.retries': '1', 'retry.backoff.ms': '1', 'index.write.method': 'upsert' });
+    fake.faults.rejectBulk(2);
+    await task.put([orderUpdate(0, 1, 'placed'), orderUpdate(1, 2, 'placed')]);
+    await waitFor(() => client.bulkCalls().length === 2, 5_000, 'the request and its retry');
+    await settle();
+    // The next put throws the failure; the worker offers that put again whole.
+    const batch = [orderUpdate(2, 3, 'placed'), orderUpdate(3, 4, 'placed')];
+    await expect(task.put(batch)).rejects.toMatchObject({ code: 'OPENSEARCH_RETRIES_EXHAUSTED', retriable: true });
+    await task.put(batch);
+    await flushedThrough(task, 4);
+    expect(statuses(fake)).toEqual({ 1: 'placed', 2: 'placed', 3: 'placed', 4: 'placed' });
+    await task.stop();
+  });
+
   it('fails for good when a request fails permanently: later calls throw too and nothing is committed', async () => {
     const { task } = await startOrdersSink(fake.url, { 'batch.size': '2', 'linger.ms': '600000' });
     fake.faults.failMapping((doc) => doc.id === '2');

@@ -78,8 +78,10 @@ export class OpenSearchSinkTask implements SinkTask {
       }
       const { action } = plan;
       if (!this.knownIndices.has(action.index)) await this.createIndex(action);
-      this.writes.put(action.record, action);
+      // Only once the scheduler has it: `add` throws a failure before taking the action, and the
+      // record comes again in the retried put.
       const room = this.scheduler.add(action);
+      this.writes.put(action.record, action);
       if (room) await room;
     }
   }

@@ -37,7 +37,8 @@ export class WrittenOffsets {
     const key = topicPartitionKey(ref.topic, ref.partition);
     let partition = this.partitions.get(key);
     if (!partition) this.partitions.set(key, (partition = { next: 0, unwritten: new RingQueue() }));
-    partition.next = ref.offset + 1;
+    // A retried put offers records again: the offset after them never moves back.
+    partition.next = Math.max(partition.next, ref.offset + 1);
     if (action !== null) partition.unwritten.push(action);
   }
 
