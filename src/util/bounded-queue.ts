@@ -22,7 +22,8 @@ export class BoundedQueue<T> {
   private closed = false;
 
   constructor(readonly capacity: number) {
-    this.items = new RingQueue<T>(capacity);
+    // Room for the capacity and a batch on top without resizing at every batch.
+    this.items = new RingQueue<T>(capacity * 4);
   }
 
   get size(): number {

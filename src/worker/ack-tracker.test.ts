@@ -4,7 +4,8 @@ import { AckTracker, type AckHandle } from './ack-tracker.js';
 import type { OffsetMap } from '../events.js';
 
 /**
- * A random run: records with 0-3 expected acks each, the acks delivered in a random order (only
+ * A random run: records with 0-3 expected acks each, some carrying the same offset object as the
+ * record before them (as a snapshot chunk's rows do), the acks delivered in a random order (only
  * the first `acksToDeliver` of them), records submitted ahead of their acks by a random lookahead,
  * and `committable()` polled at random points.
  */
@@ -14,6 +15,7 @@ const runArbitrary = fc
     const ackUnits = acksPerRecord.flatMap((count, record) => Array.from({ length: count }, () => record));
     return fc.record({
       acksPerRecord: fc.constant(acksPerRecord),
+      sharesOffset: fc.array(fc.boolean(), { minLength: acksPerRecord.length, maxLength: acksPerRecord.length }),
       ackOrder: fc.shuffledSubarray(ackUnits, { minLength: ackUnits.length, maxLength: ackUnits.length }),
       acksToDeliver: fc.integer({ min: 0, max: ackUnits.length }),
       lookahead: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: ackUnits.length, maxLength: ackUnits.length }),
@@ -24,7 +26,7 @@ const runArbitrary = fc
 describe('AckTracker', () => {
   it('commits exactly the longest fully acknowledged prefix, monotonically, whatever the ack order', () => {
     fc.assert(
-      fc.property(runArbitrary, ({ acksPerRecord, ackOrder, acksToDeliver, lookahead, pollAfterAck }) => {
+      fc.property(runArbitrary, ({ acksPerRecord, sharesOffset, ackOrder, acksToDeliver, lookahead, pollAfterAck }) => {
         const tracker = new AckTracker();
         const offsets: OffsetMap[] = [];
         const handles: AckHandle[] = [];
@@ -34,7 +36,7 @@ describe('AckTracker', () => {
         const submitUpTo = (count: number): void => {
           while (offsets.length < Math.min(count, acksPerRecord.length)) {
             const record = offsets.length;
-            offsets.push({ lsn: record });
+            offsets.push(record > 0 && sharesOffset[record] ? offsets[record - 1]! : { lsn: record });
             remaining.push(acksPerRecord[record]!);
             handles.push(tracker.submit(offsets[record]!, acksPerRecord[record]));
           }
@@ -48,16 +50,23 @@ describe('AckTracker', () => {
           const offset = tracker.committable();
           const prefix = ackedPrefixLength();
           if (offset === null) {
-            // Nothing new: the acknowledged prefix ends where the last commit did.
-            expect(prefix - 1).toBe(lastCommitted);
+            // Nothing new: the acknowledged prefix ends where the last commit did, or the records
+            // after that share their offset with the unacknowledged record ending the prefix.
+            for (let record = lastCommitted + 1; record < prefix; record++) expect(offsets[record]).toBe(offsets[prefix]);
           } else {
-            const record = offsets.indexOf(offset);
-            expect(record).toBeGreaterThan(lastCommitted); // monotone, and the very object submitted
-            expect(record).toBe(prefix - 1); // never beyond an unacknowledged record; the longest prefix
+            // The very object submitted, for a record of the acknowledged prefix (never beyond an
+            // unacknowledged record), later than the last commit's: monotone.
+            const record = offsets.lastIndexOf(offset, prefix - 1);
+            expect(record).toBeGreaterThan(lastCommitted);
+            // The longest prefix, short of records sharing the offset of the record ending it.
+            for (let later = record + 1; later < prefix; later++) expect(offsets[later]).toBe(offsets[prefix]);
             lastCommitted = record;
           }
-          expect(tracker.pending()).toBe(remaining.filter((count) => count > 0).length);
-          expect(tracker.retained()).toBe(offsets.length - prefix);
+          const unacknowledged = remaining.filter((count) => count > 0).length;
+          expect(tracker.pending()).toBeLessThanOrEqual(unacknowledged);
+          expect(tracker.pending() === 0).toBe(unacknowledged === 0);
+          expect(tracker.retained()).toBeLessThanOrEqual(offsets.length - prefix);
+          expect(tracker.retained() === 0).toBe(offsets.length === prefix);
         };
 
         for (let step = 0; step < acksToDeliver; step++) {
@@ -99,6 +108,26 @@ describe('AckTracker', () => {
     expect(tracker.pending()).toBe(1);
     handle.ack();
     expect(tracker.committable()).toEqual({ lsn: 1 });
+  });
+
+  it('tracks records sharing one offset object as one group, committed when all of them are acknowledged', () => {
+    const tracker = new AckTracker();
+    const chunk = { table: 't', after: 100 };
+    const handles = [tracker.submit(chunk), tracker.submit(chunk, 2), tracker.submit(chunk)];
+    expect(tracker.retained()).toBe(1);
+    expect(new Set(handles).size).toBe(1);
+    handles[2]!.ack();
+    handles[0]!.ack();
+    handles[1]!.ack();
+    expect(tracker.committable()).toBeNull();
+    handles[1]!.ack();
+    expect(tracker.committable()).toBe(chunk);
+    expect(tracker.retained()).toBe(0);
+    // Once its group is acknowledged, the same offset starts a new group.
+    const again = tracker.submit(chunk);
+    expect(again).not.toBe(handles[0]);
+    again.ack();
+    expect(tracker.committable()).toBe(chunk);
   });
 
   it('rejects an ack beyond the expected count and a bad pendingAcks', () => {

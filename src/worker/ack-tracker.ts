@@ -7,11 +7,14 @@
  * order. `committable()` returns the offset of the last record of the longest fully acknowledged
  * prefix of everything submitted, or null when that prefix has not grown since the previous
  * non-null answer. Offsets are opaque: the tracker returns exactly the object it was given.
+ * Consecutive records submitted with the same offset object (a snapshot's rows carry their chunk's
+ * offset) are tracked as one group, which counts as acknowledged once all of its records are: its
+ * offset is then committed once, when it would have been committed for the group's last record.
  *
  * Guarantees: the committable offset never passes a record with acks outstanding, only moves
  * forward, and reaches the last record once all are acknowledged. Acknowledged records at the front
- * are dropped as soon as they are acknowledged, so memory holds only the records from the oldest
- * unacknowledged one on. submit, ack and committable are O(1) amortised. Nothing here blocks except
+ * are dropped as soon as they are acknowledged, so memory holds only the groups from the oldest
+ * unacknowledged one on, one small object per group. submit, ack and committable are O(1) amortised. Nothing here blocks except
  * `awaitEmpty`, which waits for the outstanding acks (the worker's flush at shutdown).
  *
  * Single-threaded by construction (one event loop); not meant to be shared between tasks.
@@ -21,11 +24,14 @@ import { RingQueue } from '../util/ring-queue.js';
 
 /** One submitted record's acknowledgement. */
 export interface AckHandle {
-  /** Counts one of the record's expected acks. Throws if called more often than `pendingAcks`. */
+  /**
+   * Counts one of the record's expected acks. Throws if its group (records sharing one offset
+   * object) is acknowledged more often than the pendingAcks of its records add up to.
+   */
   ack(): void;
 }
 
-/** A submitted record; it is its own handle, so a submit allocates one object. */
+/** A group of submitted records sharing one offset; it is their handle, so a group allocates one object. */
 class Entry implements AckHandle {
   constructor(
     private readonly tracker: AckTracker,
@@ -52,6 +58,11 @@ export class AckTracker {
     if (!Number.isInteger(pendingAcks) || pendingAcks < 0) {
       throw new RangeError(`pendingAcks must be a non-negative integer, got ${pendingAcks}`);
     }
+    const last = this.entries.at(this.entries.length - 1);
+    if (pendingAcks > 0 && last !== undefined && last.offset === offset && last.remaining > 0) {
+      last.remaining += pendingAcks;
+      return last;
+    }
     const entry = new Entry(this, offset, pendingAcks);
     this.entries.push(entry);
     if (pendingAcks > 0) this.outstanding++;
@@ -69,12 +80,12 @@ export class AckTracker {
     return offset;
   }
 
-  /** How many submitted records still wait for at least one ack. */
+  /** How many groups of submitted records still wait for at least one ack. */
   pending(): number {
     return this.outstanding;
   }
 
-  /** How many records are held in memory: from the oldest unacknowledged one to the newest. */
+  /** How many groups are held in memory: from the oldest unacknowledged one to the newest. */
   retained(): number {
     return this.entries.length;
   }

@@ -68,48 +68,6 @@ export interface SinkRunnerOptions {
   metrics?: SinkTaskMetrics;
 }
 
-/** What is kept of a delivery until it is acknowledged: not the event, which the task has taken. */
-interface Pending {
-  handle: AckHandle;
-  position: string | null;
-}
-
-/**
- * One topic's deliveries in this process: offsets are consecutive, so only the unacknowledged
- * ones are kept, from offset `base` on.
- */
-class TopicDeliveries {
-  next = 0;
-  private base = 0;
-  private readonly pending = new RingQueue<Pending>();
-
-  get unacked(): number {
-    return this.pending.length;
-  }
-
-  add(delivery: Delivery): number {
-    this.pending.push({ handle: delivery.handle, position: delivery.position });
-    return this.next++;
-  }
-
-  /** The position of the last delivery below `offset` that has one, if any is still unacknowledged. */
-  positionBelow(offset: number): string | null {
-    for (let i = Math.min(offset - this.base, this.pending.length) - 1; i >= 0; i--) {
-      const position = this.pending.at(i)!.position;
-      if (position !== null) return position;
-    }
-    return null;
-  }
-
-  /** Acknowledges every delivery below `offset` (the next offset to read, as Kafka commits). */
-  ackBelow(offset: number): void {
-    while (this.base < offset && this.pending.length > 0) {
-      this.pending.shift()!.handle.ack();
-      this.base++;
-    }
-  }
-}
-
 const TAKE_MAX = 2048;
 /**
  * Past this many unacknowledged records the runner asks the task to flush: what a sink holds back
@@ -123,6 +81,47 @@ const MAX_UNACKED = 500_000;
 const COMMIT_EVERY = 4096;
 const IDLE_WAIT_MS = 50;
 const RETRY_MAX_MS = 10_000;
+
+/**
+ * One topic's deliveries in this process: offsets are consecutive, so only the unacknowledged
+ * ones are kept, from offset `base` on. Of each, only its handle and position are kept (not the
+ * event, which the task has taken), in two rings rather than an object per delivery: they live
+ * until a commit, long enough for the garbage collector to copy whatever they hold.
+ */
+class TopicDeliveries {
+  next = 0;
+  private base = 0;
+  private readonly handles = new RingQueue<AckHandle>();
+  private readonly positions = new RingQueue<string | null>();
+
+  get unacked(): number {
+    return this.handles.length;
+  }
+
+  add(delivery: Delivery): number {
+    this.handles.push(delivery.handle);
+    this.positions.push(delivery.position);
+    return this.next++;
+  }
+
+  /** The position of the last delivery below `offset` that has one, if any is still unacknowledged. */
+  positionBelow(offset: number): string | null {
+    for (let i = Math.min(offset - this.base, this.positions.length) - 1; i >= 0; i--) {
+      const position = this.positions.at(i);
+      if (position != null) return position;
+    }
+    return null;
+  }
+
+  /** Acknowledges every delivery below `offset` (the next offset to read, as Kafka commits). */
+  ackBelow(offset: number): void {
+    while (this.base < offset && this.handles.length > 0) {
+      this.handles.shift()!.ack();
+      this.positions.shift();
+      this.base++;
+    }
+  }
+}
 
 export class SinkRunner implements DeliveryChannel {
   readonly channel: BoundedQueue<Delivery>;

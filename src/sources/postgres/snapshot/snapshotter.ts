@@ -49,7 +49,7 @@ export interface SnapshotRun {
   stopped(): boolean;
 }
 
-/** A row read but not yet emitted: its marker depends on what comes after it. */
+/** The last row read, not yet emitted: its marker depends on what comes after it. */
 interface HeldRow {
   schema: TableSchema;
   table: string;
@@ -71,19 +71,19 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const reading = snapshotReading(progress);
   const startMs = snapshotStartMs(progress.id);
   type Described = { readAt: number; schema: TableSchema; origin: EventOrigin; source: SourceInfo };
-  const describe = (row: HeldRow, snapshot: SourceInfo['snapshot']): Described => {
-    const origin: EventOrigin = { commitTimeUs: row.readAt, recordTimeMs: startMs ?? undefined, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
-    return { readAt: row.readAt, schema: row.schema, origin, source: run.builder.source(row.schema, origin) };
+  const describe = (schema: TableSchema, readAt: number, snapshot: SourceInfo['snapshot']): Described => {
+    const origin: EventOrigin = { commitTimeUs: readAt, recordTimeMs: startMs ?? undefined, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
+    return { readAt, schema, origin, source: run.builder.source(schema, origin) };
   };
   // Rows read together share their origin and source block unless a marker sets them apart.
   let shared: Described | null = null;
-  const toRecord = (row: HeldRow, next: Next): SourceRecord => {
-    const snapshot = marker(row, next);
+  const toRecord = (schema: TableSchema, values: Array<string | null>, readAt: number, snapshot: SourceInfo['snapshot'], offset: OffsetMap, position: string | undefined): SourceRecord => {
     const { origin, source } =
-      snapshot !== 'true' ? describe(row, snapshot) : shared?.readAt === row.readAt && shared.schema === row.schema ? shared : (shared = describe(row, snapshot));
-    const event = run.builder.change(row.schema, 'r', row.schema.key(row.values), null, row.schema.row(row.values), origin, undefined, source);
-    return row.position === undefined ? { partition: run.partition, offset: row.offset, event } : { partition: run.partition, offset: row.offset, event, position: row.position };
+      snapshot !== 'true' ? describe(schema, readAt, snapshot) : shared?.readAt === readAt && shared.schema === schema ? shared : (shared = describe(schema, readAt, snapshot));
+    const event = run.builder.change(schema, 'r', schema.key(values), null, schema.row(values), origin, undefined, source);
+    return position === undefined ? { partition: run.partition, offset, event } : { partition: run.partition, offset, event, position };
   };
+  const heldRecord = (row: HeldRow, next: Next): SourceRecord => toRecord(row.schema, row.values, row.readAt, marker(row.firstOfSnapshot, row.firstOfTable, next), row.offset, row.position);
 
   let offset = snapshotOffset(progress);
   let firstOfSnapshot = progress.done.length === 0 && progress.table === null;
@@ -99,22 +99,32 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     let firstOfTable = !resuming;
     const order = keyOrder(table, progress.textKeyOrder ?? 'collation', run.types);
     const sortable = order.sortable;
+    const positionOf = (values: Array<string | null>) => (sortable ? readingRowPosition(reading, sortable(values)) : undefined);
     for await (const chunk of readTableChunks(run.client, table, order, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;
       const readAt = nowMicros();
+      const read = chunk.rows;
       let records: SourceRecord[] = [];
-      for (const values of chunk.rows) {
-        if (held) records.push(toRecord(held, held.table === name ? 'same table' : 'other table'));
+      if (held && read.length > 0) records.push(heldRecord(held, held.table === name ? 'same table' : 'other table'));
+      // Every row but the chunk's last is followed by one of the same table: emitted at once.
+      for (let i = 0; i < read.length - 1; i++) {
         // Hand on a big chunk in parts, so that fewer events are in memory at once.
         if (records.length === EMIT_BATCH) {
           await run.emit(records);
           records = [];
         }
-        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset, position: sortable ? readingRowPosition(reading, sortable(values)) : undefined };
+        const values = read[i]!;
+        records.push(toRecord(schema, values, readAt, marker(firstOfSnapshot, firstOfTable, 'same table'), offset, positionOf(values)));
         firstOfSnapshot = false;
         firstOfTable = false;
       }
-      rows += chunk.rows.length;
+      if (read.length > 0) {
+        const values = read[read.length - 1]!;
+        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset, position: positionOf(values) };
+        firstOfSnapshot = false;
+        firstOfTable = false;
+      }
+      rows += read.length;
       if (chunk.after === null) {
         progress.done.push(name);
         progress.table = null;
@@ -133,14 +143,14 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
       run.reporter.snapshot(name, rows, total, chunk.after === null);
     }
   }
-  if (held) await run.emit([toRecord(held, 'end of snapshot')]);
+  if (held) await run.emit([heldRecord(held, 'end of snapshot')]);
 }
 
-function marker(row: HeldRow, next: Next): SourceInfo['snapshot'] {
+function marker(firstOfSnapshot: boolean, firstOfTable: boolean, next: Next): SourceInfo['snapshot'] {
   if (next === 'end of snapshot') return 'last';
-  if (row.firstOfSnapshot) return 'first';
+  if (firstOfSnapshot) return 'first';
   if (next === 'other table') return 'last_in_data_collection';
-  if (row.firstOfTable) return 'first_in_data_collection';
+  if (firstOfTable) return 'first_in_data_collection';
   return 'true';
 }
 
