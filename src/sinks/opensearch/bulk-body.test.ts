@@ -46,6 +46,16 @@ describe('bulk actions', () => {
     expect(create.bytes).toBe(Buffer.byteLength(create.text));
   });
 
+  it('count the bytes of an action whose id and document are not ASCII', () => {
+    const value = articleRead.value as { after: Record<string, unknown> };
+    const event = { ...articleRead, key: { ...(articleRead.key as object), region: 'süd' }, value: { ...value, after: { ...value.after, region: 'süd', title: 'Grüße 😀' } } };
+    const action = actionOf(plan(event));
+    expect(lines(action)[0]).toBe('{"index":{"_index":"shop.public.articles","_id":"[\\"süd\\",9007199254740993]","version":5000,"version_type":"external_gte"}}');
+    expect(JSON.parse(lines(action)[1]!)).toMatchObject({ region: 'süd', title: 'Grüße 😀' });
+    expect(action.bytes).toBe(Buffer.byteLength(action.text));
+    expect(action.bytes).toBeGreaterThan(action.text.length);
+  });
+
   it('turn an update with unchanged TOAST values into a conditional partial update of the other fields', () => {
     const update = actionOf(plan(articleRetitled));
     expect(update).toMatchObject({ op: 'update', id: ARTICLE_ID, version: null, partial: true });

@@ -192,18 +192,32 @@ function action(
   partial: boolean,
   warnings: ReadonlyArray<PlanWarning | null>,
 ): RecordPlan {
-  const meta: Record<string, unknown> = { _index: index, _id: id };
-  if (version !== null) {
-    meta['version'] = version;
-    meta['version_type'] = VERSION_TYPE;
-  }
-  const text = `${JSON.stringify({ [op]: meta })}\n${body === null ? '' : `${toJson(body)}\n`}`;
+  const start = actionLineStart(op, index);
+  const idJson = JSON.stringify(id);
+  const end = version === null ? '}}\n' : `,"version":${version},"version_type":"${VERSION_TYPE}"}}\n`;
+  const document = body === null ? '' : `${toJson(body)}\n`;
+  // The parts are counted apart: counting the joined text would copy it into one string for nothing.
+  const bytes = start.bytes + Buffer.byteLength(idJson) + end.length + Buffer.byteLength(document);
+  const text = start.text + idJson + end + document;
   const given = warnings.filter((w): w is PlanWarning => w !== null);
   return {
     kind: 'action',
-    action: { op, index, id, version, partial, text, bytes: Buffer.byteLength(text), record: ref, source, rowSchema },
+    action: { op, index, id, version, partial, text, bytes, record: ref, source, rowSchema },
     warnings: given.length === 0 ? NO_WARNINGS : given,
   };
+}
+
+/** `{"<op>":{"_index":"<index>","_id":`, made once per op and index. */
+const lineStarts: Record<BulkAction['op'], Map<string, { text: string; bytes: number }>> = { index: new Map(), update: new Map(), delete: new Map() };
+
+function actionLineStart(op: BulkAction['op'], index: string): { text: string; bytes: number } {
+  const starts = lineStarts[op];
+  let start = starts.get(index);
+  if (start === undefined) {
+    const text = `{${JSON.stringify(op)}:{"_index":${JSON.stringify(index)},"_id":`;
+    starts.set(index, (start = { text, bytes: Buffer.byteLength(text) }));
+  }
+  return start;
 }
 
 function skip(record: RecordRef, warnings: readonly PlanWarning[] = NO_WARNINGS): RecordPlan {

@@ -258,10 +258,12 @@ const HEARTBEAT_VALUE_SCHEMA: ConnectSchema = {
 };
 
 let lastMicros = 0;
+// Read once: the getter makes a new number at every call, and this runs for every event.
+const TIME_ORIGIN_MS = performance.timeOrigin;
 
 /** Wall-clock microseconds, strictly increasing within the process. */
 export function nowMicros(): number {
-  const micros = Math.floor((performance.timeOrigin + performance.now()) * 1000);
+  const micros = Math.floor((TIME_ORIGIN_MS + performance.now()) * 1000);
   lastMicros = micros > lastMicros ? micros : lastMicros + 1;
   return lastMicros;
 }
