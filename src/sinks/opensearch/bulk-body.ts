@@ -68,6 +68,8 @@ export interface BulkAction {
   source: SinkRecord;
   /** The row's schema, to derive the mapping of an index the sink creates; null for deletes. */
   rowSchema: ConnectSchema | null;
+  /** Set once the action is durable: its request settled with it written or dealt with (written-offsets.ts). */
+  written: boolean;
 }
 
 export type PlanWarningCode = 'unversioned' | 'toast-fields-dropped' | 'keyless-change' | 'not-a-row-change';
@@ -202,7 +204,7 @@ function action(
   const given = warnings.filter((w): w is PlanWarning => w !== null);
   return {
     kind: 'action',
-    action: { op, index, id, version, partial, text, bytes, record: ref, source, rowSchema },
+    action: { op, index, id, version, partial, text, bytes, record: ref, source, rowSchema, written: false },
     warnings: given.length === 0 ? NO_WARNINGS : given,
   };
 }

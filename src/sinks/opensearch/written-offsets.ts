@@ -27,11 +27,6 @@ interface PartitionWrites {
 
 export class WrittenOffsets {
   private readonly partitions = new Map<string, PartitionWrites>();
-  /**
-   * Actions written while an unwritten one of their partition is before them. Weak: those of a
-   * partition forgotten meanwhile leave with their actions.
-   */
-  private readonly writtenBehind = new WeakSet<BulkAction>();
 
   put(ref: RecordRef, action: BulkAction | null): void {
     const key = topicPartitionKey(ref.topic, ref.partition);
@@ -42,15 +37,16 @@ export class WrittenOffsets {
     if (action !== null) partition.unwritten.push(action);
   }
 
+  /** Marks the actions written (BulkAction.written): a mark on the action leaves with it when its partition is forgotten. */
   written(actions: readonly BulkAction[]): void {
-    for (const action of actions) this.writtenBehind.add(action);
+    for (const action of actions) action.written = true;
   }
 
   committable(key: string): number | undefined {
     const partition = this.partitions.get(key);
     if (!partition) return undefined;
     const { unwritten } = partition;
-    for (let front = unwritten.peek(); front !== undefined && this.writtenBehind.delete(front); front = unwritten.peek()) unwritten.shift();
+    for (let front = unwritten.peek(); front !== undefined && front.written; front = unwritten.peek()) unwritten.shift();
     return unwritten.peek()?.record.offset ?? partition.next;
   }
 
