@@ -88,7 +88,6 @@ function plainMoney(text: string): string {
 }
 
 const POWERS_OF_TEN = Array.from({ length: 15 }, (_, i) => 10 ** i);
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 /**
  * The common case of unscaledBase64 without strings or buffers: a plain decimal whose unscaled
@@ -117,6 +116,12 @@ function smallUnscaledBase64(text: string, scale: number): string | undefined {
   return smallTwosComplementBase64(negative ? -value : value);
 }
 
+/** The base64 alphabet's character codes. */
+const BASE64_CODES = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) => c.charCodeAt(0));
+const PAD = 61; // '='
+/** The bytes of one number being encoded: reused, since encoding never yields before it is done. */
+const twosComplement = new Uint8Array(9);
+
 /** base64 of the minimal big-endian two's complement of a safe integer (BigInteger.toByteArray). */
 function smallTwosComplementBase64(value: number): string {
   const magnitude = value < 0 ? -value - 1 : value;
@@ -127,19 +132,23 @@ function smallTwosComplementBase64(value: number): string {
     limit *= 256;
   }
   let unsigned = value < 0 ? value + limit * 2 : value;
-  const bytes = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const bytes = twosComplement.fill(0);
   for (let i = size - 1; i >= 0; i--) {
     bytes[i] = unsigned % 256;
     unsigned = Math.floor(unsigned / 256);
   }
+  // One string per three bytes (most values fit in six): no string per character.
   let out = '';
   for (let i = 0; i < size; i += 3) {
     const b0 = bytes[i]!;
     const b1 = bytes[i + 1]!;
     const b2 = bytes[i + 2]!;
-    out += BASE64[b0 >> 2]! + BASE64[((b0 & 3) << 4) | (b1 >> 4)]!;
-    out += i + 1 < size ? BASE64[((b1 & 15) << 2) | (b2 >> 6)]! : '=';
-    out += i + 2 < size ? BASE64[b2 & 63]! : '=';
+    out += String.fromCharCode(
+      BASE64_CODES[b0 >> 2]!,
+      BASE64_CODES[((b0 & 3) << 4) | (b1 >> 4)]!,
+      i + 1 < size ? BASE64_CODES[((b1 & 15) << 2) | (b2 >> 6)]! : PAD,
+      i + 2 < size ? BASE64_CODES[b2 & 63]! : PAD,
+    );
   }
   return out;
 }
