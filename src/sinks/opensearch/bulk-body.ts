@@ -198,7 +198,7 @@ function action(
   const idJson = JSON.stringify(id);
   const end = version === null ? '}}\n' : `,"version":${version},"version_type":"${VERSION_TYPE}"}}\n`;
   const document = body === null ? '' : `${toJson(body)}\n`;
-  // The parts are counted apart: counting the joined text would copy it into one string for nothing.
+  // The parts are counted apart (`end` is ASCII): counting the joined text would copy it into one string for nothing.
   const bytes = start.bytes + Buffer.byteLength(idJson) + end.length + Buffer.byteLength(document);
   const text = start.text + idJson + end + document;
   const given = warnings.filter((w): w is PlanWarning => w !== null);

@@ -106,21 +106,16 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
       const read = chunk.rows;
       let records: SourceRecord[] = [];
       if (held && read.length > 0) records.push(heldRecord(held, held.table === name ? 'same table' : 'other table'));
-      // Every row but the chunk's last is followed by one of the same table: emitted at once.
-      for (let i = 0; i < read.length - 1; i++) {
+      for (let i = 0; i < read.length; i++) {
         // Hand on a big chunk in parts, so that fewer events are in memory at once.
         if (records.length === EMIT_BATCH) {
           await run.emit(records);
           records = [];
         }
         const values = read[i]!;
-        records.push(toRecord(schema, values, readAt, marker(firstOfSnapshot, firstOfTable, 'same table'), offset, positionOf(values)));
-        firstOfSnapshot = false;
-        firstOfTable = false;
-      }
-      if (read.length > 0) {
-        const values = read[read.length - 1]!;
-        held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset, position: positionOf(values) };
+        // Every row but the chunk's last is followed by one of the same table: emitted at once.
+        if (i < read.length - 1) records.push(toRecord(schema, values, readAt, marker(firstOfSnapshot, firstOfTable, 'same table'), offset, positionOf(values)));
+        else held = { schema, table: name, values, readAt, firstOfSnapshot, firstOfTable, offset, position: positionOf(values) };
         firstOfSnapshot = false;
         firstOfTable = false;
       }

@@ -138,9 +138,9 @@ function plainUtcTimestamp(text: string, fractionDigits: number): string | undef
   ) {
     return undefined;
   }
+  if (fractionDigits === 0) return `${text.slice(0, 10)}T${text.slice(11, length - 3)}Z`;
   // Fraction digits as printed: "HH:MM:SS" is followed by "+00", or by "." and the digits then "+00".
   const printed = length === 22 ? 0 : length - 23;
-  if (fractionDigits === 0) return `${text.slice(0, 10)}T${text.slice(11, length - 3)}Z`;
   if (printed >= fractionDigits) return `${text.slice(0, 10)}T${text.slice(11, 20 + fractionDigits)}Z`;
   return `${text.slice(0, 10)}T${text.slice(11, length - 3)}${printed === 0 ? '.' : ''}${'000000000'.slice(0, fractionDigits - printed)}Z`;
 }
