@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
 import { waitFor } from '../../../test/support/wait.js';
-import { orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink } from './orders-sink.fixture.js';
+import { orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink, type RecordingClient } from './orders-sink.fixture.js';
 
 const has = (id: number) => (ids: readonly string[]) => ids.includes(String(id));
 const statuses = (fake: FakeOpenSearch) => Object.fromEntries([...fake.documents(ORDERS_INDEX)].map(([id, doc]) => [id, doc.source['status']]));
@@ -13,6 +13,12 @@ const flushedThrough = async (task: { flush(): Promise<void>; preCommit: (o: Map
 };
 /** Lets every promise chain that a settled request started run to its end. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
+/** Lets the held request carrying order `id` answer, and waits until the sink has dealt with it. */
+const releaseRequestOf = async (client: RecordingClient, id: number, which: string) => {
+  client.release(has(id));
+  await waitFor(() => client.indexOf('bulk-end', has(id)) >= 0, 5_000, `the ${which} request settled`);
+  await settle();
+};
 
 describe('OpenSearch sink task: requests in flight', () => {
   let fake: FakeOpenSearch;
@@ -53,13 +59,9 @@ describe('OpenSearch sink task: requests in flight', () => {
     await waitFor(() => client.heldResponses === 3, 5_000, 'three answered requests');
     expect(await task.preCommit(offsets(10))).toEqual(offsets(0));
     // The second request's answer alone commits nothing: the first is still in flight.
-    client.release(has(4));
-    await waitFor(() => client.indexOf('bulk-end', has(4)) >= 0, 5_000, 'the second request settled');
-    await settle();
+    await releaseRequestOf(client, 4, 'second');
     expect(await task.preCommit(offsets(10))).toEqual(offsets(0));
-    client.release(has(1));
-    await waitFor(() => client.indexOf('bulk-end', has(1)) >= 0, 5_000, 'the first request settled');
-    await settle();
+    await releaseRequestOf(client, 1, 'first');
     // Through the second request; preCommit also sent offset 9 into the slot the first one freed.
     expect(await task.preCommit(offsets(10))).toEqual(offsets(6));
     expect(client.bulkCalls()).toEqual([['1', '2', '3'], ['4', '5', '6'], ['7', '8', '9'], ['10']]);
@@ -92,9 +94,7 @@ describe('OpenSearch sink task: requests in flight', () => {
     await waitFor(() => client.heldResponses === 2, 5_000, 'two answered requests');
     expect(client.bulkCalls()).toEqual([['1', '2', '3'], ['4', '5']]);
     const flushed = task.flush();
-    client.release(has(4));
-    await waitFor(() => client.indexOf('bulk-end', has(4)) >= 0, 5_000, 'the second request settled');
-    await settle();
+    await releaseRequestOf(client, 4, 'second');
     expect(client.bulkCalls()).toHaveLength(2);
     client.release();
     await flushed;
