@@ -65,7 +65,8 @@ export class SinkPositions {
     if (position === null) return false;
     const reached = this.byTopic.get(topic)?.position;
     if (reached === undefined) return false;
-    return comparable(position, reached) && position <= reached;
+    // The order comparison first: it settles the common case (a record past the recorded one) alone.
+    return position <= reached && comparable(position, reached);
   }
 
   reached(topic: string): string | null {
