@@ -32,6 +32,10 @@ import type { SinkPositions } from './sink-positions.js';
 
 export interface Delivery {
   event: ChangeEvent;
+  /**
+   * Acknowledges the delivery. Deliveries sharing a handle are records of one group of one source
+   * run (AckTracker), delivered in source order: their positions ascend.
+   */
   handle: AckHandle;
   /** The source record's position (SourceRecord.position), or null. */
   position: string | null;
@@ -213,11 +217,17 @@ export class SinkRunner implements DeliveryChannel {
     const opened: TopicPartition[] = [];
     let topic: string | undefined;
     let state: TopicDeliveries | undefined;
+    // The group (handle) of the last delivery taken: the ones after it in that group come later in
+    // the topic, so they are not held either (nothing moves the recorded positions during this loop).
+    let takenGroup: AckHandle | undefined;
     for (const delivery of deliveries) {
       const { event, position } = delivery;
-      if (this.options.positions.skips(event.topic, position)) {
-        delivery.handle.ack();
-        continue;
+      if (delivery.handle !== takenGroup || event.topic !== topic) {
+        if (this.options.positions.skips(event.topic, position)) {
+          delivery.handle.ack();
+          continue;
+        }
+        takenGroup = delivery.handle;
       }
       if (event.topic !== topic) {
         topic = event.topic;
