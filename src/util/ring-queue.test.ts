@@ -28,6 +28,27 @@ describe('RingQueue', () => {
     );
   });
 
+  it('keeps its buffer through cycles of filling and draining, and gives back what a burst took', () => {
+    const queue = new RingQueue<number>();
+    const fillAndDrain = (count: number) => {
+      for (let i = 0; i < count; i++) queue.push(i);
+      let inOrder = 0;
+      for (let i = 0; i < count; i++) if (queue.shift() === i) inOrder++;
+      expect(inOrder).toBe(count);
+    };
+    fillAndDrain(5000);
+    const filled = queue.capacity;
+    expect(filled).toBeGreaterThanOrEqual(5000);
+    for (let cycle = 0; cycle < 10; cycle++) {
+      fillAndDrain(5000);
+      expect(queue.capacity).toBe(filled);
+    }
+    // Past the burst, a few items at a time: the buffer comes down to a few times that.
+    for (let round = 0; round < 5000; round++) fillAndDrain(10);
+    expect(queue.capacity).toBeLessThanOrEqual(64);
+    expect(queue.length).toBe(0);
+  });
+
   it('holds no reference to an item once it is shifted out', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;

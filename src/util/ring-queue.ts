@@ -1,8 +1,12 @@
 /**
  * A FIFO queue on a power-of-two ring buffer: O(1) push and shift without the O(n) of
  * Array.prototype.shift. A slot is cleared as soon as its item is shifted out, so the queue never
- * keeps a taken item alive (the garbage collector may free it at once), and the buffer shrinks
- * again after a burst so a peak of queued items does not stay allocated.
+ * keeps a taken item alive (the garbage collector may free it at once).
+ *
+ * The buffer grows by doubling and shrinks after a burst, so a peak of queued items does not stay
+ * allocated. It shrinks only once a whole buffer's worth of items has been shifted out without the
+ * queue filling a quarter of it: a queue filled and drained in cycles (acks gathered until a commit)
+ * keeps its buffer instead of allocating it again at every cycle.
  */
 const MIN_CAPACITY = 16;
 
@@ -12,6 +16,10 @@ export class RingQueue<T> {
   private slots: Array<T | undefined>;
   private head = 0;
   private count = 0;
+  /** Items shifted out since the buffer last changed size or was last judged too big. */
+  private shifted = 0;
+  /** The most items held over those shifts. */
+  private peak = 0;
 
   /** `expected`: about how many items the queue holds when busy; the buffer never shrinks below it. */
   constructor(expected = MIN_CAPACITY) {
@@ -24,10 +32,16 @@ export class RingQueue<T> {
     return this.count;
   }
 
+  /** How many items the buffer has room for now. */
+  get capacity(): number {
+    return this.slots.length;
+  }
+
   push(item: T): void {
     if (this.count === this.slots.length) this.resize(this.slots.length * 2);
     this.slots[(this.head + this.count) & (this.slots.length - 1)] = item;
     this.count++;
+    if (this.count > this.peak) this.peak = this.count;
   }
 
   peek(): T | undefined {
@@ -45,8 +59,17 @@ export class RingQueue<T> {
     this.slots[this.head] = undefined;
     this.head = (this.head + 1) & (this.slots.length - 1);
     this.count--;
-    if (this.slots.length > this.minCapacity && this.count <= this.slots.length / 4) this.resize(this.slots.length / 2);
+    if (++this.shifted >= this.slots.length) this.judgeSize();
     return item;
+  }
+
+  /** After a buffer's worth of shifts: down to twice the peak of that span, when it stayed under a quarter. */
+  private judgeSize(): void {
+    let capacity = this.slots.length;
+    while (capacity > this.minCapacity && this.peak <= capacity / 4) capacity /= 2;
+    if (capacity < this.slots.length) this.resize(capacity);
+    this.shifted = 0;
+    this.peak = this.count;
   }
 
   private resize(capacity: number): void {
@@ -54,5 +77,7 @@ export class RingQueue<T> {
     for (let i = 0; i < this.count; i++) slots[i] = this.slots[(this.head + i) & (this.slots.length - 1)];
     this.slots = slots;
     this.head = 0;
+    this.shifted = 0;
+    this.peak = this.count;
   }
 }
