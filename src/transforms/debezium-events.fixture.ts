@@ -51,7 +51,7 @@ const PLACED = ['1', 'Alice', '5094.61', 'new', '2024-03-05 09:00:00.5+00', '202
 const PAID = ['1', 'Alice', '5094.61', 'paid', '2024-03-05 09:00:00.5+00', '2024-03-05 10:15:30.123456', 't', '2024-03-07'];
 
 const row = (texts: readonly (string | null)[]) => ORDERS.row(texts);
-const key = ORDERS.key(PLACED);
+const key = ORDERS.key(row(PLACED));
 
 export const snapshotRead: ChangeEvent = builder.change(ORDERS, 'r', key, null, row(PLACED), snapshotOrigin);
 export const created: ChangeEvent = builder.change(ORDERS, 'c', key, null, row(PLACED), streamOrigin);

@@ -53,7 +53,7 @@ export const RETITLED: TupleValue[] = ['eu', '9007199254740993', 'Hello again', 
 /** The same row after its key changed from id 9007199254740993 to 7, TOAST values unchanged. */
 export const MOVED: TupleValue[] = ['eu', '7', 'Hello again', UNCHANGED_TOAST, UNCHANGED_TOAST, UNCHANGED_TOAST, '19.90', '2024-03-07'];
 
-const key = (values: TupleValue[]) => ARTICLES.key(values);
+const key = (values: TupleValue[]) => ARTICLES.key(ARTICLES.row(values));
 const OLD_KEY: TupleValue[] = ['eu', '9007199254740993', null, null, null, null, null, null];
 
 export const articleRead: ChangeEvent = builder.change(ARTICLES, 'r', key(WRITTEN), null, ARTICLES.row(WRITTEN), origin(5_000, null, 'first'));

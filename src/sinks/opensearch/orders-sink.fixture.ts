@@ -24,7 +24,7 @@ function origin(lsn: number): EventOrigin {
 /** An update of order `id` to `status`, versioned by `lsn`, at `offset` of partition 0. */
 export function orderUpdate(offset: number, id: number, status: string, lsn = 1_000 + offset): SinkRecord {
   const texts = [String(id), 'Alice', '10.00', status, null, null, null, null];
-  return { ...builder.change(ORDERS, 'u', ORDERS.key(texts), null, ORDERS.row(texts), origin(lsn)), kafkaPartition: 0, kafkaOffset: offset, position: null };
+  return { ...builder.change(ORDERS, 'u', ORDERS.key(ORDERS.row(texts)), null, ORDERS.row(texts), origin(lsn)), kafkaPartition: 0, kafkaOffset: offset, position: null };
 }
 
 export function ordersTruncated(offset: number, lsn = 1_000 + offset): SinkRecord {

@@ -32,7 +32,7 @@ function readings(mode: TimePrecisionMode, texts: (string | null)[]): ChangeEven
     { topicPrefix: 'lab', typeMapping: { ...DEFAULT_TYPE_MAPPING, timePrecisionMode: mode }, unavailableValuePlaceholder: '__debezium_unavailable_value', excludeColumn: () => false },
   );
   const origin: EventOrigin = { commitTimeUs: 1_709_633_730_123_456, txId: 5, lsn: 1000, lastCommitLsn: 900, snapshot: 'false', transaction: null };
-  return new EventBuilder('lab', 'app').change(table, 'c', table.key(texts), null, table.row(texts), origin);
+  return new EventBuilder('lab', 'app').change(table, 'c', table.key(table.row(texts)), null, table.row(texts), origin);
 }
 
 const ROW = ['1', '2024-03-05 09:00:00.25', '2024-03-05 09:00:00.250001', '2024-03-05 09:00:00.5+00', '2024-03-07', '13:05:09', '1709629200250', 'x'];

@@ -21,6 +21,11 @@ export interface EventOrigin {
    * the snapshot's start, the same however often a resumed snapshot reads the row again.
    */
   recordTimeMs?: number;
+  /**
+   * When the event is processed (`ts_ms`, `ts_us`, `ts_ns`), in microseconds, where the caller knows
+   * it: a snapshot chunk's rows are processed as it is read. The clock's time otherwise.
+   */
+  processedUs?: number;
   txId: number | null;
   lsn: Lsn | null;
   /** End LSN of the last transaction committed before this one, for `source.sequence`. */
@@ -86,7 +91,7 @@ export class EventBuilder {
     /** Events of one snapshot chunk share one source block; computed from `origin` otherwise. */
     source: SourceInfo = this.source(table, origin),
   ): ChangeEvent {
-    const nowUs = nowMicros();
+    const nowUs = origin.processedUs ?? nowMicros();
     const value: Envelope = {
       before,
       after,

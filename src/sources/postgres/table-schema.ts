@@ -31,8 +31,11 @@ export interface TableSchema {
   readonly columnNames: readonly string[];
   /** Builds a row from values in tuple order. `fallback` supplies unchanged TOAST values (REPLICA IDENTITY FULL). */
   row(values: readonly TupleValue[], fallback?: readonly TupleValue[] | null): Row;
-  /** The event key from values in tuple order, or null for a keyless table. */
-  key(values: readonly TupleValue[]): Record<string, unknown> | null;
+  /**
+   * The event key: the key columns' values taken from a row `row` built (a row always holds the key
+   * columns), or null for a keyless table. Taken, not converted again: a key is as costly as its row.
+   */
+  key(row: Row): Record<string, unknown> | null;
   /**
    * Whether a tuple holds every key column. Key columns are never null in a row, so a null one
    * means pgoutput did not send it: an old-key tuple of a replica identity index without them.
@@ -80,6 +83,7 @@ export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, P
   const rowSchema: ConnectSchema = { type: 'struct', optional: true, name: `${name}.Value`, fields };
   const keySchema: ConnectSchema | null = keyCodecs.length > 0 ? { type: 'struct', optional: false, name: `${name}.Key`, fields: keyFields } : null;
   const placeholder = options.unavailableValuePlaceholder;
+  const keyNames = keyCodecs.map((c) => c.name);
 
   const convert = (codec: ColumnCodec, value: TupleValue | undefined, fallback: TupleValue | undefined): unknown => {
     if (value === null || value === undefined) return null;
@@ -98,7 +102,7 @@ export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, P
     keySchema,
     rowSchema,
     valueSchema: envelopeSchema(name, rowSchema),
-    keyColumns: keyCodecs.map((c) => c.name),
+    keyColumns: keyNames,
     columnNames: columns.map((c) => c.name),
     row(values, fallback) {
       const row: Row = {};
@@ -111,10 +115,10 @@ export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, P
     sameKey(a, b) {
       return keyCodecs.every((codec) => a[codec.index] === b[codec.index]);
     },
-    key(values) {
-      if (keyCodecs.length === 0) return null;
+    key(row) {
+      if (keyNames.length === 0) return null;
       const key: Record<string, unknown> = {};
-      for (const codec of keyCodecs) key[codec.name] = convert(codec, values[codec.index], undefined);
+      for (const name of keyNames) key[name] = row[name];
       return key;
     },
   };

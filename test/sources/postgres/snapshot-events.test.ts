@@ -67,6 +67,8 @@ describe('snapshot events', () => {
       ]);
       for (const event of events) {
         expectTimes(envelope(event));
+        // A snapshot row is processed as its chunk is read.
+        expect(envelope(event).ts_us).toBe(envelope(event).source.ts_us);
         expect(event.keySchema?.name).toBe(`${event.topic}.Key`);
         expect(event.valueSchema?.name).toBe(`${event.topic}.Envelope`);
       }

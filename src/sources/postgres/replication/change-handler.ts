@@ -82,7 +82,10 @@ export class ChangeHandler {
         return this.flush();
       case 'insert': {
         const table = this.table(message.relation);
-        if (table && !this.skips('c')) this.push(this.change(table, 'c', table.key(message.newTuple), null, table.row(message.newTuple), lsn));
+        if (table && !this.skips('c')) {
+          const row = table.row(message.newTuple);
+          this.push(this.change(table, 'c', table.key(row), null, row, lsn));
+        }
         break;
       }
       case 'update': {
@@ -93,7 +96,10 @@ export class ChangeHandler {
       case 'delete': {
         const table = this.table(message.relation);
         const old = message.oldTuple ?? message.keyTuple;
-        if (table && old && !this.skips('d')) this.deleted(this.change(table, 'd', table.key(old), table.row(old), null, lsn));
+        if (table && old && !this.skips('d')) {
+          const row = table.row(old);
+          this.deleted(this.change(table, 'd', table.key(row), row, null, lsn));
+        }
         break;
       }
       case 'truncate':
@@ -173,16 +179,19 @@ export class ChangeHandler {
     const old = oldTuple ?? keyTuple;
     if (old && table.holdsKey(old) && !table.sameKey(old, newTuple)) {
       // A key change: consumers keyed by the row see the old key deleted and the new one created.
-      const oldKey = table.key(old);
-      const newKey = table.key(newTuple);
-      if (!this.skips('d')) this.deleted(this.change(table, 'd', oldKey, table.row(old), null, lsn, { '__debezium.newkey': toJson(newKey) }));
-      if (!this.skips('c')) this.push(this.change(table, 'c', newKey, null, table.row(newTuple, oldTuple), lsn, { '__debezium.oldkey': toJson(oldKey) }));
+      const oldRow = table.row(old);
+      const newRow = table.row(newTuple, oldTuple);
+      const oldKey = table.key(oldRow);
+      const newKey = table.key(newRow);
+      if (!this.skips('d')) this.deleted(this.change(table, 'd', oldKey, oldRow, null, lsn, { '__debezium.newkey': toJson(newKey) }));
+      if (!this.skips('c')) this.push(this.change(table, 'c', newKey, null, newRow, lsn, { '__debezium.oldkey': toJson(oldKey) }));
       return;
     }
     if (this.skips('u')) return;
     const identity = message.relation.columns.map((column) => column.isKey);
     const before = old ? table.row(old) : identity.includes(true) ? table.row(newTuple.map((value, i) => (identity[i] ? value : null))) : null;
-    this.push(this.change(table, 'u', table.key(newTuple), before, table.row(newTuple, oldTuple), lsn));
+    const after = table.row(newTuple, oldTuple);
+    this.push(this.change(table, 'u', table.key(after), before, after, lsn));
   }
 
   private deleted(event: ChangeEvent): void {

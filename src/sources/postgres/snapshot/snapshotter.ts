@@ -13,7 +13,7 @@
  * on each table's last and first rows (in that order of precedence), `true` elsewhere. Knowing a row
  * is a table's last needs the next row, so one row is always held back until the next one is read.
  * Events carry the snapshot transaction's id as `source.txId`, as Debezium's do, and the time each
- * chunk was read as `source.ts_ms`; the record's timestamp is the snapshot's start instead, so that
+ * chunk was read as `source.ts_ms` and as their processing time (`ts_ms`); the record's timestamp is the snapshot's start instead, so that
  * sinks partitioning by time put a row read again by a resumed snapshot where they put it before.
  *
  * Rows of a table whose reading order row-key-order.ts reproduces (keyed by types it encodes, in
@@ -72,7 +72,7 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const startMs = snapshotStartMs(progress.id);
   type Described = { readAt: number; schema: TableSchema; origin: EventOrigin; source: SourceInfo };
   const describe = (schema: TableSchema, readAt: number, snapshot: SourceInfo['snapshot']): Described => {
-    const origin: EventOrigin = { commitTimeUs: readAt, recordTimeMs: startMs ?? undefined, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
+    const origin: EventOrigin = { commitTimeUs: readAt, processedUs: readAt, recordTimeMs: startMs ?? undefined, txId, lsn: progress.lsn, lastCommitLsn: null, snapshot, transaction: null };
     return { readAt, schema, origin, source: run.builder.source(schema, origin) };
   };
   // Rows read together share their origin and source block unless a marker sets them apart.
@@ -80,7 +80,8 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
   const toRecord = (schema: TableSchema, values: Array<string | null>, readAt: number, snapshot: SourceInfo['snapshot'], offset: OffsetMap, position: string | undefined): SourceRecord => {
     const { origin, source } =
       snapshot !== 'true' ? describe(schema, readAt, snapshot) : shared?.readAt === readAt && shared.schema === schema ? shared : (shared = describe(schema, readAt, snapshot));
-    const event = run.builder.change(schema, 'r', schema.key(values), null, schema.row(values), origin, undefined, source);
+    const row = schema.row(values);
+    const event = run.builder.change(schema, 'r', schema.key(row), null, row, origin, undefined, source);
     return position === undefined ? { partition: run.partition, offset, event } : { partition: run.partition, offset, event, position };
   };
   const heldRecord = (row: HeldRow, next: Next): SourceRecord => toRecord(row.schema, row.values, row.readAt, marker(row.firstOfSnapshot, row.firstOfTable, next), row.offset, row.position);
