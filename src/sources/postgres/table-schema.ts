@@ -5,7 +5,8 @@
  */
 import type { ConnectField, ConnectSchema, Row } from '../../events.js';
 import type { CatalogTable, ReplicaIdentity } from './catalog.js';
-import { UNCHANGED_TOAST, type TupleValue } from './replication/pgoutput-decoder.js';
+import type { TupleValue } from './replication/pgoutput-decoder.js';
+import { compileKeyBuilder, compileRowBuilder, type RowColumn } from './row-builder.js';
 import { mapColumn, type TypeMappingOptions } from './types/column-mapping.js';
 import type { PgType } from './types/type-catalog.js';
 
@@ -45,22 +46,16 @@ export interface TableSchema {
   sameKey(a: readonly TupleValue[], b: readonly TupleValue[]): boolean;
 }
 
-interface ColumnCodec {
-  index: number;
-  name: string;
-  convert: (text: string) => unknown;
-}
-
 /** What a table schema is built from: a catalog table, or a stream relation joined with the catalog. */
 export type TableShape = Pick<CatalogTable, 'schema' | 'name' | 'columns' | 'keyColumns' | 'replicaIdentity'>;
 
 export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, PgType>, options: TableSchemaOptions): TableSchema {
   const { schema, name: table, columns, keyColumns } = shape;
   const name = `${options.topicPrefix}.${schema}.${table}`;
-  const codecs: ColumnCodec[] = [];
+  const codecs: RowColumn[] = [];
   const fields: ConnectField[] = [];
   const keyFields: ConnectField[] = [];
-  const keyCodecs: ColumnCodec[] = [];
+  const keyCodecs: RowColumn[] = [];
   columns.forEach((column, index) => {
     const type = types.get(column.typeOid);
     if (!type) throw new Error(`Type ${column.typeOid} of column ${schema}.${table}.${column.name} was not loaded`);
@@ -82,17 +77,8 @@ export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, P
 
   const rowSchema: ConnectSchema = { type: 'struct', optional: true, name: `${name}.Value`, fields };
   const keySchema: ConnectSchema | null = keyCodecs.length > 0 ? { type: 'struct', optional: false, name: `${name}.Key`, fields: keyFields } : null;
-  const placeholder = options.unavailableValuePlaceholder;
   const keyNames = keyCodecs.map((c) => c.name);
-
-  const convert = (codec: ColumnCodec, value: TupleValue | undefined, fallback: TupleValue | undefined): unknown => {
-    if (value === null || value === undefined) return null;
-    if (value === UNCHANGED_TOAST) {
-      if (typeof fallback === 'string') return codec.convert(fallback);
-      return placeholder;
-    }
-    return codec.convert(value);
-  };
+  const buildKey = keyNames.length === 0 ? () => null : compileKeyBuilder(keyNames);
 
   return {
     schema,
@@ -104,23 +90,14 @@ export function buildTableSchema(shape: TableShape, types: ReadonlyMap<number, P
     valueSchema: envelopeSchema(name, rowSchema),
     keyColumns: keyNames,
     columnNames: columns.map((c) => c.name),
-    row(values, fallback) {
-      const row: Row = {};
-      for (const codec of codecs) row[codec.name] = convert(codec, values[codec.index], fallback?.[codec.index]);
-      return row;
-    },
+    row: compileRowBuilder(codecs, options.unavailableValuePlaceholder),
     holdsKey(values) {
       return keyCodecs.length > 0 && keyCodecs.every((codec) => values[codec.index] !== null && values[codec.index] !== undefined);
     },
     sameKey(a, b) {
       return keyCodecs.every((codec) => a[codec.index] === b[codec.index]);
     },
-    key(row) {
-      if (keyNames.length === 0) return null;
-      const key: Record<string, unknown> = {};
-      for (const name of keyNames) key[name] = row[name];
-      return key;
-    },
+    key: buildKey,
   };
 }
 
