@@ -37,6 +37,25 @@ describe('decimals', () => {
     expect(unscaledValue(Buffer.from([0x00, 0x80, 0, 0, 0, 0, 0, 0, 0]).toString('base64'))).toBe(2n ** 63n);
   });
 
+  it('decode any base64 as a buffer would, small values without one', () => {
+    const asBuffer = (base64: string) => {
+      const bytes = Buffer.from(base64, 'base64');
+      if (bytes.length === 0) return 0n;
+      const value = BigInt(`0x${bytes.toString('hex')}`);
+      return bytes[0]! >= 0x80 ? value - (1n << BigInt(8 * bytes.length)) : value;
+    };
+    const canonical = fc.uint8Array({ maxLength: 9 }).map((bytes) => Buffer.from(bytes).toString('base64'));
+    const unusual = fc.string({ unit: fc.constantFrom(...'AQ/+=_-w8 '), maxLength: 9 });
+    fc.assert(
+      fc.property(fc.oneof(canonical, unusual), (base64) => {
+        const value = unscaledValue(base64);
+        expect(BigInt(value)).toBe(asBuffer(base64));
+        expect(typeof value).toBe(Buffer.from(base64, 'base64').length <= 6 ? 'number' : 'bigint');
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('write negative scales as whole numbers', () => {
     expect(decimalText(12, -3)).toBe('12000');
     expect(decimalText(0, -3)).toBe('0');

@@ -11,6 +11,8 @@
 
 /** The unscaled integer of a Connect Decimal's base64 bytes: a number up to 6 bytes, else a bigint. */
 export function unscaledValue(base64: string): number | bigint {
+  const small = smallUnscaledValue(base64);
+  if (small !== undefined) return small;
   const bytes = Buffer.from(base64, 'base64');
   if (bytes.length === 0) return 0;
   if (bytes.length <= 6) {
@@ -20,6 +22,32 @@ export function unscaledValue(base64: string): number | bigint {
   }
   const value = BigInt(`0x${bytes.toString('hex')}`);
   return bytes[0]! >= 0x80 ? value - (1n << BigInt(8 * bytes.length)) : value;
+}
+
+/** Each base64 digit's value by character code, -1 for other characters. */
+const BASE64_DIGITS = new Int8Array(128).fill(-1);
+for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) BASE64_DIGITS[c.charCodeAt(0)] = i;
+const PAD = 61; // '='
+
+/**
+ * unscaledValue without a buffer for the common case: canonical padded base64 of one to six bytes
+ * (at most 48 bits, exact in a number). Undefined for anything else, which the buffer path reads.
+ */
+function smallUnscaledValue(base64: string): number | undefined {
+  const length = base64.length;
+  if (length === 0 || length > 8 || length % 4 !== 0) return undefined;
+  const padding = base64.charCodeAt(length - 1) !== PAD ? 0 : base64.charCodeAt(length - 2) !== PAD ? 1 : 2;
+  let bits = 0;
+  for (let i = 0; i < length - padding; i++) {
+    const code = base64.charCodeAt(i);
+    const digit = code < 128 ? BASE64_DIGITS[code]! : -1;
+    if (digit < 0) return undefined;
+    bits = bits * 64 + digit;
+  }
+  const bytes = (length / 4) * 3 - padding;
+  // The last digit's low bits beyond the bytes are filler.
+  const value = Math.floor(bits / 2 ** ((length - padding) * 6 - bytes * 8));
+  return value >= 2 ** (bytes * 8 - 1) ? value - 2 ** (bytes * 8) : value;
 }
 
 export function decimalText(unscaled: number | bigint, scale: number): string {

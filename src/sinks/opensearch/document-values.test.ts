@@ -136,6 +136,20 @@ describe('document values', () => {
     expect(numbers.document({ id: 1, total: 'B8YV', note: null }, null, ['note'])).toEqual({ id: 1, total: 'B8YV' });
   });
 
+  it('leaves out the fields a row lacks, and takes any field name as an own property', () => {
+    const field = (name: string): NonNullable<ConnectSchema['fields']>[number] => ({ field: name, type: 'string', optional: true });
+    const schema: ConnectSchema = { type: 'struct', optional: true, fields: [field('__proto__'), field('a"b'), { ...field('d'), type: 'int32', name: 'io.debezium.time.Date' }] };
+    const whole = numbers.document(JSON.parse('{"__proto__":"p","a\\"b":null,"d":19789}') as Row, schema);
+    expect(Object.getPrototypeOf(whole)).toBe(Object.prototype);
+    expect(Object.entries(whole)).toEqual([
+      ['__proto__', 'p'],
+      ['a"b', null],
+      ['d', '2024-03-07'],
+    ]);
+    expect(Object.entries(numbers.document({ d: 19789 }, schema))).toEqual([['d', '2024-03-07']]);
+    expect(numbers.document({ d: 1 }, { type: 'struct', optional: true, fields: [] })).toEqual({});
+  });
+
   it('passes values of an unexpected shape through unchanged', () => {
     const decimal: ConnectSchema = { type: 'bytes', optional: true, name: 'org.apache.kafka.connect.data.Decimal', parameters: { scale: '2' } };
     const date: ConnectSchema = { type: 'int32', optional: true, name: 'io.debezium.time.Date' };

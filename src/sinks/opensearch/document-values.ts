@@ -24,6 +24,7 @@
 import type { ConnectSchema, Row } from '../../events.js';
 import { formatIsoDate, formatTime, MICROS_PER_DAY } from '../../sources/postgres/types/calendar.js';
 import { LOGICAL, isPlainObject } from '../../transforms/connect-data.js';
+import { compile, literalKey } from '../../util/object-literal.js';
 import { decimalValue, unscaledValue } from '../decimal.js';
 
 export type Document = Record<string, unknown>;
@@ -33,14 +34,25 @@ type Convert = (value: unknown) => unknown;
 const MICROS_PER_DAY_BIG = BigInt(MICROS_PER_DAY);
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
+/** A struct schema's document builder: undefined when the row lacks one of the fields. */
+type BuildDocument = (row: Row) => Document | undefined;
+
+const NOTHING_OMITTED: readonly string[] = [];
+
 export class DocumentConverter {
   private readonly compiled = new WeakMap<ConnectSchema, Convert | null>();
+  private readonly builders = new WeakMap<ConnectSchema, BuildDocument>();
 
   /** `decimalsAsText`: decimals always as their exact text (decimal.format=string, and document ids). */
   constructor(private readonly decimalsAsText: boolean) {}
 
   /** The document for a row, leaving out the fields named in `omit` (unavailable TOAST values). */
-  document(row: Row, schema: ConnectSchema | null, omit: readonly string[] = []): Document {
+  document(row: Row, schema: ConnectSchema | null, omit: readonly string[] = NOTHING_OMITTED): Document {
+    if (schema !== null && schema.fields !== undefined && omit.length === 0) {
+      const built = this.builder(schema)(row);
+      if (built !== undefined) return built;
+    }
+    // Fields left out: each one looked at in turn.
     const document: Document = {};
     if (schema === null || schema.fields === undefined) {
       for (const name of Object.keys(row)) if (!omit.includes(name)) document[name] = row[name];
@@ -60,6 +72,24 @@ export class DocumentConverter {
   value(value: unknown, schema: ConnectSchema | null): unknown {
     const convert = schema === null ? null : this.converter(schema);
     return convert === null || value === null ? value : convert(value);
+  }
+
+  /** The document builder of a struct schema with fields, compiled once (util/object-literal.ts says why). */
+  private builder(schema: ConnectSchema): BuildDocument {
+    let build = this.builders.get(schema);
+    if (build === undefined) {
+      const fields = schema.fields!;
+      const convert = fields.map((field) => this.converter(field));
+      const reads = fields.map((field, i) => `v${i} = row[${JSON.stringify(field.field)}]`);
+      const properties = fields.map((field, i) => `${literalKey(field.field)}: ${convert[i] === null ? `v${i}` : `v${i} === null ? null : convert[${i}](v${i})`}`);
+      const missing = fields.map((_, i) => `v${i} === undefined`).join(' || ');
+      build =
+        fields.length === 0
+          ? () => ({})
+          : compile<BuildDocument>({ convert }, `(row) => { const ${reads.join(', ')}; return ${missing} ? undefined : { ${properties.join(', ')} }; }`);
+      this.builders.set(schema, build);
+    }
+    return build;
   }
 
   /** The conversion a schema needs, or null when values pass unchanged. */
