@@ -152,6 +152,7 @@ export function keyOrder(
     if (!table.partitioned) return { columns: [], sortable: (values) => ctid(values[place]!) };
     // Partition by partition: the partition's name, then the place in it.
     if (table.leaves !== null) return { columns: [], sortable: (values) => utf8Bytes(values[place + 1]!) + ctid(values[place]!) };
+    // Through the root, partitions come in the plan's order, which nothing in a row spells.
     return { columns: [], sortable: null };
   }
   const parts = table.keyColumns.map((name) => {

@@ -93,7 +93,7 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     const name = qualifiedName(table);
     const schema = run.schemaOf(table);
     const resuming = progress.table === name;
-    // Rows read before a resume that reads the table again from its start are read again, not counted twice.
+    // Rows read before a resume that reads the table again from its start (an offset of an earlier version) are not counted twice.
     let rows = resuming && !readsFromTableStart(progress.after) ? progress.rows : 0;
     const total = table.estimatedRows;
     run.reporter.snapshot(name, rows, total, false);

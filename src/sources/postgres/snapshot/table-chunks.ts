@@ -8,12 +8,12 @@
  *   14+), one COPY per chunk of about `chunkSize` rows, in ctid order, each row followed by its ctid.
  * - A partitioned table without one: the same, partition by partition (CatalogTable.leaves), each
  *   row followed by its ctid and its partition's qualified name. When the user may not read the
- *   partitions on their own, by one COPY through the root instead, in chunks as they arrive, read
- *   again from its start when resumed (partitions' pages share their numbers, so page ranges
- *   through the root cannot say where it stopped).
+ *   partitions on their own, by one COPY through the root instead (page ranges through the root
+ *   would read every partition's pages of that range), in chunks as they arrive: see rootChunks.
  *
- * Each chunk carries the resume point after it (`after`): the last key's text values, or the next
- * page (and partition). Starting again from a chunk's `after` reads exactly the rows that follow
+ * Each chunk carries the resume point after it (`after`): the last key's text values, the next
+ * page (and partition), or for a read through the root the partitions finished and the last row
+ * read of the current one. Starting again from a chunk's `after` reads exactly the rows that follow
  * it, so a snapshot interrupted by a crash resumes from its last finished chunk. A chunk is handed
  * on once a row after it has arrived, or the table has ended (so the last chunk is known as such);
  * while the caller works on a chunk the server goes on writing until the connection's buffers are
@@ -26,12 +26,16 @@ import type { CatalogTable } from '../catalog.js';
 import { CopyTextRows } from './copy-text-rows.js';
 import type { KeyOrder } from './row-key-order.js';
 
-export type ResumePoint = { kind: 'key'; values: Array<string | null> } | { kind: 'page'; page: number; partition?: string };
+export type ResumePoint =
+  | { kind: 'key'; values: Array<string | null> }
+  | { kind: 'page'; page: number; partition?: string }
+  /** Through the root: the oids of the partitions read whole, and of the one being read with its last row's ctid. */
+  | { kind: 'root'; done: number[]; partition: number; ctid: string };
 
-/** Where a table without a key begins. */
-const TABLE_START: ResumePoint = { kind: 'page', page: 0 };
-
-/** Whether resuming at `point` reads its table again from the start (a partitioned table read through its root). */
+/**
+ * Whether resuming at `point` reads its table again from the start: a partitioned table read
+ * through its root recorded `{kind: 'page', page: 0}` before reads through the root could resume.
+ */
 export function readsFromTableStart(point: ResumePoint | null): boolean {
   return point?.kind === 'page' && point.page === 0 && point.partition === undefined;
 }
@@ -61,7 +65,7 @@ export async function* readTableChunks(
   } else if (table.leaves !== null) {
     yield* partitionChunks(client, table.leaves, columns, chunkSize, from?.kind === 'page' ? from : null);
   } else if (table.partitioned) {
-    yield* streamedChunks(client, `SELECT ${columns} FROM ${name}`, chunkSize, () => TABLE_START);
+    yield* rootChunks(client, name, columns, chunkSize, from?.kind === 'root' ? from : null);
   } else {
     for await (const { rows, nextPage } of pageChunks(client, name, `${columns}, ctid`, chunkSize, from?.kind === 'page' ? from.page : 0)) {
       yield { rows, after: nextPage === null ? null : { kind: 'page', page: nextPage } };
@@ -85,6 +89,39 @@ async function* keyChunks(
     const last = rows[rows.length - 1]!;
     return { kind: 'key', values: keyIndexes.map((i) => last[i] ?? null) };
   });
+}
+
+/**
+ * A partitioned table through its root, each row followed by its ctid and its partition's oid: one
+ * scan that reads the partitions one after another in the plan's order, each in ctid order, since
+ * it runs neither in parallel nor as a synchronized scan (which starts where another scan of the
+ * table is). So a chunk's resume point is the partitions left behind and the last row read of the
+ * current one; a resumed scan goes through the root again but passes over every row up to that
+ * point. A partition that comes first in the resumed scan but not in the point (attached since)
+ * makes the point's partial one count as unread again: read twice rather than lost.
+ */
+async function* rootChunks(
+  client: pg.Client,
+  name: string,
+  columns: string,
+  chunkSize: number,
+  from: Extract<ResumePoint, { kind: 'root' }> | null,
+): AsyncGenerator<TableChunk> {
+  const done = from === null ? [] : [...from.done];
+  let current: number | null = null;
+  const where = from === null ? '' : ` WHERE tableoid <> ALL('{${from.done.join(',')}}'::oid[]) AND (tableoid <> ${from.partition} OR ctid > ${quoteLiteral(from.ctid)}::tid)`;
+  await client.query(`SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0`);
+  yield* streamedChunks(client, `SELECT ${columns}, ctid, tableoid::oid FROM ${name}${where}`, chunkSize, (rows) => {
+    const oidAt = rows[0]!.length - 1;
+    for (const row of rows) {
+      const partition = Number(row[oidAt]);
+      if (partition === current) continue;
+      if (current !== null) done.push(current);
+      current = partition;
+    }
+    return { kind: 'root', done: [...done], partition: current!, ctid: rows[rows.length - 1]![oidAt - 1]! };
+  });
+  await client.query(`SET LOCAL synchronize_seqscans TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT`);
 }
 
 /**
