@@ -76,7 +76,7 @@ function sigv4Client(url: string, keys: Record<string, string>): OpenSearchClien
 /** The sink's calls: index check and creation (a name that needs encoding), a bulk body, a truncate (a query string). */
 async function exercise(client: OpenSearchClient): Promise<void> {
   await client.ensureIndex('orders+2024', { properties: { title: { type: 'text' } } } as never);
-  await client.bulk('{"index":{"_index":"orders+2024","_id":"1","version":7,"version_type":"external"}}\n{"title":"Grüße, \\"quoted\\""}\n');
+  await client.bulk(Buffer.from('{"index":{"_index":"orders+2024","_id":"1","version":7,"version_type":"external"}}\n{"title":"Grüße, \\"quoted\\""}\n'));
   await client.deleteAll('orders+2024');
 }
 
@@ -130,7 +130,7 @@ describe('AWS SigV4 signing of the OpenSearch client', () => {
     cleanups.push(server.close);
     const client = sigv4Client(server.url, { 'aws.region': 'eu-west-1', 'aws.access_key_id': 'AKIDEXAMPLE', 'aws.secret_access_key': 'right-secret' });
     cleanups.push(() => client.close());
-    await client.bulk('{"delete":{"_index":"orders","_id":"1"}}\n');
+    await client.bulk(Buffer.from('{"delete":{"_index":"orders","_id":"1"}}\n'));
     const [request] = server.received;
     expect(checkSignature(request!, 'right-secret').valid).toBe(true);
     expect(checkSignature(request!, 'wrong-secret').valid).toBe(false);
@@ -171,7 +171,7 @@ describe('AWS SigV4 signing of the OpenSearch client', () => {
     const client = sigv4Client(server.url, { 'aws.region': 'eu-west-1' });
     cleanups.push(() => client.close());
 
-    const failure = await client.bulk('{"delete":{"_index":"orders","_id":"1"}}\n').catch((error: unknown) => error);
+    const failure = await client.bulk(Buffer.from('{"delete":{"_index":"orders","_id":"1"}}\n')).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ConfigError);
     expect((failure as Error).message).toMatch(/set aws\.access_key_id and aws\.secret_access_key/);
     expect(server.received).toHaveLength(0);
@@ -183,7 +183,7 @@ describe('AWS SigV4 signing of the OpenSearch client', () => {
     const client = sigv4Client(server.url, { 'aws.region': 'eu-west-1', 'aws.access_key_id': 'AKIDEXAMPLE', 'aws.secret_access_key': 'secret' });
     cleanups.push(() => client.close());
 
-    const failure = await client.bulk('{"delete":{"_index":"orders","_id":"1"}}\n').catch((error: unknown) => error);
+    const failure = await client.bulk(Buffer.from('{"delete":{"_index":"orders","_id":"1"}}\n')).catch((error: unknown) => error);
     expect(failure).toMatchObject({ code: 'OPENSEARCH_AUTH', retriable: false });
     expect((failure as Error).message).toMatch(/security token included in the request is invalid.*aws\.access_key_id/);
   });

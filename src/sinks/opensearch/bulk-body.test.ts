@@ -150,10 +150,11 @@ describe('bulk actions', () => {
     const actions = [sinkRecord(articleCreated, 0), sinkRecord(articleRetitled, 1), sinkRecord(articleDeleted, 2), { ...snapshotRead, kafkaPartition: 2, kafkaOffset: 0, position: null }].map((r) => actionOf(p.plan(r)));
     const body = bulkBody(actions);
     expect(body.items).toEqual(actions);
-    expect(body.body).toBe(actions.map((a) => a.text).join(''));
-    expect(body.bytes).toBe(Buffer.byteLength(body.body));
-    expect(body.body.endsWith('\n')).toBe(true);
-    const parsed = body.body.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const text = body.body.toString('utf8');
+    expect(text).toBe(actions.map((a) => a.text).join(''));
+    expect(body.bytes).toBe(body.body.length);
+    expect(text.endsWith('\n')).toBe(true);
+    const parsed = text.trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(parsed.map((line) => Object.keys(line)[0])).toEqual(['index', 'region', 'update', 'script', 'delete', 'index', 'id']);
   });
 });

@@ -23,7 +23,7 @@ const BULK_RESPONSE_FIELDS = 'errors,items.*.status,items.*.error';
 const openSearch = lazyRequire<typeof OpenSearch>('@opensearch-project/opensearch');
 
 export interface OpenSearchClient {
-  bulk(body: string): Promise<unknown>;
+  bulk(body: Buffer): Promise<unknown>;
   ensureIndex(name: string, mapping: IndexMapping | null): Promise<void>;
   deleteAll(index: string): Promise<void>;
   close(): Promise<void>;
@@ -54,7 +54,7 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
     }
   };
   return {
-    // The body is NDJSON text made with our bigint-safe writer; the client sends a string as it is.
+    // The body is NDJSON made with our bigint-safe writer; the client sends a buffer as it is.
     // Only each item's status and error are read: the rest of a large response is not worth parsing.
     bulk: (body) => call('bulk', () => client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS })),
     async ensureIndex(name, mapping) {

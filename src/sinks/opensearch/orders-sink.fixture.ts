@@ -89,9 +89,9 @@ export class RecordingClient implements OpenSearchClient {
     for (const h of going) h.release();
   }
 
-  async bulk(body: string): Promise<unknown> {
+  async bulk(body: Buffer): Promise<unknown> {
     const call = this.calls++;
-    const ids = bulkIds(body);
+    const ids = bulkIds(body.toString());
     this.events.push({ kind: 'bulk-start', call, ids });
     for (const id of new Set(ids)) {
       if (this.inFlight.has(id)) this.overlaps.push(id);
