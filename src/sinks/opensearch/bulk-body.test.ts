@@ -67,6 +67,14 @@ describe('bulk actions', () => {
     expect(PARTIAL_UPDATE_SCRIPT).toBe("if (ctx._version > params.version) { ctx.op = 'none' } else { ctx._source.putAll(params.doc) }");
   });
 
+  it('write a snapshot row\'s text as it is, even one that reads like the TOAST placeholder', () => {
+    const value = articleRead.value as { after: Record<string, unknown> };
+    const event = { ...articleRead, value: { ...value, after: { ...value.after, body: '__debezium_unavailable_value' } } };
+    const read = actionOf(plan(event));
+    expect(read).toMatchObject({ op: 'index', partial: false });
+    expect(JSON.parse(lines(read)[1]!)).toMatchObject({ body: '__debezium_unavailable_value' });
+  });
+
   it('delete with the change\'s version, and leave tombstones alone by default', () => {
     const deletion = actionOf(plan(articleDeleted));
     expect(deletion.text).toBe('{"delete":{"_index":"shop.public.articles","_id":"[\\"eu\\",9007199254740993]","version":6200,"version_type":"external_gte"}}\n');

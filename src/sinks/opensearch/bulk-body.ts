@@ -15,9 +15,10 @@
  *   let a replayed old change overwrite newer fields (and bump the version past the changes that
  *   should repair it). A scripted update raises the stored version by one, never past `v`, so later
  *   changes still apply. The document must exist; a missing one (deleted since, on a replay) is no
- *   error. The same row from an insert or snapshot (a primary-key change moves a row without its
- *   unchanged TOAST values, unless the table has REPLICA IDENTITY FULL) is indexed without those
- *   fields, with a warning: nothing else can be written there;
+ *   error. The same row from an insert (a primary-key change moves a row without its unchanged
+ *   TOAST values, unless the table has REPLICA IDENTITY FULL) is indexed without those fields, with
+ *   a warning: nothing else can be written there. A snapshot read holds every value: its text is
+ *   written as it is, even one that reads like the placeholder;
  * - a delete: `delete` with the same version; a tombstone: nothing (`behavior.on.null.values`
  *   ignore), an unversioned `delete` (delete) or an error (fail);
  * - a truncate: a `truncate` plan for the table's index (`truncate.behavior=delete_by_query`); the
@@ -99,6 +100,7 @@ export interface BulkBody {
 export type BulkPlannerConfig = Pick<OpenSearchSinkConfig, 'documents' | 'indices'>;
 
 const NO_WARNINGS: readonly PlanWarning[] = Object.freeze([]);
+const NONE: readonly string[] = Object.freeze([]);
 
 export class BulkPlanner {
   private readonly documents: BulkPlannerConfig['documents'];
@@ -156,7 +158,8 @@ export class BulkPlanner {
     const { row, rowSchema, op, version } = change;
     const { keyIgnore, writeMethod } = this.documents;
     const index = this.namer.indexFor(change.table);
-    const omit = this.placeholders.unavailableFields(row, rowSchema);
+    // A snapshot read holds every value (only a streamed change can leave one out).
+    const omit = op === 'r' ? NONE : this.placeholders.unavailableFields(row, rowSchema);
     const document = this.converter.document(row, rowSchema, omit);
     const dropped = omit.length === 0 ? null : warning('toast-fields-dropped', `${ref.topic}: a new row arrived without its unchanged TOAST values (${omit.join(', ')}), so its document lacks them; REPLICA IDENTITY FULL on the table avoids this.`);
     const keyId = keyIgnore ? null : this.ids.keyId(record.key, record.keySchema);
