@@ -4,6 +4,8 @@
  * (`unavailable.value.placeholder`, by default `__debezium_unavailable_value`). Writing that text as
  * data would stand in for the real value; `unavailableFields` names the fields holding it so a sink
  * can leave them out (OpenSearch keeps what is stored) or write them as null and list them (S3 Parquet).
+ * Sinks look for it in streamed changes only: a snapshot read holds every value, so its text is
+ * data even where it reads like the placeholder.
  *
  * The placeholder is recognised in each form a source gives it: the string itself (our source, for
  * every column type), its UTF-8 bytes as base64 (Debezium, for bytea columns) and a one-element

@@ -159,12 +159,14 @@ describe('real change events captured from Postgres', () => {
   });
   afterAll(() => db.drop());
 
-  it('give one row per event: the after image (the before image of a delete, none for a truncate), the metadata, and unchanged TOAST as null and listed', async () => {
+  it('give one row per event: the after image (the before image of a delete, none for a truncate), the metadata, and unchanged TOAST as null and listed (never a snapshot read\'s)', async () => {
     await db.sql(`CREATE TABLE docs (id int PRIMARY KEY, title text NOT NULL, body text, amount numeric(10,2), tags text[], seen timestamptz)`);
     // Stored out of line and uncompressed, so an UPDATE that leaves it alone does not log it.
     await db.sql(`ALTER TABLE docs ALTER COLUMN body SET STORAGE EXTERNAL`);
     const body = `(SELECT string_agg(md5(g::text), '') FROM generate_series(1, 200) g)`;
     await db.sql(`INSERT INTO docs VALUES (1, 'first', ${body}, 12.50, '{a,b}', '2024-01-02 03:04:05.123456+00')`);
+    // A snapshot read holds every value: text that reads like the placeholder is data.
+    await db.sql(`INSERT INTO docs VALUES (0, 'quoted', '__debezium_unavailable_value', NULL, '{}', NULL)`);
     const capture = await startCapture(db.url, { 'slot.name': 'parquet_events', 'table.include.list': 'public.docs', 'skipped.operations': 'none' });
     try {
       await db.sql(`UPDATE docs SET title = 'renamed' WHERE id = 1`);
@@ -173,8 +175,8 @@ describe('real change events captured from Postgres', () => {
       await db.sql(`TRUNCATE docs`);
       await db.sql(`SELECT pg_logical_emit_message(true, '${MARKER_PREFIX}', 'end')`);
       const events = (await capture.untilMarker('end')).filter((e) => !isMarker(e) && e.value !== null);
-      expect(events.map((e) => envelope(e).op)).toEqual(['r', 'u', 'c', 'd', 't']);
-      expect(envelope(events[1]!).after!['body']).toBe('__debezium_unavailable_value');
+      expect(events.map((e) => envelope(e).op)).toEqual(['r', 'r', 'u', 'c', 'd', 't']);
+      expect(envelope(events[2]!).after!['body']).toBe('__debezium_unavailable_value');
 
       const path = await writeValues(events[0]!.valueSchema!, events.map((e) => e.value));
       const { types, rows } = await readParquet(path);
@@ -189,11 +191,12 @@ describe('real change events captured from Postgres', () => {
       };
       const nothing = { id: null, title: null, body: null, amount: null, tags: null, seen: null };
       expect(rows).toEqual([
-        { id: 1, title: 'first', body: bodyText!.text, amount: '12.50', tags: ['a', 'b'], seen: '2024-01-02 03:04:05.123456+00', ...metadata(events[0]!), __snapshot: true, __unavailable: null },
-        { id: 1, title: 'renamed', body: null, amount: '12.50', tags: ['a', 'b'], seen: '2024-01-02 03:04:05.123456+00', ...metadata(events[1]!), __snapshot: false, __unavailable: ['body'] },
-        { id: 2, title: 'second', body: 'short', amount: '-0.50', tags: [], seen: null, ...metadata(events[2]!), __snapshot: false, __unavailable: null },
-        { ...nothing, id: 2, ...metadata(events[3]!), __snapshot: false, __unavailable: null },
-        { ...nothing, ...metadata(events[4]!), __snapshot: false, __unavailable: null },
+        { id: 0, title: 'quoted', body: '__debezium_unavailable_value', amount: null, tags: [], seen: null, ...metadata(events[0]!), __snapshot: true, __unavailable: null },
+        { id: 1, title: 'first', body: bodyText!.text, amount: '12.50', tags: ['a', 'b'], seen: '2024-01-02 03:04:05.123456+00', ...metadata(events[1]!), __snapshot: true, __unavailable: null },
+        { id: 1, title: 'renamed', body: null, amount: '12.50', tags: ['a', 'b'], seen: '2024-01-02 03:04:05.123456+00', ...metadata(events[2]!), __snapshot: false, __unavailable: ['body'] },
+        { id: 2, title: 'second', body: 'short', amount: '-0.50', tags: [], seen: null, ...metadata(events[3]!), __snapshot: false, __unavailable: null },
+        { ...nothing, id: 2, ...metadata(events[4]!), __snapshot: false, __unavailable: null },
+        { ...nothing, ...metadata(events[5]!), __snapshot: false, __unavailable: null },
       ]);
     } finally {
       await capture.stop();
