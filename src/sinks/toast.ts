@@ -4,7 +4,7 @@
  * (`unavailable.value.placeholder`, by default `__debezium_unavailable_value`). Writing that text as
  * data would stand in for the real value; `unavailableFields` names the fields holding it so a sink
  * can leave them out (OpenSearch keeps what is stored) or write them as null and list them (S3 Parquet).
- * Sinks look for it in streamed changes only: a snapshot read holds every value, so its text is
+ * Only streamed changes are looked at: a snapshot read (`op` r) holds every value, so its text is
  * data even where it reads like the placeholder.
  *
  * The placeholder is recognised in each form a source gives it: the string itself (our source, for
@@ -23,8 +23,9 @@ export class PlaceholderDetector {
     this.base64 = Buffer.from(placeholder).toString('base64');
   }
 
-  /** Names of the row's fields that hold the placeholder, in schema order; usually none. */
-  unavailableFields(row: Row, schema: ConnectSchema | null): readonly string[] {
+  /** Names of the row's fields that hold the placeholder, in schema order; usually none, and none for `op` r. */
+  unavailableFields(row: Row, schema: ConnectSchema | null, op: unknown): readonly string[] {
+    if (op === 'r') return NONE;
     let found: string[] | undefined;
     if (schema?.fields) {
       for (const { field } of schema.fields) if (this.isPlaceholder(row[field])) (found ??= []).push(field);

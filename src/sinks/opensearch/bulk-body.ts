@@ -100,7 +100,6 @@ export interface BulkBody {
 export type BulkPlannerConfig = Pick<OpenSearchSinkConfig, 'documents' | 'indices'>;
 
 const NO_WARNINGS: readonly PlanWarning[] = Object.freeze([]);
-const NONE: readonly string[] = Object.freeze([]);
 
 export class BulkPlanner {
   private readonly documents: BulkPlannerConfig['documents'];
@@ -158,8 +157,7 @@ export class BulkPlanner {
     const { row, rowSchema, op, version } = change;
     const { keyIgnore, writeMethod } = this.documents;
     const index = this.namer.indexFor(change.table);
-    // A snapshot read holds every value (only a streamed change can leave one out).
-    const omit = op === 'r' ? NONE : this.placeholders.unavailableFields(row, rowSchema);
+    const omit = this.placeholders.unavailableFields(row, rowSchema, op);
     const document = this.converter.document(row, rowSchema, omit);
     const dropped = omit.length === 0 ? null : warning('toast-fields-dropped', `${ref.topic}: a new row arrived without its unchanged TOAST values (${omit.join(', ')}), so its document lacks them; REPLICA IDENTITY FULL on the table avoids this.`);
     const keyId = keyIgnore ? null : this.ids.keyId(record.key, record.keySchema);

@@ -183,8 +183,7 @@ class Layout implements ParquetLayout {
     if (!isPlainObject(value)) throw new SluiceError('PARQUET_VALUE_INVALID', `A record's value is ${Array.isArray(value) ? 'an array' : typeof value}, where its schema describes a struct.`);
     const family = this.family;
     const image = family.image(value);
-    // A snapshot read holds every value (only a streamed change can leave one out).
-    const unavailable = image && value['op'] !== 'r' ? family.detector.unavailableFields(image, family.rowSchema) : [];
+    const unavailable = image ? family.detector.unavailableFields(image, family.rowSchema, value['op']) : [];
     const row: unknown[] = new Array(this.columns.length);
     for (let i = 0; i < family.rows.length; i++) {
       const name = family.rows[i]!.name;
