@@ -8,6 +8,7 @@
  * (what JSON.stringify writes and what OpenSearch parses back) is the same decimal value, so a
  * number never stands for a value it does not equal. Pure; called per value.
  */
+import { BASE64_DIGITS, BASE64_PAD } from '../util/base64-alphabet.js';
 
 /** The unscaled integer of a Connect Decimal's base64 bytes: a number up to 6 bytes, else a bigint. */
 export function unscaledValue(base64: string): number | bigint {
@@ -24,11 +25,6 @@ export function unscaledValue(base64: string): number | bigint {
   return bytes[0]! >= 0x80 ? value - (1n << BigInt(8 * bytes.length)) : value;
 }
 
-/** Each base64 digit's value by character code, -1 for other characters. */
-const BASE64_DIGITS = new Int8Array(128).fill(-1);
-for (const [i, c] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) BASE64_DIGITS[c.charCodeAt(0)] = i;
-const PAD = 61; // '='
-
 /**
  * unscaledValue without a buffer for the common case: canonical padded base64 of one to six bytes
  * (at most 48 bits, exact in a number). Undefined for anything else, which the buffer path reads.
@@ -36,7 +32,7 @@ const PAD = 61; // '='
 function smallUnscaledValue(base64: string): number | undefined {
   const length = base64.length;
   if (length === 0 || length > 8 || length % 4 !== 0) return undefined;
-  const padding = base64.charCodeAt(length - 1) !== PAD ? 0 : base64.charCodeAt(length - 2) !== PAD ? 1 : 2;
+  const padding = base64.charCodeAt(length - 1) !== BASE64_PAD ? 0 : base64.charCodeAt(length - 2) !== BASE64_PAD ? 1 : 2;
   let bits = 0;
   for (let i = 0; i < length - padding; i++) {
     const code = base64.charCodeAt(i);

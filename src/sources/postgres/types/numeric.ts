@@ -15,6 +15,7 @@
  *   symbol and grouping lc_monetary prints.
  */
 import { SluiceError } from '../../../errors.js';
+import { BASE64_CODES, BASE64_PAD } from '../../../util/base64-alphabet.js';
 import { decimalSchema, plain, variableScaleDecimalSchema, type ValueMapping } from './connect-schemas.js';
 import { VARIABLE_SCALE_NUMERIC_LENGTH } from './source-column.js';
 
@@ -116,9 +117,6 @@ function smallUnscaledBase64(text: string, scale: number): string | undefined {
   return smallTwosComplementBase64(negative ? -value : value);
 }
 
-/** The base64 alphabet's character codes. */
-const BASE64_CODES = Array.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/', (c) => c.charCodeAt(0));
-const PAD = 61; // '='
 /** The bytes of one number being encoded: reused, since encoding never yields before it is done. */
 const twosComplement = new Uint8Array(9);
 
@@ -146,8 +144,8 @@ function smallTwosComplementBase64(value: number): string {
     out += String.fromCharCode(
       BASE64_CODES[b0 >> 2]!,
       BASE64_CODES[((b0 & 3) << 4) | (b1 >> 4)]!,
-      i + 1 < size ? BASE64_CODES[((b1 & 15) << 2) | (b2 >> 6)]! : PAD,
-      i + 2 < size ? BASE64_CODES[b2 & 63]! : PAD,
+      i + 1 < size ? BASE64_CODES[((b1 & 15) << 2) | (b2 >> 6)]! : BASE64_PAD,
+      i + 2 < size ? BASE64_CODES[b2 & 63]! : BASE64_PAD,
     );
   }
   return out;
