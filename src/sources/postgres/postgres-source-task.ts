@@ -284,12 +284,6 @@ export class PostgresSourceTask implements SourceTask {
     }
     for (const table of tables) {
       if (table.keyColumns.length === 0) this.warnKeyless(qualifiedName(table), table.replicaIdentity);
-      if (table.keyColumns.length === 0 && table.partitioned && table.leaves === null) {
-        this.logger.warn(
-          { table: qualifiedName(table) },
-          `Table ${qualifiedName(table)} is partitioned, has no key, and its partitions cannot each be read on their own (the connector's user may read only the root, or one is not a plain table), so a snapshot reads it through the root and its rows carry no position: after a crash in the middle of it, a file sink may write the rows read since the last commit twice. GRANT SELECT on each of its partitions to the connector's user to have them read one by one.`,
-        );
-      }
       const missing = table.replicaIdentity === 'index' ? table.keyColumns.filter((k) => !table.identityIndexColumns.includes(k)) : [];
       if (missing.length > 0) {
         this.logger.warn(

@@ -155,9 +155,13 @@ describe('keyOrder', () => {
     for (let i = 1; i < keys.length; i++) expect(keys[i]! > keys[i - 1]!, `${rows[i - 1]!.ctid} before ${rows[i]!.ctid}`).toBe(true);
   });
 
-  it('encodes nothing for a partitioned table without a key, text keys in their collation, or a key of another type', () => {
+  it('encodes a place for a table without a key, and nothing for text keys in their collation, or a key of another type', () => {
     const columns = [column('id', PG_OID.int8), column('code', PG_OID.text), column('at', PG_OID.interval)];
-    expect(keyOrder({ partitioned: true, leaves: null, columns, keyColumns: [] }, 'bytes', BUILT_IN)).toEqual({ columns: [], sortable: null });
+    // Read through the root: the partition's index in the scan's order first, then the place in it; no place, no key.
+    const throughRoot = keyOrder({ partitioned: true, leaves: null, columns, keyColumns: [] }, 'bytes', BUILT_IN).sortable!;
+    expect(throughRoot(['1', 'a', 'b', '(12,3)', '16384', '10'])).toBe('p0210p0212p013');
+    expect(throughRoot(['1', 'a', 'b', '(12,3)', '16384', '9'])! < throughRoot(['1', 'a', 'b', '(1,1)', '16385', '10'])!).toBe(true);
+    expect(throughRoot(['1', 'a', 'b', '(12,3)', '16384', null])).toBeNull();
     // Read partition by partition: the partition's name first, then the place in it.
     const leaves = [{ schema: 'public', name: 'logs_1' }];
     expect(keyOrder({ partitioned: true, leaves, columns, keyColumns: [] }, 'bytes', BUILT_IN).sortable!(['1', 'a', 'b', '(12,3)', 'public.logs_1'])).toBe(

@@ -121,3 +121,62 @@ describe('readTableChunks', () => {
     expect(rest.flatMap((c) => c.rows)).toEqual(expected.slice(chunks.slice(0, 3).reduce((n, c) => n + c.rows.length, 0)));
   });
 });
+
+describe('readTableChunks through a partitioned table’s root', () => {
+  beforeAll(async () => {
+    await client.query(`CREATE TABLE spans (n int, at date) PARTITION BY RANGE (at)`);
+    for (const month of [2, 3, 4]) await client.query(`CREATE TABLE spans_${month} PARTITION OF spans FOR VALUES FROM ('2026-0${month}-01') TO ('2026-0${month + 1}-01')`);
+    await client.query(`INSERT INTO spans SELECT g, DATE '2026-02-01' + (g % 89) FROM generate_series(1, 3000) g`);
+  });
+
+  /** The table as the catalog lists it for a user who may read only its root. */
+  const rootOnly = async () => ({ ...(await table('spans')), leaves: null });
+
+  it('follows each row with its ctid, its partition and the partition’s index in the scan order, which resume points carry on', async () => {
+    const spans = await rootOnly();
+    const oids = (await queryTexts(`SELECT unnest(ARRAY['spans_2', 'spans_3', 'spans_4']::regclass[]::oid[])`)).map((row) => row[0]!);
+    const chunks = await readChunks(spans, 250, null);
+    const rows = chunks.flatMap((c) => c.rows);
+    // Partitions one after another, in the plan's order (by bound), each in ctid order.
+    expect(rows.map((r) => r.slice(0, 4))).toEqual(await queryTexts(`SELECT n, at, ctid, tableoid FROM spans ORDER BY at >= '2026-03-01', at >= '2026-04-01', ctid`));
+    expect(rows.map((r) => r[4])).toEqual(rows.map((r) => String(oids.indexOf(r[3]!))));
+    expect(chunks.slice(0, -1).every((c) => c.after?.kind === 'root' && c.after.order?.join() === oids.join())).toBe(true);
+    // Resumed anywhere, the rest of the rows come with the same places.
+    let read = 0;
+    for (const chunk of chunks.slice(0, -1)) {
+      read += chunk.rows.length;
+      expect((await readChunks(spans, 1000, chunk.after)).flatMap((c) => c.rows)).toEqual(rows.slice(read));
+    }
+  });
+
+  it('gives no place to the rows of a partition attached since the first reading, nor to any row once the scan goes back in the order it recorded', async () => {
+    const spans = await rootOnly();
+    const chunks = await readChunks(spans, 250, null);
+    const rows = chunks.flatMap((c) => c.rows);
+    const resumeAt = chunks.findIndex((c) => c.after?.kind === 'root' && c.after.done.length === 1);
+    const after = chunks[resumeAt]!.after as Extract<ResumePoint, { kind: 'root' }>;
+    const rest = rows.slice(chunks.slice(0, resumeAt + 1).reduce((n, c) => n + c.rows.length, 0));
+    await client.query(`CREATE TABLE spans_1 PARTITION OF spans FOR VALUES FROM ('2026-01-01') TO ('2026-02-01')`);
+    try {
+      await client.query(`INSERT INTO spans SELECT g, DATE '2026-01-01' + (g % 31) FROM generate_series(5001, 5100) g`);
+      // The new partition sorts first: its rows come first, without a place; the others keep theirs.
+      const resumed = (await readChunks(spans, 1000, after)).flatMap((c) => c.rows);
+      expect(resumed.slice(0, 100).map((r) => [Number(r[0]) > 5000, r[4]])).toEqual(Array(100).fill([true, null]));
+      expect(resumed.slice(100)).toEqual(rest);
+    } finally {
+      await client.query(`DROP TABLE spans_1`);
+    }
+    // An order that puts the second partition first: resumed in the first partition, the scan goes
+    // back in that order when it reaches the second, so neither its rows nor any after them have a place.
+    const [first, second, third] = after.order!;
+    const start = chunks[0]!.after as Extract<ResumePoint, { kind: 'root' }>;
+    const fromStart = rows.slice(chunks[0]!.rows.length);
+    const swapped = (await readChunks(spans, 1000, { ...start, order: [second!, first!, third!] })).flatMap((c) => c.rows);
+    expect(swapped.map((r) => r.slice(0, 4))).toEqual(fromStart.map((r) => r.slice(0, 4)));
+    expect(swapped.map((r) => r[4])).toEqual(fromStart.map((r) => (r[3] === String(first) ? '1' : null)));
+    // A resume point from before places: none.
+    const { order: _order, ...older } = after;
+    expect((await readChunks(spans, 1000, older)).flatMap((c) => c.rows).map((r) => r[4])).toEqual(rest.map(() => null));
+    expect(new Set(rest.map((r) => r[4]))).toEqual(new Set(['1', '2']));
+  });
+});

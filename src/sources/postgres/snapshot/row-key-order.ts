@@ -3,7 +3,8 @@
  * comparison) in that order. table-chunks.ts reads a keyed table `ORDER BY` the key columns as
  * spelled here, and a table without a key by its rows' physical places (ctid), which it hands on
  * after the columns (a partitioned one partition by partition, in the byte order of their names,
- * which follow the ctid). With the sortable string a snapshot row gets a position
+ * which follow the ctid; or through its root, where a row's partition index in the scan's order
+ * follows its partition, root-chunks.ts). With the sortable string a snapshot row gets a position
  * (SourceRecord.position), so a sink that already wrote a row of an interrupted snapshot can tell
  * it from the rows a resumed snapshot reads after it, even when the resumed reading sees newer data
  * than the first. (A row of a table without a key changed meanwhile may have moved to a later place
@@ -39,8 +40,11 @@ export type TextKeyOrder = (typeof TEXT_KEY_ORDERS)[number];
 export interface KeyOrder {
   /** The key columns as `ORDER BY` and row comparisons spell them, in key order. */
   columns: string[];
-  /** The sortable key of a row given as the snapshot reads it (text values in column order), or null. */
-  sortable: ((values: ReadonlyArray<string | null>) => string) | null;
+  /**
+   * The sortable key of a row given as the snapshot reads it (text values in column order), or null
+   * when the table's rows have none; for a table read through its root, null for a row without a place.
+   */
+  sortable: ((values: ReadonlyArray<string | null>) => string | null) | null;
 }
 
 type Encode = (text: string) => string;
@@ -137,8 +141,7 @@ const ctid: Encode = (text) => {
 
 /**
  * How to read `table` in key order and the sortable key of its rows (null `sortable` when it has a
- * key column of a type not encoded here, or is partitioned without a key and read through its root
- * rather than partition by partition). `textKeyOrder` is the snapshot's: a resumed snapshot must
+ * key column of a type not encoded here). `textKeyOrder` is the snapshot's: a resumed snapshot must
  * keep the order it began with. `types`: the loaded types of the table's columns (type-catalog.ts),
  * to see through domains and recognise enums; a built-in type may be absent.
  */
@@ -152,8 +155,8 @@ export function keyOrder(
     if (!table.partitioned) return { columns: [], sortable: (values) => ctid(values[place]!) };
     // Partition by partition: the partition's name, then the place in it.
     if (table.leaves !== null) return { columns: [], sortable: (values) => utf8Bytes(values[place + 1]!) + ctid(values[place]!) };
-    // Through the root, partitions come in the plan's order, which nothing in a row spells.
-    return { columns: [], sortable: null };
+    // Through the root: the partition's index in the scan's order, then the place in it (root-chunks.ts), when the row has one.
+    return { columns: [], sortable: (values) => (values[place + 2] === null ? null : wholeNumber(values[place + 2]!) + ctid(values[place]!)) };
   }
   const parts = table.keyColumns.map((name) => {
     const index = table.columns.findIndex((column) => column.name === name);

@@ -17,8 +17,8 @@
  * sinks partitioning by time put a row read again by a resumed snapshot where they put it before.
  *
  * Rows of a table whose reading order row-key-order.ts reproduces (keyed by types it encodes, in
- * the snapshot's text key order, or without a key, unless partitioned and read through its root)
- * carry a position (the snapshot's reading and the row's key or place), so that sinks pass over
+ * the snapshot's text key order, or without a key: by place, root-chunks.ts says when a row read
+ * through a partitioned table's root has none) carry a position (the snapshot's reading and the row's key or place), so that sinks pass over
  * the rows they already hold when a resumed snapshot reads them again; other rows carry none.
  */
 import type pg from 'pg';
@@ -100,7 +100,10 @@ export async function runSnapshot(run: SnapshotRun): Promise<void> {
     let firstOfTable = !resuming;
     const order = keyOrder(table, progress.textKeyOrder ?? 'collation', run.types);
     const sortable = order.sortable;
-    const positionOf = (values: Array<string | null>) => (sortable ? readingRowPosition(reading, sortable(values)) : undefined);
+    const positionOf = (values: Array<string | null>) => {
+      const place = sortable?.(values);
+      return place == null ? undefined : readingRowPosition(reading, place);
+    };
     for await (const chunk of readTableChunks(run.client, table, order, run.chunkSize, resuming ? progress.after : null)) {
       if (run.stopped()) return;
       const readAt = nowMicros();

@@ -9,28 +9,26 @@
  * - A partitioned table without one: the same, partition by partition (CatalogTable.leaves), each
  *   row followed by its ctid and its partition's qualified name. When the user may not read the
  *   partitions on their own, by one COPY through the root instead (page ranges through the root
- *   would read every partition's pages of that range), in chunks as they arrive: see rootChunks.
+ *   would read every partition's pages of that range), in chunks as they arrive, each row followed
+ *   by its ctid, its partition's oid and its place in the scan: see root-chunks.ts.
  *
  * Each chunk carries the resume point after it (`after`): the last key's text values, the next
  * page (and partition), or for a read through the root the partitions finished and the last row
  * read of the current one. Starting again from a chunk's `after` reads exactly the rows that follow
- * it, so a snapshot interrupted by a crash resumes from its last finished chunk. A chunk is handed
- * on once a row after it has arrived, or the table has ended (so the last chunk is known as such);
- * while the caller works on a chunk the server goes on writing until the connection's buffers are
- * full, then waits to be read.
+ * it, so a snapshot interrupted by a crash resumes from its last finished chunk. Reads of one COPY
+ * hand on chunks as copy-chunks.ts streams them.
  */
 import type pg from 'pg';
-import { to as copyTo } from 'pg-copy-streams';
 import { qualifiedName, quoteIdent, quoteLiteral, quoteTable } from '../connection.js';
 import type { CatalogTable } from '../catalog.js';
-import { CopyTextRows } from './copy-text-rows.js';
+import { copyRows, streamedChunks, type Rows } from './copy-chunks.js';
+import { rootChunks, type RootResumePoint } from './root-chunks.js';
 import type { KeyOrder } from './row-key-order.js';
 
 export type ResumePoint =
   | { kind: 'key'; values: Array<string | null> }
   | { kind: 'page'; page: number; partition?: string }
-  /** Through the root: the oids of the partitions read whole, and of the one being read with its last row's ctid. */
-  | { kind: 'root'; done: number[]; partition: number; ctid: string };
+  | RootResumePoint;
 
 /**
  * Whether resuming at `point` reads its table again from the start: a partitioned table read
@@ -40,11 +38,8 @@ export function readsFromTableStart(point: ResumePoint | null): boolean {
   return point?.kind === 'page' && point.page === 0 && point.partition === undefined;
 }
 
-/** Rows as COPY gives them: each row's values as text, in column order. */
-type Rows = Array<Array<string | null>>;
-
 export interface TableChunk {
-  /** Text values in column order; for a table read by pages, then the row's ctid (and partition). */
+  /** Text values in column order; for a table without a key, then the row's ctid (and partition, and place: see above). */
   rows: Rows;
   /** Where the next chunk starts; null when the table is done. */
   after: ResumePoint | null;
@@ -85,59 +80,10 @@ async function* keyChunks(
   const keyIndexes = table.keyColumns.map((k) => table.columns.findIndex((c) => c.name === k));
   const order = keyOrder.columns.join(', ');
   const where = start === null ? '' : ` WHERE (${order}) > (${start.map((v) => (v === null ? 'NULL' : quoteLiteral(v))).join(', ')})`;
-  yield* streamedChunks(client, `SELECT ${columns} FROM ${name}${where} ORDER BY ${order}`, chunkSize, (rows) => {
-    const last = rows[rows.length - 1]!;
-    return { kind: 'key', values: keyIndexes.map((i) => last[i] ?? null) };
-  });
-}
-
-/**
- * A partitioned table through its root, each row followed by its ctid and its partition's oid: one
- * scan that reads the partitions one after another in the plan's order, each in ctid order, since
- * it runs neither in parallel nor as a synchronized scan (which starts where another scan of the
- * table is). So a chunk's resume point is the partitions left behind and the last row read of the
- * current one; a resumed scan goes through the root again but passes over every row up to that
- * point. A partition that comes first in the resumed scan but not in the point (attached since)
- * makes the point's partial one count as unread again: read twice rather than lost.
- */
-async function* rootChunks(
-  client: pg.Client,
-  name: string,
-  columns: string,
-  chunkSize: number,
-  from: Extract<ResumePoint, { kind: 'root' }> | null,
-): AsyncGenerator<TableChunk> {
-  const done = from === null ? [] : [...from.done];
-  let current: number | null = null;
-  const where = from === null ? '' : ` WHERE tableoid <> ALL('{${from.done.join(',')}}'::oid[]) AND (tableoid <> ${from.partition} OR ctid > ${quoteLiteral(from.ctid)}::tid)`;
-  await client.query(`SET LOCAL synchronize_seqscans = off; SET LOCAL max_parallel_workers_per_gather = 0`);
-  yield* streamedChunks(client, `SELECT ${columns}, ctid, tableoid::oid FROM ${name}${where}`, chunkSize, (rows) => {
-    const oidAt = rows[0]!.length - 1;
-    for (const row of rows) {
-      const partition = Number(row[oidAt]);
-      if (partition === current) continue;
-      if (current !== null) done.push(current);
-      current = partition;
-    }
-    return { kind: 'root', done: [...done], partition: current!, ctid: rows[rows.length - 1]![oidAt - 1]! };
-  });
-  await client.query(`SET LOCAL synchronize_seqscans TO DEFAULT; SET LOCAL max_parallel_workers_per_gather TO DEFAULT`);
-}
-
-/**
- * The rows of `query` handed on as they arrive, in chunks of at most chunkSize so that few rows wait
- * here, each chunk but the last with the resume point `afterOf` names for it.
- */
-async function* streamedChunks(client: pg.Client, query: string, chunkSize: number, afterOf: (rows: Rows) => ResumePoint): AsyncGenerator<TableChunk> {
-  const chunk = (rows: Rows): TableChunk => ({ rows, after: afterOf(rows) });
-  let held: Rows = [];
-  for await (const rows of copyRows(client, query)) {
-    if (rows.length === 0) continue;
-    if (held.length > 0) yield chunk(held);
-    for (let from = 0; from + chunkSize < rows.length; from += chunkSize) yield chunk(rows.slice(from, from + chunkSize));
-    held = rows.length <= chunkSize ? rows : rows.slice(Math.floor((rows.length - 1) / chunkSize) * chunkSize);
+  for await (const { rows, last } of streamedChunks(client, `SELECT ${columns} FROM ${name}${where} ORDER BY ${order}`, chunkSize)) {
+    const lastRow = rows[rows.length - 1]!;
+    yield { rows, after: last ? null : { kind: 'key', values: keyIndexes.map((i) => lastRow[i] ?? null) } };
   }
-  yield { rows: held, after: null };
 }
 
 /**
@@ -195,13 +141,4 @@ async function* pageChunks(client: pg.Client, name: string, selected: string, ch
     page = end;
     yield { rows, nextPage: page < pages ? page : null };
   } while (page < pages);
-}
-
-/** The rows of `query`, in the batches they arrive in. */
-async function* copyRows(client: pg.Client, query: string): AsyncGenerator<Rows> {
-  const rows = new CopyTextRows();
-  for await (const bytes of client.query(copyTo(`COPY (${query}) TO STDOUT`)) as AsyncIterable<Buffer>) {
-    yield rows.push(bytes);
-  }
-  if (rows.pending) throw new Error(`the server's COPY output ended inside a row (${query})`);
 }
