@@ -12,12 +12,13 @@ import pg from 'pg';
 import pino from 'pino';
 import { StandaloneHerder } from '../../src/worker/standalone-herder.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
-import { postgresSourceConfig, workerDir } from '../support/connectors.js';
+import { postgresSourceConfig, workerDir, type WorkerDir } from '../support/connectors.js';
 import { readJsonLines, readParquet } from '../support/duckdb.js';
 import { downloadLake, runChangeWorkload, type ChangeTally } from '../support/lake.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
+import { urlAs } from '../support/source-task-harness.js';
 import { waitFor } from '../support/wait.js';
-import { startWorkerProcess } from '../support/worker-process.js';
+import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
 
 const COLUMNS = `id int PRIMARY KEY, amount numeric(12,3), happened timestamptz, local_at timestamp, due_on date, tags text[], doc jsonb, note text, flag boolean, big bigint`;
@@ -121,6 +122,39 @@ function expectEachChangeOnce(rows: LakeRow[], tally: ChangeTally): void {
   expect(new Set(identities).size).toBe(identities.length);
   const count = (op: string) => streamed.filter((row) => row.__op === op).length;
   expect({ c: count('c'), u: count('u'), d: count('d') }).toEqual(tally);
+}
+
+/** The source offsets a standalone worker in `dir` has committed, as its offsets file holds them ('' before the first). */
+const committedOffsets = (dir: string) => {
+  const file = path.join(dir, 'data', 'offsets.json');
+  return existsSync(file) ? readFileSync(file, 'utf8') : '';
+};
+
+/** The source's committed snapshot progress (a finished chunk) in the worker's offsets, or null. */
+function snapshotProgress(dir: string): string | null {
+  const stored = committedOffsets(dir);
+  if (!stored.includes('sluice.snapshot.progress')) return null;
+  const all = Object.values(JSON.parse(stored) as Record<string, Record<string, unknown>>);
+  return (all.find((offset) => typeof offset['sluice.snapshot.progress'] === 'string')?.['sluice.snapshot.progress'] as string | undefined) ?? null;
+}
+
+/**
+ * Kills the worker with SIGKILL twice during its snapshot, each time once another chunk is
+ * committed, restarting it each time; returns the worker last started once its snapshot is
+ * committed whole (the sink has uploaded every row and the offset names the stream's position).
+ */
+async function killTwiceDuringSnapshot(worker: WorkerProcess, dir: WorkerDir, files: string[]): Promise<WorkerProcess> {
+  let killedAt: string | null = null;
+  for (let kills = 0; kills < 2; kills++) {
+    await waitFor(() => snapshotProgress(dir.dir) !== null && snapshotProgress(dir.dir) !== killedAt, 120_000, 'a snapshot chunk committed');
+    worker.child.kill('SIGKILL');
+    expect(await worker.exited).toBeNull();
+    killedAt = snapshotProgress(dir.dir);
+    expect(committedOffsets(dir.dir)).not.toContain('lsn_commit');
+    worker = startWorkerProcess(dir.configFile, files);
+  }
+  await waitFor(() => committedOffsets(dir.dir).includes('lsn_commit'), 120_000, 'the snapshot uploaded and committed');
+  return worker;
 }
 
 describe('S3 sink: the change log in the lake', () => {
@@ -269,15 +303,6 @@ describe('S3 sink: the change log in the lake', () => {
       dir.connectorFile('lake', sinkConfig(bucket, table, { ...format.sink, 'flush.size': '40', 'rotate.schedule.interval.ms': '200' })),
       dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0', 'snapshot.fetch.size': '100', ...format.source })),
     ];
-    const offsetsFile = path.join(dir.dir, 'data', 'offsets.json');
-    const offsets = () => (existsSync(offsetsFile) ? readFileSync(offsetsFile, 'utf8') : '');
-    /** The source's committed snapshot progress (a finished chunk), or null. */
-    const snapshotProgress = () => {
-      const stored = offsets();
-      if (!stored.includes('sluice.snapshot.progress')) return null;
-      const all = Object.values(JSON.parse(stored) as Record<string, Record<string, unknown>>);
-      return (all.find((offset) => typeof offset['sluice.snapshot.progress'] === 'string')?.['sluice.snapshot.progress'] as string | undefined) ?? null;
-    };
     const kill = async () => {
       worker.child.kill('SIGKILL');
       expect(await worker.exited).toBeNull();
@@ -299,15 +324,7 @@ describe('S3 sink: the change log in the lake', () => {
     })();
     try {
       // 1. Killed twice during the snapshot, each time once another chunk is committed.
-      let killedAt: string | null = null;
-      for (let kills = 0; kills < 2; kills++) {
-        await waitFor(() => snapshotProgress() !== null && snapshotProgress() !== killedAt, 120_000, 'a snapshot chunk committed');
-        await kill();
-        killedAt = snapshotProgress();
-        expect(offsets()).not.toContain('lsn_commit');
-        worker = startWorkerProcess(dir.configFile, files);
-      }
-      await waitFor(() => offsets().includes('lsn_commit'), 120_000, 'the snapshot uploaded and committed');
+      worker = await killTwiceDuringSnapshot(worker, dir, files);
 
       // 2. Killed while streaming, at different moments.
       for (const pause of [900, 1300, 700, 1100, 600]) {
@@ -340,5 +357,42 @@ describe('S3 sink: the change log in the lake', () => {
     expect(new Set(snapshotIds).size).toBe(snapshotIds.length);
     expectEachChangeOnce(lakeRows, tally);
     expect(rebuild(lakeRows)).toEqual(expected);
+  });
+
+  it('holds each row of a partitioned table without a key, read through its root, exactly once after kill -9 during the snapshot', { timeout: 180_000 }, async () => {
+    const table = 'ledger_root';
+    const bucket = 'lake-ledger-root';
+    const user = `${db.name}_ledger_reader`;
+    await s3.createBucket(bucket);
+    await db.sql(`CREATE TABLE ${table} (${COLUMNS.replace(' PRIMARY KEY', '')}) PARTITION BY RANGE (id)`);
+    for (const [part, bounds] of [['low', 'MINVALUE) TO (1000'], ['mid', '1000) TO (2000'], ['high', '2000) TO (MAXVALUE']]) {
+      await db.sql(`CREATE TABLE ${table}_${part} PARTITION OF ${table} FOR VALUES FROM (${bounds})`);
+    }
+    await db.sql(`INSERT INTO ${table} SELECT g, ${values('g')} FROM generate_series(1, ${CRASH_TABLE_ROWS}) g`);
+    // A user who may read the root only: the snapshot reads the partitions through it.
+    await db.sql(`CREATE ROLE "${user}" LOGIN REPLICATION PASSWORD 'pw'`);
+    try {
+      await db.sql(`GRANT SELECT ON ${table} TO "${user}"`);
+      await db.sql(`CREATE PUBLICATION ${table}_pub FOR TABLE ${table} WITH (publish_via_partition_root = true)`);
+      const dir = workerDir();
+      const files = [
+        dir.connectorFile('lake', sinkConfig(bucket, table, { 'flush.size': '40', 'rotate.schedule.interval.ms': '200' })),
+        dir.connectorFile('source', postgresSourceConfig(urlAs(db.url, user, 'pw'), {
+          'slot.name': `${db.name}_${table}`, 'table.include.list': `public.${table}`, 'publication.name': `${table}_pub`, 'publication.autocreate.mode': 'disabled',
+          'heartbeat.interval.ms': '0', 'snapshot.fetch.size': '100',
+        })),
+      ];
+      const worker = await killTwiceDuringSnapshot(startWorkerProcess(dir.configFile, files), dir, files);
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+      const lake = await downloadLake(s3.client, bucket);
+      for (const key of lake.keys) expect(key).toMatch(keyPattern(table, 'parquet'));
+      const ids = (await PARQUET_LAKE.read(lake.dir)).map((row) => row.id).sort((a, b) => a - b);
+      expect(ids).toEqual(Array.from({ length: CRASH_TABLE_ROWS }, (_, i) => i + 1));
+    } finally {
+      await db.sql(`DROP PUBLICATION IF EXISTS ${table}_pub`);
+      await db.sql(`DROP OWNED BY "${user}"`);
+      await db.sql(`DROP ROLE "${user}"`);
+    }
   });
 });
