@@ -40,6 +40,14 @@ export function metadataColumns(prefix: string): MetadataColumns {
       { name: 'element', repetition_type: 'REQUIRED', ...STRING },
     ],
   ];
+  // The table's name, made again only when the next row's is another (a new string per row would be encoded, compared and kept per row).
+  let tableSchema: string | undefined;
+  let tableName: string | undefined;
+  let qualifiedTable = '';
+  // Rows of one snapshot chunk or transaction share these values: one BigInt each, not one per row.
+  const lsn = new LastInt64();
+  const txId = new LastInt64();
+  const sourceMicros = new LastInt64();
   return {
     names: elements.map((column) => column[0]!.name),
     elements,
@@ -49,16 +57,31 @@ export function metadataColumns(prefix: string): MetadataColumns {
         throw new SluiceError('PARQUET_VALUE_INVALID', 'A record whose schema is a Debezium envelope has no op or source block in its value.');
       }
       row[at] = envelope.op;
-      row[at + 1] = optionalInt64(source.lsn);
-      row[at + 2] = optionalInt64(source.txId);
-      row[at + 3] = BigInt(source.ts_us ?? source.ts_ms * 1000);
+      row[at + 1] = lsn.of(source.lsn);
+      row[at + 2] = txId.of(source.txId);
+      row[at + 3] = sourceMicros.of(source.ts_us ?? source.ts_ms * 1000);
       row[at + 4] = source.snapshot !== undefined && source.snapshot !== null && source.snapshot !== 'false';
-      row[at + 5] = `${source.schema}.${source.table}`;
+      if (source.schema !== tableSchema || source.table !== tableName) {
+        tableSchema = source.schema;
+        tableName = source.table;
+        qualifiedTable = `${tableSchema}.${tableName}`;
+      }
+      row[at + 5] = qualifiedTable;
       row[at + 6] = unavailable.length > 0 ? [...unavailable] : null;
     },
   };
 }
 
-function optionalInt64(value: number | bigint | null | undefined): bigint | null {
-  return value === null || value === undefined ? null : BigInt(value);
+/** An integer as a BigInt (null for none), the last one's again when the value repeats. */
+class LastInt64 {
+  private value: number | bigint | null | undefined = null;
+  private converted: bigint | null = null;
+
+  of(value: number | bigint | null | undefined): bigint | null {
+    if (value !== this.value) {
+      this.value = value;
+      this.converted = value === null || value === undefined ? null : BigInt(value);
+    }
+    return this.converted;
+  }
 }

@@ -133,14 +133,15 @@ function decimalType(schema: ConnectSchema): ParquetValueType {
   }
   const factor = 10n ** BigInt(shift);
   const limit = 10n ** BigInt(precision);
+  const lowest = -limit;
   const physical: LeafElement =
     precision <= 9 ? { type: 'INT32' } : precision <= 18 ? { type: 'INT64' } : { type: 'FIXED_LEN_BYTE_ARRAY', type_length: decimalBytes(limit) };
   const element: LeafElement = { ...physical, converted_type: 'DECIMAL', scale, precision, logical_type: { type: 'DECIMAL', scale, precision } };
   return leaf(element, (v) => {
     if (typeof v !== 'string') return fail(v, 'base64 decimal bytes');
     // hyparquet-writer takes a bigint as the unscaled value (a number would be scaled as a float).
-    const unscaled = BigInt(unscaledValue(v)) * factor;
-    return unscaled < limit && unscaled > -limit ? unscaled : fail(decimalText(unscaled, scale), `a decimal of at most ${precision} digits`);
+    const unscaled = shift === 0 ? BigInt(unscaledValue(v)) : BigInt(unscaledValue(v)) * factor;
+    return unscaled < limit && unscaled > lowest ? unscaled : fail(decimalText(unscaled, scale), `a decimal of at most ${precision} digits`);
   });
 }
 
@@ -190,11 +191,54 @@ const ZONED_TIME = /^(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?(Z|[+-]\d\d:\d\d(?
 function zonedTimestampMicros(value: unknown): bigint {
   if (value === 'infinity') return POSITIVE_INFINITY_MICROS;
   if (value === '-infinity') return NEGATIVE_INFINITY_MICROS;
+  const common = typeof value === 'string' ? utcTimestampMicros(value) : null;
+  if (common !== null) return common;
   const parts = typeof value === 'string' ? ZONED_TIMESTAMP.exec(value) : null;
   if (!parts) return fail(value, 'an ISO-8601 timestamp with offset');
   const [, year, month, day, hours, minutes, seconds, fraction, offset] = parts;
   const days = daysFromCivil(Number(year), Number(month), Number(day));
   return BigInt(days) * MICROS_PER_DAY_BIG + BigInt(timeOfDayMicros(hours!, minutes!, seconds, fraction) - offsetMicros(offset!));
+}
+
+/**
+ * The same for the form the source writes nearly every timestamptz in, "YYYY-MM-DDTHH:MM:SS[.f]Z"
+ * with a four-digit year and up to nine fraction digits, read digit by digit (a regular expression
+ * and a BigInt product per value cost more than the rest of the row); null for any other form, and
+ * for an instant too far from 1970 for a double to count its µs exactly.
+ */
+function utcTimestampMicros(text: string): bigint | null {
+  const length = text.length;
+  if (length < 20 || length > 30 || text.charCodeAt(length - 1) !== 0x5a /* Z */) return null;
+  if (text.charCodeAt(4) !== 0x2d || text.charCodeAt(7) !== 0x2d || text.charCodeAt(10) !== 0x54 || text.charCodeAt(13) !== 0x3a || text.charCodeAt(16) !== 0x3a) return null;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 7);
+  const day = digitsAt(text, 8, 10);
+  const hours = digitsAt(text, 11, 13);
+  const minutes = digitsAt(text, 14, 16);
+  const seconds = digitsAt(text, 17, 19);
+  let micros = 0;
+  if (length > 20) {
+    if (text.charCodeAt(19) !== 0x2e /* . */ || length === 21) return null;
+    // The first six digits count; those past the µs must still be digits.
+    micros = digitsAt(text, 20, Math.min(length - 1, 26));
+    if (micros < 0 || digitsAt(text, 26, length - 1) < 0) return null;
+    for (let place = length - 21; place < 6; place++) micros *= 10;
+  }
+  if ((year | month | day | hours | minutes | seconds) < 0) return null;
+  const dayStart = daysFromCivil(year, month, day) * MICROS_PER_DAY;
+  const total = dayStart + ((hours * 60 + minutes) * 60 + seconds) * 1_000_000 + micros;
+  return Number.isSafeInteger(dayStart) && Number.isSafeInteger(total) ? BigInt(total) : null;
+}
+
+/** The number the decimal digits of text[from, to) spell; negative when one is not a digit. */
+function digitsAt(text: string, from: number, to: number): number {
+  let number = 0;
+  for (let i = from; i < to; i++) {
+    const digit = text.charCodeAt(i) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    number = number * 10 + digit;
+  }
+  return number;
 }
 
 /** µs of the day in UTC of an ISO offset time ("10:15:30.123456Z"); "24:00:00Z" is a whole day. */

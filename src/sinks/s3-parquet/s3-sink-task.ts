@@ -97,8 +97,9 @@ export class S3ParquetSinkTask implements SinkTask {
 
   async put(records: SinkRecord[]): Promise<void> {
     const now = Date.now();
+    let files: TopicPartitionFiles | undefined;
     for (const record of records) {
-      const files = this.filesOf(record);
+      if (files?.topic !== record.topic || files.partition !== record.kafkaPartition) files = this.filesOf(record);
       for (let cut = files.cutBefore(record); cut !== null; cut = files.cutBefore(record)) await this.rotate(files, cut);
       if (!files.holds(record)) await this.write(record, files, now);
       // Also for a record written before: its rotation may be what failed.
