@@ -45,7 +45,7 @@ describe('the S3 Parquet sink config', () => {
         partitionFields: [],
       },
       rows: { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value' },
-      parquet: { codec: 'snappy', rowGroupRows: 20000 },
+      parquet: { codec: 'snappy', rowGroupRows: 10000 },
       json: { compression: 'none', level: -1 },
       warnings: [],
     });
