@@ -4,7 +4,6 @@
  * queries the fake answers. Pure functions; every failure is thrown as the OpenSearchError a real
  * node would answer with (status, type, reason, metadata), and nothing here keeps state.
  */
-import { PARTIAL_UPDATE_SCRIPT } from '../../src/sinks/opensearch/bulk-body.js';
 export type Source = Record<string, unknown>;
 export type Action = 'index' | 'create' | 'update' | 'delete';
 export type VersionType = 'internal' | 'external' | 'external_gte';
@@ -79,10 +78,7 @@ function validationProblems(op: WriteOp, params: Source): string[] {
   if (params.if_seq_no !== undefined || params.if_primary_term !== undefined) problems.push('[fake-opensearch] if_seq_no and if_primary_term are not supported');
   if (op.action === 'update') {
     if (op.versionType !== 'internal') problems.push(`version type [${upper}] is not supported by the update API`);
-    // The one script the fake runs is the sink's own versioned partial update; any other is refused.
-    if (isObject(op.body) && op.body.script !== undefined) {
-      if (!isObject(op.body.script) || op.body.script.source !== PARTIAL_UPDATE_SCRIPT) problems.push('[fake-opensearch] scripted updates other than the sink\'s partial update are not supported');
-    }
+    if (isObject(op.body) && op.body.script !== undefined) problems.push('[fake-opensearch] scripted updates are not supported');
     else if (!isObject(op.body) || !isObject(op.body.doc)) problems.push('script or doc is missing');
   }
   return problems;

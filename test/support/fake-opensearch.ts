@@ -8,7 +8,8 @@
  * so a stale write after a newer delete conflicts; per-item failures (409, 404, 400, 429) inside a
  * 200 response; OpenSearch's index-name rules; an index is auto-created by its first write (not by
  * an internally versioned delete); searches, counts and delete-by-query see writes only after a
- * refresh (`_refresh`, `?refresh`, or every `refreshIntervalMs`) while GET by id is real-time;
+ * refresh (`_refresh`, `?refresh`, or every `refreshIntervalMs`) while GET by id and `_mget` are
+ * real-time (a missing index is an `_mget` doc's error);
  * request bodies need a JSON or NDJSON Content-Type (406 otherwise); `filter_path` inclusions
  * filter every answer but errors.
  * Not modelled: mapping types (documents are not checked against mappings, and `_mapping` shows
@@ -155,14 +156,17 @@ class FakeNode {
     const count: Handler = (c) => ({ status: 200, body: { count: this.matches(c).hits.length, _shards: READ_SHARDS } });
     const refresh: Handler = (c) => this.refresh(c.index ? [this.existing(c.index)] : [...this.indices.values()]);
     const search: Handler = (c) => this.search(c);
+    const mget: Handler = (c) => this.mget(c);
     this.routes = [
       [[], { GET: () => this.info(), HEAD: () => this.info() }],
       [['_bulk'], { POST: bulk, PUT: bulk }],
       [['_refresh'], { POST: refresh, GET: refresh }],
+      [['_mget'], { POST: mget, GET: mget }],
       [['{index}'], { PUT: (c) => this.createIndex(c), HEAD: (c) => ({ status: this.indices.has(c.index) ? 200 : 404 }), DELETE: (c) => this.deleteIndex(c) }],
       [['{index}', '_bulk'], { POST: bulk, PUT: bulk }],
       [['{index}', '_mapping'], { GET: (c) => ({ status: 200, body: { [c.index]: { mappings: this.existing(c.index).mappings } } }) }],
       [['{index}', '_doc', '{id}'], { GET: (c) => this.getDoc(c) }],
+      [['{index}', '_mget'], { POST: mget, GET: mget }],
       [['{index}', '_count'], { GET: count, POST: count }],
       [['{index}', '_refresh'], { POST: refresh, GET: refresh }],
       [['{index}', '_search'], { GET: search, POST: search }],
@@ -327,15 +331,6 @@ class FakeNode {
         this.checkVersion(ix, id, rec, op);
         return done(this.store(ix, id, op, rec, null), rec?.source ? 'deleted' : 'not_found', rec?.source ? 200 : 404);
       }
-      if (op.action === 'update' && (op.body as Source).script !== undefined) {
-        // PARTIAL_UPDATE_SCRIPT: keep a newer document, else put the fields in; the version goes up by one.
-        const { params } = (op.body as { script: { params: { version: number; doc: Source } } }).script;
-        if (!rec?.source) throw new OpenSearchError(404, 'document_missing_exception', `[${id}]: document missing`, shardMeta(ix));
-        if (rec.version > params.version) return done(rec, 'noop', 200);
-        const merged = { ...rec.source, ...params.doc };
-        this.checkMapping(ix, id, merged);
-        return done(this.store(ix, id, 'internal', rec, merged), 'updated', 200);
-      }
       if (op.action === 'update') {
         const { doc, upsert, doc_as_upsert: docAsUpsert, detect_noop: detectNoop } = op.body as Source;
         if (rec?.source) {
@@ -388,9 +383,37 @@ class FakeNode {
   }
 
   private getDoc(c: Call): Reply {
-    const rec = this.existing(c.index).docs.get(c.id);
-    if (!rec?.source) return { status: 404, body: { _index: c.index, _id: c.id, found: false } };
-    return { status: 200, body: { _index: c.index, _id: c.id, _version: rec.version, _seq_no: rec.seqNo, _primary_term: PRIMARY_TERM, found: true, _source: rec.source } };
+    const found = this.storedDoc(c.index, c.id);
+    return { status: found.found ? 200 : 404, body: found };
+  }
+
+  /** Real-time, as OpenSearch reads by id: writes not yet refreshed are seen. A missing index is the doc's error. */
+  private mget(c: Call): Reply {
+    const body = c.body === '' ? {} : parseJson(c.body, 'request body');
+    const docs = isObject(body) && Array.isArray(body.docs) ? body.docs : null;
+    if (docs === null) throw badRequest('action_request_validation_exception', 'Validation Failed: 1: no documents to get;');
+    return {
+      status: 200,
+      body: {
+        docs: docs.map((doc: unknown) => {
+          const index = isObject(doc) && typeof doc._index === 'string' ? doc._index : c.index;
+          const id = isObject(doc) ? String(doc._id) : '';
+          if (!index) throw badRequest('action_request_validation_exception', `Validation Failed: 1: index is missing for doc ${id};`);
+          try {
+            return this.storedDoc(index, id);
+          } catch (e) {
+            if (!(e instanceof OpenSearchError)) throw e;
+            return { _index: index, _id: id, error: e.detail() };
+          }
+        }),
+      },
+    };
+  }
+
+  private storedDoc(index: string, id: string): Source {
+    const rec = this.existing(index).docs.get(id);
+    if (!rec?.source) return { _index: index, _id: id, found: false };
+    return { _index: index, _id: id, _version: rec.version, _seq_no: rec.seqNo, _primary_term: PRIMARY_TERM, found: true, _source: rec.source };
   }
 
   /** The searchable documents of the call's index that match the query in its body. */

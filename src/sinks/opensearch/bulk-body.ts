@@ -9,15 +9,14 @@
  *
  * The rules (change-record.ts reads the record, version.ts gives `v`):
  * - a row to write: `index` of the whole document with `version=v, version_type=external_gte`;
- * - a row with unavailable TOAST values (toast.ts) from an update: an `update` running
- *   PARTIAL_UPDATE_SCRIPT, which sets the other fields only if the stored version is not newer than
- *   `v`. OpenSearch's update API takes no external version, and an unconditional partial update would
- *   let a replayed old change overwrite newer fields (and bump the version past the changes that
- *   should repair it). A scripted update raises the stored version by one, never past `v`, so later
- *   changes still apply. The document must exist; a missing one (deleted since, on a replay) is no
- *   error. The same row from an insert (a primary-key change moves a row without its unchanged
- *   TOAST values, unless the table has REPLICA IDENTITY FULL) is indexed without those fields, with
- *   a warning: nothing else can be written there. A snapshot read holds every value: its text is
+ * - a row with unavailable TOAST values (toast.ts) from an update: an `index` of the whole document
+ *   at `v` like any other, whose left-out fields the writer takes from the stored document just
+ *   before it sends it (`merge`; merged-updates.ts). OpenSearch's update API takes no external
+ *   version, and any update, scripted or not, raises the stored version by one: a later change of
+ *   the same transaction, which may carry the same `v`, would then be refused as older and lost.
+ *   The same row from an insert (a primary-key change moves a row without its unchanged TOAST
+ *   values, unless the table has REPLICA IDENTITY FULL) is indexed without those fields, with a
+ *   warning: nothing else can be written there. A snapshot read holds every value: its text is
  *   written as it is, even one that reads like the placeholder;
  * - a delete: `delete` with the same version; a tombstone: nothing (`behavior.on.null.values`
  *   ignore), an unversioned `delete` (delete) or an error (fail);
@@ -43,9 +42,6 @@ import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { PlaceholderDetector } from '../toast.js';
 import { VERSION_TYPE } from './version.js';
 
-/** Sets `params.doc`'s fields unless the stored document is newer than `params.version`. */
-export const PARTIAL_UPDATE_SCRIPT = "if (ctx._version > params.version) { ctx.op = 'none' } else { ctx._source.putAll(params.doc) }";
-
 /** Where a record sits in its transport: what its outcome is reported against. */
 export interface RecordRef {
   topic: string;
@@ -58,8 +54,13 @@ export interface BulkAction {
   index: string;
   id: string;
   version: number | null;
-  /** A partial update (PARTIAL_UPDATE_SCRIPT, or a plain `doc` without a version): a missing document is no error. */
+  /** A partial update (a `merge`, or a plain `doc` without a version): a missing document is no error. */
   partial: boolean;
+  /**
+   * An index whose document lacks unavailable TOAST values: the writer completes it with the stored
+   * document's `omitted` fields before sending it (merged-updates.ts), then sets this to null.
+   */
+  merge: { document: Document; omitted: readonly string[] } | null;
   /** The action's NDJSON lines, each ending in a newline. */
   text: string;
   /** UTF-8 length of `text`. */
@@ -169,8 +170,9 @@ export class BulkPlanner {
     if (writeMethod === 'upsert') return action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
     if (omit.length > 0 && op !== 'c' && op !== 'r') {
       if (version === null) return action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
-      const script = { source: PARTIAL_UPDATE_SCRIPT, lang: 'painless', params: { version, doc: document } };
-      return action(record, ref, 'update', index, keyId, null, rowSchema, { script }, true, []);
+      const planned = action(record, ref, 'index', index, keyId, version, rowSchema, document, true, []);
+      planned.action.merge = { document, omitted: omit };
+      return planned;
     }
     return action(record, ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
   }
@@ -185,7 +187,7 @@ export function bulkBody(actions: readonly BulkAction[]): BulkBody {
   return { body, bytes, items: actions };
 }
 
-/** The action with its text; `version` goes into the action line, `body` (if any) is the second line. */
+/** The action with its text (actionText). */
 function action(
   source: SinkRecord,
   ref: RecordRef,
@@ -197,20 +199,25 @@ function action(
   body: Document | null,
   partial: boolean,
   warnings: ReadonlyArray<PlanWarning | null>,
-): RecordPlan {
+): { kind: 'action'; action: BulkAction; warnings: readonly PlanWarning[] } {
+  const { text, bytes } = actionText(op, index, id, version, body);
+  const given = warnings.filter((w): w is PlanWarning => w !== null);
+  return {
+    kind: 'action',
+    action: { op, index, id, version, partial, merge: null, text, bytes, record: ref, source, rowSchema, written: false },
+    warnings: given.length === 0 ? NO_WARNINGS : given,
+  };
+}
+
+/** An action's NDJSON lines and their UTF-8 length; `version` goes into the action line, `body` (if any) is the second line. */
+export function actionText(op: BulkAction['op'], index: string, id: string, version: number | null, body: Document | null): { text: string; bytes: number } {
   const start = actionLineStart(op, index);
   const idJson = JSON.stringify(id);
   const end = version === null ? '}}\n' : `,"version":${version},"version_type":"${VERSION_TYPE}"}}\n`;
   const document = body === null ? '' : `${toJson(body)}\n`;
   // The parts are counted apart (`end` is ASCII): counting the joined text would copy it into one string for nothing.
   const bytes = start.bytes + Buffer.byteLength(idJson) + end.length + Buffer.byteLength(document);
-  const text = start.text + idJson + end + document;
-  const given = warnings.filter((w): w is PlanWarning => w !== null);
-  return {
-    kind: 'action',
-    action: { op, index, id, version, partial, text, bytes, record: ref, source, rowSchema, written: false },
-    warnings: given.length === 0 ? NO_WARNINGS : given,
-  };
+  return { text: start.text + idJson + end + document, bytes };
 }
 
 /** `{"<op>":{"_index":"<index>","_id":`, made once per op and index. */

@@ -86,9 +86,9 @@ describe('bulk responses', () => {
     const body = response(
       failed('index', 404, 'index_not_found_exception', 'no such index [shop.public.articles]'),
       failed('index', 403, 'security_exception', 'no permissions for [indices:data/write/bulk[s]] and User [name=sluice, backend_roles=[], requestedTenant=null]'),
-      failed('update', 400, 'illegal_argument_exception', 'cannot execute [inline] scripts'),
+      failed('index', 400, 'invalid_index_name_exception', 'Invalid index name [Shop], must be lowercase'),
     );
-    expect(outcomes([index, index, partial], body, { ...DEFAULTS, onMalformedDocuments: 'ignore' }).map((o) => o.outcome)).toEqual(['fail', 'fail', 'fail']);
+    expect(outcomes([index, index, index], body, { ...DEFAULTS, onMalformedDocuments: 'ignore' }).map((o) => o.outcome)).toEqual(['fail', 'fail', 'fail']);
   });
 
   it('refuse a body that does not answer the actions sent, as a retriable error', () => {

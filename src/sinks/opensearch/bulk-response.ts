@@ -13,8 +13,8 @@
  *   again, alone, with backoff.
  * - `report`: a version conflict or malformed document whose behavior is `report`: write it to the
  *   dead-letter queue with `error`, then count it done.
- * - `fail`: anything else (a missing index with auto-creation off, security errors, scripts
- *   disabled, ...) and malformed documents or conflicts under `fail`: the task fails with `error`.
+ * - `fail`: anything else (a missing index with auto-creation off, security errors, a
+ *   read-only index, ...) and malformed documents or conflicts under `fail`: the task fails with `error`.
  * A body that is not a bulk response for these actions is a RetriableError (a proxy's error page,
  * a cut connection).
  */
@@ -92,7 +92,7 @@ function classify(action: BulkAction, item: Record<string, unknown>, behaviors: 
   if (error.type === 'document_missing_exception' && action.partial) return { action, outcome: 'done', error, warn: true };
   if (error.type === 'version_conflict_engine_exception') return byBehavior(action, error, behaviors.onVersionConflict);
   if (RETRIABLE_TYPES.has(error.type) || isRetriableStatus(status)) return { action, outcome: 'retry', error, warn: false };
-  if (MALFORMED_TYPES.has(error.type) && !(action.partial && /script/i.test(error.reason))) return byBehavior(action, error, behaviors.onMalformedDocuments);
+  if (MALFORMED_TYPES.has(error.type)) return byBehavior(action, error, behaviors.onMalformedDocuments);
   return { action, outcome: 'fail', error, warn: false };
 }
 

@@ -2,7 +2,9 @@
  * Writes one `_bulk` request of the OpenSearch sink to its end: sends the actions, deals with each
  * item's outcome (bulk-response.ts) and sends again, alone, the items the cluster turned away for
  * now. Called by the scheduler (bulk-scheduler.ts) once per request, several at a time on disjoint
- * documents; it blocks only on the request, its retries' backoff and the dead-letter queue.
+ * documents; it blocks only on the request, its retries' backoff, the reads that complete TOAST
+ * partial updates (merged-updates.ts: a request holding one is sent in parts, each once the one
+ * before it is written) and the dead-letter queue.
  *
  * Guarantees: `write` resolves once every action is written or dealt with per
  * `behavior.on.malformed.documents` / `behavior.on.version.conflict` (logged, ignored, or reported
@@ -23,6 +25,7 @@ import { bulkBody, type BulkAction } from './bulk-body.js';
 import { classifyBulkResponse, type ItemResult } from './bulk-response.js';
 import type { OpenSearchClient } from './client.js';
 import { DocumentRejected } from './dead-letters.js';
+import { completeMerges, requestSegments } from './merged-updates.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 
 /** The longest pause between two attempts, whatever `retry.backoff.ms` and the attempt count say. */
@@ -32,15 +35,15 @@ const MAX_BACKOFF_MS = 60_000;
 export class RetriesExhausted extends RetriableError {
   constructor(
     readonly unwritten: readonly BulkAction[],
-    attempts: number,
-    maxRetries: number,
-    cause: RetriableError | null,
+    readonly attempts: number,
+    readonly maxRetries: number,
+    readonly failure: RetriableError | null,
   ) {
-    const why = cause === null ? 'refused them' : `failed: ${cause.message}`;
+    const why = failure === null ? 'refused them' : `failed: ${failure.message}`;
     super(
       'OPENSEARCH_RETRIES_EXHAUSTED',
       `OpenSearch still ${why} for ${unwritten.length} document(s) after ${attempts} attempts (max.retries=${maxRetries}); they are sent again after a pause.`,
-      { stage: 'put', cause: cause ?? undefined },
+      { stage: 'put', cause: failure ?? undefined },
     );
   }
 }
@@ -60,12 +63,27 @@ export class BulkWriter {
 
   /** Writes one request's actions, retrying what may succeed later; see the module comment. */
   async write(actions: readonly BulkAction[]): Promise<void> {
+    const segments = requestSegments(actions);
+    for (let i = 0; i < segments.length; i++) {
+      try {
+        await this.writeSegment(segments[i]!);
+      } catch (error) {
+        if (!(error instanceof RetriesExhausted) || i === segments.length - 1) throw error;
+        throw new RetriesExhausted([...error.unwritten, ...segments.slice(i + 1).flat()], error.attempts, error.maxRetries, error.failure);
+      }
+    }
+  }
+
+  /** One part of a request (merged-updates.ts requestSegments), sent once the part before it is written. */
+  private async writeSegment(actions: readonly BulkAction[]): Promise<void> {
     const { maxRetries, retryBackoffMs } = this.config.writes;
     let items = actions;
     for (let attempt = 0; ; attempt++) {
       let retry: readonly BulkAction[];
       let failure: RetriableError | null = null;
       try {
+        items = await completeMerges(items, this.client, this.logger);
+        if (items.length === 0) return;
         const body = bulkBody(items);
         const response = await this.client.bulk(body.body);
         retry = allWritten(response, items.length) ? [] : await this.settle(classifyBulkResponse(response, body.items, this.config.documents));

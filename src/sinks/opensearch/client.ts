@@ -10,10 +10,14 @@
  * - `ensureIndex(name, mapping)` creates a missing index (with the derived mapping when given) and
  *   never changes an existing one; "already exists" from a concurrent creation is success.
  * - `deleteAll(index)` deletes every document of an index (a TRUNCATE); a missing index is fine.
+ * - `storedDocuments(refs)` reads documents as they are now (a real-time `_mget`, which sees writes
+ *   not yet refreshed): per ref, its version and source, or null when it or its index is missing.
+ *   Integers beyond 2^53 in a source come back as bigints, exact.
  */
 import { readFileSync } from 'node:fs';
 import type * as OpenSearch from '@opensearch-project/opensearch';
 import { RetriableError, SluiceError } from '../../errors.js';
+import { isPlainObject } from '../../transforms/connect-data.js';
 import { lazyRequire } from '../../util/lazy-require.js';
 import { awsSigv4ClientOptions } from './aws-signing.js';
 import type { IndexMapping } from './index-mapping.js';
@@ -22,8 +26,15 @@ import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
 const BULK_RESPONSE_FIELDS = 'errors,items.*.status,items.*.error';
 const openSearch = lazyRequire<typeof OpenSearch>('@opensearch-project/opensearch');
 
+/** A document as the cluster holds it. */
+export interface StoredDocument {
+  version: number;
+  source: Record<string, unknown>;
+}
+
 export interface OpenSearchClient {
   bulk(body: Buffer): Promise<unknown>;
+  storedDocuments(refs: ReadonlyArray<{ index: string; id: string }>): Promise<Array<StoredDocument | null>>;
   ensureIndex(name: string, mapping: IndexMapping | null): Promise<void>;
   deleteAll(index: string): Promise<void>;
   close(): Promise<void>;
@@ -38,6 +49,8 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
     // The responses are only read field by field, never merged into other objects, so a
     // "__proto__" key could do no harm; the scan for one cost as much as parsing the response.
     disablePrototypePoisoningProtection: true,
+    // Stored documents are written again (merged-updates.ts): their int64 values must stay exact.
+    enableLongNumeralSupport: true,
     requestTimeout: config.readTimeoutMs,
     pingTimeout: config.connectTimeoutMs,
     ssl: config.tls.caFile ? { ca: readFileSync(config.tls.caFile), rejectUnauthorized: config.tls.verify } : { rejectUnauthorized: config.tls.verify },
@@ -57,6 +70,14 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
     // The body is NDJSON made with our bigint-safe writer; the client sends a buffer as it is.
     // Only each item's status and error are read: the rest of a large response is not worth parsing.
     bulk: (body) => call('bulk', () => client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS })),
+    async storedDocuments(refs) {
+      const body = await call('document read', () => client.mget({ body: { docs: refs.map(({ index, id }) => ({ _index: index, _id: id })) } }) as Promise<{ body: unknown }>);
+      const docs = isPlainObject(body) && Array.isArray(body['docs']) ? body['docs'] : null;
+      if (docs === null || docs.length !== refs.length) {
+        throw new RetriableError('OPENSEARCH_BAD_RESPONSE', `OpenSearch at ${where} answered a read of ${refs.length} documents with something else; it will be read again.`, { stage: 'put' });
+      }
+      return docs.map((doc: unknown, i) => storedDocument(doc, refs[i]!, where));
+    },
     async ensureIndex(name, mapping) {
       const exists = await call('index check', () => client.indices.exists({ index: name }) as Promise<{ body: boolean }>);
       if (exists) return;
@@ -79,6 +100,19 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
     },
     close: () => client.close(),
   };
+}
+
+/** One `_mget` answer: the document, null when it or its index is missing; any other error is retried. */
+function storedDocument(doc: unknown, ref: { index: string; id: string }, where: string): StoredDocument | null {
+  if (!isPlainObject(doc)) throw new RetriableError('OPENSEARCH_BAD_RESPONSE', `OpenSearch at ${where} answered the read of ${ref.index}/${ref.id} with something that is no document; it will be read again.`, { stage: 'put' });
+  const error = doc['error'];
+  if (isPlainObject(error) && error['type'] === 'index_not_found_exception') return null;
+  if (error !== undefined) {
+    throw new RetriableError('OPENSEARCH_UNAVAILABLE', `OpenSearch at ${where} could not read ${ref.index}/${ref.id} (${isPlainObject(error) ? `${String(error['type'])}: ${String(error['reason'])}` : String(error)}); retrying.`, { stage: 'put' });
+  }
+  if (doc['found'] !== true) return null;
+  const version = Number(doc['_version']);
+  return { version, source: isPlainObject(doc['_source']) ? doc['_source'] : {} };
 }
 
 function statusOf(error: unknown): number | null | undefined {

@@ -119,6 +119,7 @@ export class RecordingClient implements OpenSearchClient {
     this.events.push({ kind: 'delete-end', call, ids: [] });
   }
 
+  storedDocuments: OpenSearchClient['storedDocuments'] = (refs) => this.inner.storedDocuments(refs);
   ensureIndex: OpenSearchClient['ensureIndex'] = (name, mapping) => this.inner.ensureIndex(name, mapping);
   close = (): Promise<void> => this.inner.close();
 }
