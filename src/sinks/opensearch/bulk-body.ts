@@ -68,7 +68,7 @@ export interface BulkAction {
   record: RecordRef;
   /** The record it was planned from: what is reported to the dead-letter queue. */
   source: SinkRecord;
-  /** The row's schema, to derive the mapping of an index the sink creates; null for deletes. */
+  /** The row's schema (a delete's: its before image's), to derive the mapping of an index the sink creates; null when unknown (a tombstone). */
   rowSchema: ConnectSchema | null;
   /** Set once the action is durable: its request settled with it written or dealt with (written-offsets.ts). */
   written: boolean;
@@ -133,7 +133,7 @@ export class BulkPlanner {
         if (this.documents.keyIgnore) return skip(ref);
         const id = this.ids.keyId(record.key, record.keySchema);
         if (id === null) return skip(ref, [keyless(ref)]);
-        return action(record, ref, 'delete', this.namer.indexFor(change.table), id, change.version, null, null, false, [unversioned(ref, change.version)]);
+        return action(record, ref, 'delete', this.namer.indexFor(change.table), id, change.version, change.rowSchema, null, false, [unversioned(ref, change.version)]);
       }
       case 'write':
         return this.write(record, ref, change);

@@ -7,6 +7,7 @@ import { readChange } from './change-record.js';
 
 const TABLE = { topic: 'shop.public.orders', prefix: 'shop', schema: 'public', table: 'orders' };
 const afterSchema = created.valueSchema!.fields!.find((f) => f.field === 'after')!;
+const beforeSchema = deleted.valueSchema!.fields!.find((f) => f.field === 'before')!;
 const unwrap = (config: Record<string, string>) => createTransform(EXTRACT_NEW_RECORD_STATE_CLASS, config);
 
 describe('reading a change', () => {
@@ -14,7 +15,7 @@ describe('reading a change', () => {
     expect(readChange(snapshotRead)).toEqual({ kind: 'write', op: 'r', row: (snapshotRead.value as Envelope).after, rowSchema: afterSchema, version: 33_837_000, table: TABLE });
     expect(readChange(created)).toMatchObject({ kind: 'write', op: 'c', version: 33_837_424 });
     expect(readChange(updated)).toMatchObject({ kind: 'write', op: 'u', row: { status: 'paid' } });
-    expect(readChange(deleted)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE });
+    expect(readChange(deleted)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE, rowSchema: beforeSchema });
     expect(readChange(truncated)).toEqual({ kind: 'truncate', version: 33_837_424, table: TABLE });
     expect(readChange(tombstone)).toEqual({ kind: 'tombstone', table: TABLE });
   });
@@ -44,7 +45,7 @@ describe('reading a change', () => {
     expect(asTombstone.value).toBeNull();
     expect(readChange(asTombstone)).toEqual({ kind: 'tombstone', table: TABLE });
     const rewritten = unwrap({ 'delete.tombstone.handling.mode': 'rewrite', 'add.fields': 'lsn,sequence' }).apply(deleted)!;
-    expect(readChange(rewritten)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE });
+    expect(readChange(rewritten)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE, rowSchema: rewritten.valueSchema });
     expect(readChange(unwrap({ 'delete.tombstone.handling.mode': 'rewrite' }).apply(created)!)).toMatchObject({ kind: 'write' });
   });
 

@@ -20,7 +20,8 @@ export type WriteOp = 'c' | 'r' | 'u';
 
 export type Change =
   | { kind: 'write'; op: WriteOp | null; row: Row; rowSchema: ConnectSchema | null; version: number | null; table: TableRef }
-  | { kind: 'delete'; version: number | null; table: TableRef }
+  /** `rowSchema`: the table's row schema (the `before` image's), for the mapping of an index a delete creates. */
+  | { kind: 'delete'; version: number | null; table: TableRef; rowSchema: ConnectSchema | null }
   | { kind: 'truncate'; version: number | null; table: TableRef }
   | { kind: 'tombstone'; table: TableRef }
   | { kind: 'other'; reason: string };
@@ -36,7 +37,7 @@ export function readChange(event: ChangeEvent): Change {
   if (valueSchema?.name !== undefined && NOT_ROWS.test(valueSchema.name)) return { kind: 'other', reason: `${valueSchema.name} is not a row change` };
   const table = tableOf(event, null);
   const version = flatRowVersion(value);
-  if (value['__deleted'] === 'true' || value['__deleted'] === true) return { kind: 'delete', version, table };
+  if (value['__deleted'] === 'true' || value['__deleted'] === true) return { kind: 'delete', version, table, rowSchema: valueSchema };
   const op = WRITE_OPS.has(value['__op']) ? (value['__op'] as WriteOp) : null;
   return { kind: 'write', op, row: value, rowSchema: valueSchema, version, table };
 }
@@ -54,12 +55,15 @@ function envelopeChange(event: ChangeEvent, envelope: Record<string, unknown>): 
   if (WRITE_OPS.has(op)) {
     const after = envelope['after'];
     if (!isPlainObject(after)) return { kind: 'other', reason: `a "${String(op)}" event without an after row` };
-    const rowSchema = event.valueSchema === null ? null : (findField(event.valueSchema, 'after') ?? null);
-    return { kind: 'write', op: op as WriteOp, row: after, rowSchema, version, table };
+    return { kind: 'write', op: op as WriteOp, row: after, rowSchema: imageSchema(event, 'after'), version, table };
   }
-  if (op === 'd') return { kind: 'delete', version, table };
+  if (op === 'd') return { kind: 'delete', version, table, rowSchema: imageSchema(event, 'before') };
   if (op === 't') return { kind: 'truncate', version, table };
   return { kind: 'other', reason: `"${String(op)}" events are not row changes` };
+}
+
+function imageSchema(event: ChangeEvent, image: 'before' | 'after'): ConnectSchema | null {
+  return event.valueSchema === null ? null : (findField(event.valueSchema, image) ?? null);
 }
 
 function tableOf(event: ChangeEvent, source: Record<string, unknown> | null): TableRef {

@@ -1,7 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
 import { waitFor } from '../../../test/support/wait.js';
+import { sinkTaskContext } from '../../../test/support/sink-context.js';
+import { EventBuilder } from '../../sources/postgres/event-builder.js';
+import { ARTICLES, articleCreated, articleDeleted, origin, sinkRecord, WRITTEN } from './articles.fixture.js';
+import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink, type RecordingClient } from './orders-sink.fixture.js';
+import { OpenSearchSinkTask } from './sink-task.js';
+
+const ARTICLES_INDEX = 'shop.public.articles';
+const ARTICLE_ID = '["eu",9007199254740993]';
 
 const has = (id: number) => (ids: readonly string[]) => ids.includes(String(id));
 const statuses = (fake: FakeOpenSearch) => Object.fromEntries([...fake.documents(ORDERS_INDEX)].map(([id, doc]) => [id, doc.source['status']]));
@@ -221,5 +229,44 @@ describe('OpenSearch sink task: requests in flight', () => {
     await expect(task.put([orderUpdate(2, 3, 'placed')])).rejects.toMatchObject(rejected);
     await expect(task.preCommit(offsets(3))).rejects.toMatchObject(rejected);
     await task.stop();
+  });
+});
+
+describe('OpenSearch sink task: indices and versions', () => {
+  let fake: FakeOpenSearch;
+  let task: OpenSearchSinkTask;
+  beforeEach(async () => {
+    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
+  });
+  afterEach(async () => {
+    await task.stop();
+    await fake.close();
+  });
+
+  const start = async (settings: Record<string, string> = {}) => {
+    task = new OpenSearchSinkTask(parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ARTICLES_INDEX, 'connection.url': fake.url, ...settings }));
+    await task.start(sinkTaskContext({ connector: 'search' }));
+  };
+  const mappingOf = async (index: string) => ((await (await fetch(`${fake.url}/${index}/_mapping`)).json()) as Record<string, { mappings: unknown }>)[index]!.mappings;
+
+  it('creates an index whose first action is a delete with the mapping a write would have given it', async () => {
+    await start({ 'topic.to.index.map': `${ARTICLES_INDEX}:written_first` });
+    await task.put([sinkRecord(articleCreated, 0)]);
+    await task.stop();
+    await start({ 'topic.to.index.map': `${ARTICLES_INDEX}:deleted_first` });
+    await task.put([sinkRecord(articleDeleted, 0)]);
+    await task.flush();
+    const written = await mappingOf('written_first');
+    expect(written).toMatchObject({ properties: { price: {}, published: { type: 'date' } } });
+    expect(await mappingOf('deleted_first')).toEqual(written);
+  });
+
+  it('keeps the newer document when an older change of it comes again, and commits past it', async () => {
+    await start();
+    const stale = new EventBuilder('shop', 'app').change(ARTICLES, 'u', articleCreated.key as Record<string, unknown>, null, ARTICLES.row(WRITTEN.map((v, i) => (i === 2 ? 'Stale' : v))), origin(5_900, null));
+    await task.put([sinkRecord(articleCreated, 0), sinkRecord(stale, 1)]);
+    await task.flush();
+    expect(fake.documents(ARTICLES_INDEX).get(ARTICLE_ID)).toMatchObject({ version: 6_000, source: { title: 'Hello' } });
+    expect(await task.preCommit(new Map([[`${ARTICLES_INDEX}:0`, 2]]))).toEqual(new Map([[`${ARTICLES_INDEX}:0`, 2]]));
   });
 });
