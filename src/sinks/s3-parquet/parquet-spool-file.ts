@@ -6,7 +6,7 @@
  * `append` buffers a row (parquet-columns.ts rowOf) column-wise in memory and, once the buffer holds
  * `rowGroupRows` rows, encodes them as one row group and appends it to the file; the sink calls
  * `flushBuffer` earlier when its memory budget is reached. Memory stays bounded by the buffered
- * rows plus one encoded row group. `finish` writes the footer, fsyncs and closes; `discard` closes
+ * rows plus one encoded row group, which the output buffer lets go of once it is written. `finish` writes the footer, fsyncs and closes; `discard` closes
  * and deletes. Writes go through one file descriptor with async writes; a caller awaits each call
  * before the next (calls never overlap). After a failed call the file is unusable: discard it.
  *
@@ -28,9 +28,12 @@ export interface SpoolFileOptions {
 }
 
 const CREATED_BY = 'sluice';
-const INITIAL_OUTPUT_BYTES = 64 * 1024;
-/** An output buffer grown past this by a large row group is let go once written. */
-const RETAINED_OUTPUT_BYTES = 4 * 1024 * 1024;
+/**
+ * The output buffer of a file between row groups: it grows while a row group is encoded and goes
+ * back to this once the row group is written, so that many open files (one per date partition)
+ * hold little beside their buffered rows.
+ */
+const RESTING_OUTPUT_BYTES = 512;
 
 export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unknown[]> {
   private readonly buffers: unknown[][];
@@ -76,9 +79,9 @@ export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unkno
     return this.bufferedRowCount;
   }
 
-  /** A running estimate of the memory the buffered rows hold. */
+  /** A running estimate of the memory the buffered rows hold, plus the output buffer's. */
   get bufferedBytes(): number {
-    return this.bufferedEstimate;
+    return this.bufferedEstimate + this.output.buffer.byteLength;
   }
 
   /** Bytes written to the file so far plus what the buffered rows are expected to encode to. */
@@ -152,7 +155,7 @@ export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unkno
 /** A ByteWriter that hands each row group (and the footer) to the file, asynchronously. */
 class FileOutput extends ByteWriter {
   constructor(private readonly handle: FileHandle) {
-    super(INITIAL_OUTPUT_BYTES);
+    super(RESTING_OUTPUT_BYTES);
   }
 
   /** Called by ParquetWriter after each row group; the writer awaits it before encoding more. */
@@ -160,8 +163,8 @@ class FileOutput extends ByteWriter {
     const pending = new Uint8Array(this.buffer, 0, this.index);
     return this.writeAll(pending).then(() => {
       this.index = 0;
-      if (this.buffer.byteLength > RETAINED_OUTPUT_BYTES) {
-        this.buffer = new ArrayBuffer(INITIAL_OUTPUT_BYTES);
+      if (this.buffer.byteLength > RESTING_OUTPUT_BYTES) {
+        this.buffer = new ArrayBuffer(RESTING_OUTPUT_BYTES);
         this.view = new DataView(this.buffer);
       }
     });

@@ -191,7 +191,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'buffer.memory.bytes', type: 'LONG', default: 67108864, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Buffer memory (bytes)', validator: atLeast(1),
-      documentation: 'The memory the rows buffered for all open files may take; when it is reached, the largest buffers are written to their spool files as row groups. Default 67108864 (64 MiB).',
+      documentation: 'The memory all open files may take: their buffered rows and output buffers, checked every 64 records; when it is reached, the largest buffers are written to their spool files as row groups. A gzip stream\'s deflate state (about 256 KiB per open .json.gz file) is not counted. Default 67108864 (64 MiB).',
     },
     {
       name: 'staging.dir', type: 'STRING', default: null, importance: 'LOW', group: FILES, width: 'LONG', displayName: 'Staging directory',

@@ -17,8 +17,9 @@
  * - `put` may block on uploads (a rotation) and on local disk writes. It is safe to call again
  *   with the same records after it threw: records already written are passed over, a rotation that
  *   failed half-way uploads the rest under the same keys.
- * - Memory: all open files together buffer at most about `buffer.memory.bytes` of rows; past that
- *   the largest buffer is written out early (a Parquet row group; the file stays open).
+ * - Memory: all open files together hold at most about `buffer.memory.bytes` (their buffered rows
+ *   and output buffers), checked every BUDGET_CHECK_RECORDS records; past that the largest buffer
+ *   is written out early (a Parquet row group; the file stays open).
  * - `flush` rotates every topic partition's files now (a clean stop uploads what it holds).
  * - `preCommit` rotates the files whose rotate.schedule.interval.ms boundary has passed and returns,
  *   per topic partition, the offset after the last record in an uploaded object. Records still in
@@ -44,6 +45,9 @@ import { parquetFormat } from './parquet-format.js';
 import { createPartitioner, type Partitioner } from './partitioner.js';
 import type { S3SinkConfig } from './s3-sink-config.js';
 import { TopicPartitionFiles, type TopicPartitionFilesOptions } from './topic-partition-files.js';
+
+/** The memory budget is checked this often within a put (and at its end): a put may hold thousands of records. */
+const BUDGET_CHECK_RECORDS = 64;
 
 export type OpenStore = (settings: ObjectStoreSettings, logger: Logger) => ObjectStore;
 
@@ -86,7 +90,7 @@ export class S3ParquetSinkTask implements SinkTask {
     this.logger.info({ store: this.store.describe(), stagingDir }, `S3 sink writing ${format.description} files`);
   }
 
-  /** The bytes of rows buffered in memory for all open files (what buffer.memory.bytes bounds). */
+  /** The bytes all open files hold in memory (what buffer.memory.bytes bounds). */
   get bufferedBytes(): number {
     let bytes = 0;
     for (const files of this.partitions.values()) for (const file of files.openFiles) bytes += file.bufferedBytes;
@@ -98,12 +102,14 @@ export class S3ParquetSinkTask implements SinkTask {
   async put(records: SinkRecord[]): Promise<void> {
     const now = Date.now();
     let files: TopicPartitionFiles | undefined;
-    for (const record of records) {
+    for (let i = 0; i < records.length; i++) {
+      const record = records[i]!;
       if (files?.topic !== record.topic || files.partition !== record.kafkaPartition) files = this.filesOf(record);
       for (let cut = files.cutBefore(record); cut !== null; cut = files.cutBefore(record)) await this.rotate(files, cut);
       if (!files.holds(record)) await this.write(record, files, now);
       // Also for a record written before: its rotation may be what failed.
       if (files.rotationDue()) await this.rotate(files);
+      if ((i + 1) % BUDGET_CHECK_RECORDS === 0) await this.keepWithinMemoryBudget();
     }
     await this.keepWithinMemoryBudget();
   }
@@ -172,12 +178,15 @@ export class S3ParquetSinkTask implements SinkTask {
 
   private async keepWithinMemoryBudget(): Promise<void> {
     const open = [...this.partitions.values()].flatMap((files) => files.openFiles);
-    let buffered = this.bufferedBytes;
-    while (buffered > this.config.files.bufferMemoryBytes) {
+    let held = this.bufferedBytes;
+    while (held > this.config.files.bufferMemoryBytes) {
       const largest = open.reduce((a, b) => (b.bufferedBytes > a.bufferedBytes ? b : a));
-      if (largest.bufferedBytes === 0) return;
-      buffered -= largest.bufferedBytes;
+      const before = largest.bufferedBytes;
       await largest.flushBuffer();
+      // What a file holds with nothing buffered (its resting output buffer) cannot be written out.
+      const freed = before - largest.bufferedBytes;
+      if (freed <= 0) return;
+      held -= freed;
     }
   }
 }
