@@ -53,17 +53,19 @@ export const RETITLED: TupleValue[] = ['eu', '9007199254740993', 'Hello again', 
 /** The same row after its key changed from id 9007199254740993 to 7, TOAST values unchanged. */
 export const MOVED: TupleValue[] = ['eu', '7', 'Hello again', UNCHANGED_TOAST, UNCHANGED_TOAST, UNCHANGED_TOAST, '19.90', '2024-03-07'];
 
-const key = (values: TupleValue[]) => ARTICLES.key(ARTICLES.row(values));
-const OLD_KEY: TupleValue[] = ['eu', '9007199254740993', null, null, null, null, null, null];
+/** The key of a row given as column texts. */
+export const articleKey = (values: TupleValue[]) => ARTICLES.key(ARTICLES.row(values));
+/** The before image a delete of the row carries (REPLICA IDENTITY DEFAULT: the key columns). */
+export const OLD_KEY: TupleValue[] = ['eu', '9007199254740993', null, null, null, null, null, null];
 
-export const articleRead: ChangeEvent = builder.change(ARTICLES, 'r', key(WRITTEN), null, ARTICLES.row(WRITTEN), origin(5_000, null, 'first'));
-export const articleCreated: ChangeEvent = builder.change(ARTICLES, 'c', key(WRITTEN), null, ARTICLES.row(WRITTEN), origin(6_000, 5_500));
-export const articleRetitled: ChangeEvent = builder.change(ARTICLES, 'u', key(RETITLED), null, ARTICLES.row(RETITLED), origin(6_100, 6_050));
-export const articleDeleted: ChangeEvent = builder.change(ARTICLES, 'd', key(OLD_KEY), ARTICLES.row(OLD_KEY), null, origin(6_200, 6_150));
+export const articleRead: ChangeEvent = builder.change(ARTICLES, 'r', articleKey(WRITTEN), null, ARTICLES.row(WRITTEN), origin(5_000, null, 'first'));
+export const articleCreated: ChangeEvent = builder.change(ARTICLES, 'c', articleKey(WRITTEN), null, ARTICLES.row(WRITTEN), origin(6_000, 5_500));
+export const articleRetitled: ChangeEvent = builder.change(ARTICLES, 'u', articleKey(RETITLED), null, ARTICLES.row(RETITLED), origin(6_100, 6_050));
+export const articleDeleted: ChangeEvent = builder.change(ARTICLES, 'd', articleKey(OLD_KEY), ARTICLES.row(OLD_KEY), null, origin(6_200, 6_150));
 export const articleTombstone: ChangeEvent = builder.tombstone(articleDeleted);
 /** A primary-key change: the delete of the old key, then the create of the new one, both at one LSN. */
-export const articleMovedAway: ChangeEvent = builder.change(ARTICLES, 'd', key(OLD_KEY), ARTICLES.row(OLD_KEY), null, origin(6_300, 6_250), { '__debezium.newkey': '{"region":"eu","id":7}' });
-export const articleMovedHere: ChangeEvent = builder.change(ARTICLES, 'c', key(MOVED), null, ARTICLES.row(MOVED), origin(6_300, 6_250), { '__debezium.oldkey': '{"region":"eu","id":9007199254740993}' });
+export const articleMovedAway: ChangeEvent = builder.change(ARTICLES, 'd', articleKey(OLD_KEY), ARTICLES.row(OLD_KEY), null, origin(6_300, 6_250), { '__debezium.newkey': '{"region":"eu","id":7}' });
+export const articleMovedHere: ChangeEvent = builder.change(ARTICLES, 'c', articleKey(MOVED), null, ARTICLES.row(MOVED), origin(6_300, 6_250), { '__debezium.oldkey': '{"region":"eu","id":9007199254740993}' });
 export const articlesTruncated: ChangeEvent = builder.truncate(ARTICLES, origin(6_400, 6_350));
 
 /** An event as a sink receives it, at an offset of partition 0. */

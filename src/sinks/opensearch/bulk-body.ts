@@ -74,6 +74,9 @@ export interface BulkAction {
   written: boolean;
 }
 
+/** Identifies an action's document: index names cannot contain '/', so no two documents share a key. */
+export const documentKey = (action: BulkAction): string => `${action.index}/${action.id}`;
+
 export type PlanWarningCode = 'unversioned' | 'toast-fields-dropped' | 'keyless-change' | 'not-a-row-change';
 
 /** Something the sink should log, once per code and topic. */

@@ -26,8 +26,8 @@
  *   retry is the pause.
  *   Any other failure is permanent: it is thrown by every later call and nothing more is sent.
  */
-import type { BulkAction } from './bulk-body.js';
-import { documentKey, RetriesExhausted } from './bulk-writer.js';
+import { documentKey, type BulkAction } from './bulk-body.js';
+import { RetriesExhausted } from './bulk-writer.js';
 
 export interface BulkSchedulerOptions {
   batchSize: number;

@@ -21,7 +21,7 @@ import type { Logger } from 'pino';
 import type { ErrantRecordReporter } from '../../contracts/sink-task.js';
 import { RetriableError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
-import { bulkBody, type BulkAction } from './bulk-body.js';
+import { bulkBody, documentKey, type BulkAction } from './bulk-body.js';
 import { classifyBulkResponse, type ItemResult } from './bulk-response.js';
 import type { OpenSearchClient } from './client.js';
 import { DocumentRejected } from './dead-letters.js';
@@ -47,9 +47,6 @@ export class RetriesExhausted extends RetriableError {
     );
   }
 }
-
-/** Identifies an action's document: index names cannot contain '/', so no two documents share a key. */
-export const documentKey = (action: BulkAction): string => `${action.index}/${action.id}`;
 
 export type BulkWriterConfig = Pick<OpenSearchSinkConfig, 'writes' | 'documents'>;
 

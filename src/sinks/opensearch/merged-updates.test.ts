@@ -6,7 +6,7 @@ import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/
 import type { ChangeEvent } from '../../events.js';
 import { EventBuilder } from '../../sources/postgres/event-builder.js';
 import type { TupleValue } from '../../sources/postgres/replication/pgoutput-decoder.js';
-import { ARTICLES, origin, RETITLED, sinkRecord, WRITTEN } from './articles.fixture.js';
+import { ARTICLES, articleKey, OLD_KEY, origin, RETITLED, sinkRecord, WRITTEN } from './articles.fixture.js';
 import { BulkPlanner, type BulkAction } from './bulk-body.js';
 import { BulkWriter } from './bulk-writer.js';
 import { createOpenSearchClient, type OpenSearchClient } from './client.js';
@@ -16,16 +16,14 @@ import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 const INDEX = 'shop.public.articles';
 const ID = '["eu",9007199254740993]';
 const builder = new EventBuilder('shop', 'app');
-const key = (values: TupleValue[]) => ARTICLES.key(ARTICLES.row(values));
 const RETITLED_AGAIN: TupleValue[] = RETITLED.map((value, i) => (i === 2 ? 'Hello third' : value));
-const OLD_KEY: TupleValue[] = ['eu', '9007199254740993', null, null, null, null, null, null];
 /**
  * One transaction whose changes were logged before another transaction's commit at LSN 500: every
  * change carries version 500 (version.ts), the two retitles without their TOASTed body, tags and cover.
  */
-const created = (lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'c', key(WRITTEN), null, ARTICLES.row(WRITTEN), origin(lsn, lastCommit));
-const retitled = (values: TupleValue[], lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'u', key(values), null, ARTICLES.row(values), origin(lsn, lastCommit));
-const deleted = (lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'd', key(OLD_KEY), ARTICLES.row(OLD_KEY), null, origin(lsn, lastCommit));
+const created = (lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'c', articleKey(WRITTEN), null, ARTICLES.row(WRITTEN), origin(lsn, lastCommit));
+const retitled = (values: TupleValue[], lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'u', articleKey(values), null, ARTICLES.row(values), origin(lsn, lastCommit));
+const deleted = (lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'd', articleKey(OLD_KEY), ARTICLES.row(OLD_KEY), null, origin(lsn, lastCommit));
 
 describe('TOAST partial updates completed from the stored document', () => {
   let fake: FakeOpenSearch;

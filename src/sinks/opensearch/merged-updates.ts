@@ -17,7 +17,7 @@
  * RetriableError when the read fails.
  */
 import type { Logger } from 'pino';
-import { actionText, type BulkAction } from './bulk-body.js';
+import { actionText, documentKey, type BulkAction } from './bulk-body.js';
 import type { OpenSearchClient } from './client.js';
 
 /**
@@ -30,7 +30,7 @@ export function requestSegments(actions: readonly BulkAction[]): Array<readonly 
   const segments: BulkAction[][] = [[]];
   let seen = new Set<string>();
   for (const action of actions) {
-    const key = `${action.index}/${action.id}`;
+    const key = documentKey(action);
     if (action.merge !== null && seen.has(key)) {
       segments.push([]);
       seen = new Set();
