@@ -7,8 +7,10 @@
 export type Source = Record<string, unknown>;
 export type Action = 'index' | 'create' | 'update' | 'delete';
 export type VersionType = 'internal' | 'external' | 'external_gte';
-export type FieldMapping = { type?: string; properties?: Record<string, FieldMapping> };
-export type Mappings = { properties?: Record<string, FieldMapping> };
+/** A field's mapping: its type, an object's `properties`, a field's multi-`fields`, and any other parameter. */
+export type FieldMapping = { type?: string; properties?: Record<string, FieldMapping>; fields?: Record<string, FieldMapping>; [parameter: string]: unknown };
+/** An index's mappings: the root object's `properties` and its dynamic mapping parameters. */
+export type Mappings = FieldMapping;
 /** One bulk item; `body` is the parsed update body or the raw document line (parsed per item, as a node does). */
 export type WriteOp = { action: Action; index: string | undefined; id: string | undefined; versionType: VersionType; version?: number; body?: unknown };
 
@@ -155,6 +157,37 @@ export function queryMatcher(mappings: Mappings, query: unknown): (id: string, s
     return (_id, source) => matches(source);
   }
   throw badRequest('parsing_exception', `unknown query [${kind}] (fake-opensearch supports match_all, term and ids only)`);
+}
+
+/**
+ * Index settings as flat `index.`-prefixed keys, however they were nested or prefixed (OpenSearch
+ * adds the prefix), with the ones the fake acts on (index.gc_deletes) checked.
+ */
+export function indexSettings(settings: unknown): Source {
+  if (settings === undefined) return {};
+  if (!isObject(settings)) throw badRequest('settings_exception', 'Failed to load settings from [settings]: expected an object');
+  const flat: Source = {};
+  const walk = (object: Source, prefix: string) => {
+    for (const [key, value] of Object.entries(object)) {
+      const name = prefix + key;
+      if (isObject(value)) walk(value, `${name}.`);
+      else flat[name.startsWith('index.') ? name : `index.${name}`] = value;
+    }
+  };
+  walk(settings, '');
+  if (flat['index.gc_deletes'] !== undefined) timeValueMs('index.gc_deletes', flat['index.gc_deletes']);
+  return flat;
+}
+
+const TIME_UNITS_MS: Readonly<Record<string, number>> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** A time setting ("60s", "500ms") in milliseconds; "0" and "-1" need no unit, anything else does, as in OpenSearch. */
+export function timeValueMs(setting: string, value: unknown): number {
+  const text = String(value).trim();
+  if (text === '0' || text === '-1') return Number(text);
+  const match = /^(\d+(?:\.\d+)?)\s*(nanos|micros|ms|s|m|h|d)$/.exec(text);
+  if (!match) throw badRequest('illegal_argument_exception', `failed to parse setting [${setting}] with value [${text}] as a time value: unit is missing or unrecognized`);
+  return Number(match[1]) * TIME_UNITS_MS[match[2]!]!;
 }
 
 export function deepMerge(base: Source, patch: Source): Source {

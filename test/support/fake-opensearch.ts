@@ -4,43 +4,65 @@
  *
  * Kept: `_bulk` (index, create, update with doc / upsert / doc_as_upsert, delete) applied item by
  * item in order, with internal, `external` and `external_gte` versioning; a delete leaves a
- * tombstone that keeps its version (a real node keeps it for index.gc_deletes, 60 s; here for ever),
- * so a stale write after a newer delete conflicts; per-item failures (409, 404, 400, 429) inside a
- * 200 response; OpenSearch's index-name rules; an index is auto-created by its first write (not by
- * an internally versioned delete); searches, counts and delete-by-query see writes only after a
- * refresh (`_refresh`, `?refresh`, or every `refreshIntervalMs`) while GET by id and `_mget` are
- * real-time (a missing index is an `_mget` doc's error);
+ * tombstone that keeps its version for the index's `index.gc_deletes` (default `gcDeletesMs`, 60 s),
+ * so a stale write after a newer delete conflicts until then and succeeds after, whatever its
+ * version; per-item failures (409, 404, 400, 429) inside a 200 response; OpenSearch's index-name
+ * rules; an index is auto-created by its first write (not by an internally versioned delete);
+ * mappings: a value that does not fit its field's type fails its item with 400
+ * mapper_parsing_exception, new fields are mapped dynamically (fake-opensearch-mapping.ts);
+ * `_index_template`s give a new index their settings and mappings, and `_simulate_index` says
+ * which a name would get (fake-opensearch-templates.ts);
+ * searches, counts and delete-by-query see writes only after a refresh (`_refresh`, `?refresh`,
+ * or every `refreshIntervalMs`) while GET by id and `_mget` are real-time (a missing index is an
+ * `_mget` doc's error); scrolls page through a point-in-time view
+ * of a search, `_source: false` and `sort: _doc` shape its hits (fake-opensearch-search.ts);
  * request bodies need a JSON or NDJSON Content-Type (406 otherwise); `filter_path` inclusions
  * filter every answer but errors.
- * Not modelled: mapping types (documents are not checked against mappings, and `_mapping` shows
- * only what `PUT /{index}` gave), scripts, if_seq_no, queries other than match_all / term / ids
- * (400 naming the limit). A term query on a string field not mapped as `keyword` matches the
- * field's lowercased tokens, as on a dynamically mapped text field; `field.keyword` matches exactly.
+ * Not modelled: changing an index's settings or mappings once created, scripts, if_seq_no, queries
+ * other than match_all / term / ids (400 naming the limit). A term query on a string field not
+ * mapped as `keyword` matches the field's lowercased tokens, as on a dynamically mapped text field;
+ * `field.keyword` matches exactly.
  *
- * Test hooks: `faults` injects 429s, 503s, delays, TCP resets (before or after the request is
- * applied) and mapping failures; `requests` logs every request; `documents(index)` reads the live
- * documents directly; `down()` takes the node away (connections refused, open ones dropped) and
+ * Test hooks: `faults` (fake-opensearch-faults.ts) injects 429s, 503s, late answers (the request
+ * applied before or after the wait), TCP resets (before or after the request is applied) and
+ * mapping failures; `requests` logs every request and the faults that fell on it;
+ * `documents(index)` reads the live documents directly; `openScrolls()` counts the scrolls neither cleared nor expired; `down()` takes the node away (connections refused, open ones dropped) and
  * `up()` brings it back on the same port with its indices. Nothing blocks except an injected delay;
- * `close()` drops open connections.
+ * `close()` drops open connections. With the `tls` option it serves https (test-tls.ts has a
+ * certificate for 127.0.0.1), and `url` says so.
  */
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import {
-  badRequest, checkIndexName, deepMerge, filterResponse, indexNotFound, isObject, OpenSearchError, parseBulk, parseDocument, parseJson, queryMatcher,
-  type Mappings, type Source, type WriteOp,
+  badRequest, checkIndexName, deepMerge, filterResponse, indexNotFound, indexSettings, isObject, OpenSearchError, parseBulk, parseDocument, parseJson, queryMatcher,
+  timeValueMs, type Mappings, type Source, type WriteOp,
 } from './fake-opensearch-protocol.js';
+import { checkMappings, mapDocument, mergeMappings } from './fake-opensearch-mapping.js';
+import { IndexTemplates } from './fake-opensearch-templates.js';
+import { FakeSearches, type SearchAnswer } from './fake-opensearch-search.js';
+import { FaultPlan, type FakeOpenSearchFaults, type InjectedFault } from './fake-opensearch-faults.js';
 
 export type { Source } from './fake-opensearch-protocol.js';
+export type { DocumentCandidate, FakeOpenSearchFaults, FaultScope, InjectedFault } from './fake-opensearch-faults.js';
 
 export interface FakeOpenSearchOptions {
-  /** Require these HTTP Basic credentials; other requests answer 401 as the security plugin does. */
-  auth?: { username: string; password: string };
+  /**
+   * Require these HTTP Basic credentials; other requests answer 401 as the security plugin does.
+   * `denied`: permissions the user lacks, answered 403 security_exception as the security plugin
+   * does; the fake checks only indices:admin/index_template/simulate_index.
+   */
+  auth?: { username: string; password: string; denied?: string[] };
   /** How soon writes become searchable without a refresh (index.refresh_interval); null: only on refresh. Default 1000. */
   refreshIntervalMs?: number | null;
   /** The version number `GET /` reports. Default 2.19.1. */
   version?: string;
+  /** How long a deleted document's version is kept in an index without an index.gc_deletes setting. Default 60000. */
+  gcDeletesMs?: number;
+  /** Serve https with this PEM key and certificate chain instead of http. */
+  tls?: { key: string | Buffer; cert: string | Buffer };
 }
 
 export interface StoredDocument { id: string; version: number; seqNo: number; source: Source }
@@ -52,29 +74,8 @@ export interface RequestRecord {
   bodyBytes: number;
   /** The status answered; undefined while in flight or when the connection was reset. */
   status?: number;
-}
-
-/** Which requests a request-level fault counts: every request, or `_bulk` requests only. */
-export type FaultScope = 'any' | 'bulk';
-
-export interface DocumentCandidate { index: string; id: string; source: Source }
-
-/** Each call replaces the previous setting of the same fault; counts go down as requests use them up. */
-export interface FakeOpenSearchFaults {
-  /** The next `count` `_bulk` requests answer 429 rejected_execution_exception; nothing is applied. */
-  rejectBulk(count: number): void;
-  /** The next `count` bulk items (across requests) fail with a per-item 429; the other items are applied. */
-  rejectItems(count: number): void;
-  /** The next `count` requests answer 503 cluster_block_exception; nothing is applied. */
-  unavailable(count: number, scope?: FaultScope): void;
-  /** The next `count` requests wait `ms` before being handled (and are still applied if the client gave up). */
-  delay(ms: number, count: number, scope?: FaultScope): void;
-  /** The next `count` requests get a TCP reset once their body is read: before anything is applied, or after. */
-  resetConnection(count: number, options?: { afterApplying?: boolean; scope?: FaultScope }): void;
-  /** Index, create and update items whose resulting document matches fail with a per-item 400 mapper_parsing_exception. */
-  failMapping(match: (doc: DocumentCandidate) => boolean): void;
-  /** Clears every fault. */
-  clear(): void;
+  /** The injected faults that fell on it, if any. */
+  faults?: InjectedFault[];
 }
 
 export interface FakeOpenSearch {
@@ -83,6 +84,8 @@ export interface FakeOpenSearch {
   requests: RequestRecord[];
   /** The live (not deleted) documents of `index` by id, in first-write order; empty if the index does not exist. */
   documents(index: string): Map<string, StoredDocument>;
+  /** How many scrolls are open: neither cleared nor expired. */
+  openScrolls(): number;
   /** Stops listening and drops open connections, keeping every index, until `up()`. */
   down(): Promise<void>;
   /** Listens again on the same port. */
@@ -90,10 +93,10 @@ export interface FakeOpenSearch {
   close(): Promise<void>;
 }
 
-/** A document's state; `source: null` is a tombstone. Never mutated: every write replaces it. */
-type DocRecord = { version: number; seqNo: number; source: Source | null };
+/** A document's state; `source: null` is a tombstone, made at `deletedAt` (ms). Never mutated: every write replaces it. */
+type DocRecord = { version: number; seqNo: number; source: Source | null; deletedAt?: number };
 type IndexState = {
-  name: string; uuid: string; mappings: Mappings; seqNo: number;
+  name: string; uuid: string; mappings: Mappings; gcDeletesMs: number; seqNo: number;
   docs: Map<string, DocRecord>; searchable: Map<string, DocRecord>; refreshTimer?: NodeJS.Timeout;
 };
 type Reply = { status: number; body?: unknown; text?: string; headers?: Record<string, string> };
@@ -111,43 +114,13 @@ function casExplanation(seqNo: number, rec: DocRecord | undefined): string {
   return `required seqNo [${seqNo}], primary term [${PRIMARY_TERM}].${current}`;
 }
 
-type CountedFault = { remaining: number; scope: FaultScope };
-
-/** Uses up one request of `fault` if it applies to this request. */
-function take(fault: CountedFault, isBulk: boolean): boolean {
-  if (fault.remaining <= 0 || (fault.scope === 'bulk' && !isBulk)) return false;
-  fault.remaining--;
-  return true;
-}
-
-class FaultPlan implements FakeOpenSearchFaults {
-  bulkRejections: CountedFault = { remaining: 0, scope: 'bulk' };
-  itemRejections = 0;
-  unavailability: CountedFault = { remaining: 0, scope: 'any' };
-  delays = { remaining: 0, scope: 'any' as FaultScope, ms: 0 };
-  resets = { remaining: 0, scope: 'any' as FaultScope, afterApplying: false };
-  mappingFailures: Array<(doc: DocumentCandidate) => boolean> = [];
-
-  rejectBulk(count: number): void { this.bulkRejections = { remaining: count, scope: 'bulk' }; }
-  rejectItems(count: number): void { this.itemRejections = count; }
-  unavailable(count: number, scope: FaultScope = 'any'): void { this.unavailability = { remaining: count, scope }; }
-  delay(ms: number, count: number, scope: FaultScope = 'any'): void { this.delays = { remaining: count, scope, ms }; }
-  resetConnection(count: number, options: { afterApplying?: boolean; scope?: FaultScope } = {}): void {
-    this.resets = { remaining: count, scope: options.scope ?? 'any', afterApplying: options.afterApplying ?? false };
-  }
-  failMapping(match: (doc: DocumentCandidate) => boolean): void { this.mappingFailures.push(match); }
-  clear(): void {
-    this.bulkRejections.remaining = this.unavailability.remaining = this.delays.remaining = this.resets.remaining = this.itemRejections = 0;
-    this.mappingFailures = [];
-  }
-  takeItemRejection(): boolean { return this.itemRejections > 0 && this.itemRejections-- > 0; }
-}
-
 /** The node's state and REST handlers. */
 class FakeNode {
   readonly faults = new FaultPlan();
   readonly requests: RequestRecord[] = [];
+  readonly searches = new FakeSearches();
   private readonly indices = new Map<string, IndexState>();
+  private readonly templates = new IndexTemplates();
   private readonly routes: Array<[string[], Partial<Record<string, Handler>>]>;
   private readonly clusterUuid = newUuid();
 
@@ -156,12 +129,26 @@ class FakeNode {
     const count: Handler = (c) => ({ status: 200, body: { count: this.matches(c).hits.length, _shards: READ_SHARDS } });
     const refresh: Handler = (c) => this.refresh(c.index ? [this.existing(c.index)] : [...this.indices.values()]);
     const search: Handler = (c) => this.search(c);
+    const scroll: Handler = (c) => this.searchReply(Date.now(), this.searches.scroll(this.objectBody(c), c.query));
     const mget: Handler = (c) => this.mget(c);
+    const putTemplate: Handler = (c) => {
+      this.templates.put(c.id, c.body === '' ? undefined : parseJson(c.body, 'request body'), c.query.get('create') === 'true');
+      return { status: 200, body: { acknowledged: true } };
+    };
     this.routes = [
       [[], { GET: () => this.info(), HEAD: () => this.info() }],
       [['_bulk'], { POST: bulk, PUT: bulk }],
       [['_refresh'], { POST: refresh, GET: refresh }],
       [['_mget'], { POST: mget, GET: mget }],
+      [['_index_template'], { GET: () => ({ status: 200, body: this.templates.get(undefined) }) }],
+      [['_index_template', '{id}'], {
+        PUT: putTemplate, POST: putTemplate, GET: (c) => ({ status: 200, body: this.templates.get(c.id) }),
+        HEAD: (c) => ({ status: this.templates.has(c.id) ? 200 : 404 }), DELETE: (c) => (this.templates.delete(c.id), { status: 200, body: { acknowledged: true } }),
+      }],
+      [['_index_template', '_simulate_index', '{id}'], {
+        POST: (c) => (this.checkPermission('indices:admin/index_template/simulate_index'), { status: 200, body: this.templates.simulateIndex(c.id, c.body) }),
+      }],
+      [['_search', 'scroll'], { POST: scroll, GET: scroll, DELETE: (c) => this.searches.clear(this.objectBody(c)) }],
       [['{index}'], { PUT: (c) => this.createIndex(c), HEAD: (c) => ({ status: this.indices.has(c.index) ? 200 : 404 }), DELETE: (c) => this.deleteIndex(c) }],
       [['{index}', '_bulk'], { POST: bulk, PUT: bulk }],
       [['{index}', '_mapping'], { GET: (c) => ({ status: 200, body: { [c.index]: { mappings: this.existing(c.index).mappings } } }) }],
@@ -188,22 +175,22 @@ class FakeNode {
     if (auth && req.headers.authorization !== `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`) {
       return this.send(res, record, method, { status: 401, text: 'Unauthorized', headers: { 'www-authenticate': 'Basic realm="OpenSearch Security"' } });
     }
-    const { faults } = this;
-    if (take(faults.delays, isBulk)) await new Promise((resolve) => setTimeout(resolve, faults.delays.ms));
-    const reset = take(faults.resets, isBulk) ? { afterApplying: faults.resets.afterApplying } : undefined;
-    if (reset && !reset.afterApplying) return void req.socket.resetAndDestroy();
+    const planned = this.faults.forRequest(isBulk, raw.length);
+    if (planned.names.length > 0) record.faults = planned.names;
+    if (planned.delayMs > 0 && !planned.delayAfterApplying) await this.faults.hold(planned.delayMs);
+    if (planned.reset === 'before applying') return void req.socket.resetAndDestroy();
+    const itemsRejected = this.faults.itemsRejected;
     let reply: Reply;
     try {
-      if (take(faults.unavailability, isBulk)) throw new OpenSearchError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
-      if (take(faults.bulkRejections, isBulk)) {
-        throw new OpenSearchError(429, 'rejected_execution_exception', `rejected execution of coordinating operation [coordinating_operation_bytes=${raw.length}]`);
-      }
+      if (planned.error) throw planned.error;
       reply = this.dispatch(method, req.url ?? '/', segments, url.searchParams, raw, req.headers['content-type']);
     } catch (e) {
       if (!(e instanceof OpenSearchError)) throw e;
       reply = { status: e.status, body: e.envelope() };
     }
-    if (reset) return void req.socket.resetAndDestroy();
+    if (this.faults.itemsRejected > itemsRejected) record.faults = [...(record.faults ?? []), 'items rejected'];
+    if (planned.delayMs > 0 && planned.delayAfterApplying) await this.faults.hold(planned.delayMs);
+    if (planned.reset === 'after applying') return void req.socket.resetAndDestroy();
     this.send(res, record, method, reply);
   }
 
@@ -242,8 +229,11 @@ class FakeNode {
     if (raw.length > 0 && mediaType !== 'application/json' && mediaType !== 'application/x-ndjson') {
       return { status: 406, body: { error: `Content-Type header [${contentType ?? ''}] is not supported`, status: 406 } };
     }
-    const [index, , id] = segments.map((s, i) => (route[0][i]!.startsWith('{') ? decodeURIComponent(s) : ''));
-    return handler({ index: index ?? '', id: id ?? '', query, body: raw.toString('utf8') });
+    const param = (name: string) => {
+      const at = route[0].indexOf(name);
+      return at < 0 ? '' : decodeURIComponent(segments[at]!);
+    };
+    return handler({ index: param('{index}'), id: param('{id}'), query, body: raw.toString('utf8') });
   }
 
   private info(): Reply {
@@ -254,16 +244,37 @@ class FakeNode {
     return { status: 200, body: { name: 'fake-opensearch', cluster_name: 'fake-opensearch', cluster_uuid: this.clusterUuid, version, tagline: 'The OpenSearch Project: https://opensearch.org/' } };
   }
 
+  /** Refuses an action the user lacks (`auth.denied`) as the security plugin does. */
+  private checkPermission(action: string): void {
+    const { auth } = this.options;
+    if (!auth?.denied?.includes(action)) return;
+    throw new OpenSearchError(403, 'security_exception', `no permissions for [${action}] and User [name=${auth.username}, backend_roles=[], requestedTenant=null]`);
+  }
+
   private existing(name: string): IndexState {
     const ix = this.indices.get(name);
     if (!ix) throw indexNotFound(name);
     return ix;
   }
 
-  private addIndex(name: string, mappings: IndexState['mappings']): IndexState {
-    const ix: IndexState = { name, uuid: newUuid(), mappings, docs: new Map(), searchable: new Map(), seqNo: 0 };
+  /** A new index, from the template for its name (if any) overridden by the request's checked settings and mappings. */
+  private addIndex(name: string, request: { settings?: Source; mappings?: Mappings } = {}): IndexState {
+    const template = this.templates.forIndex(name)?.template;
+    const settings = { ...template?.settings, ...request.settings };
+    const mappings = mergeMappings(template?.mappings ?? {}, request.mappings ?? {});
+    const gcDeletes = settings['index.gc_deletes'];
+    const gcDeletesMs = gcDeletes === undefined ? (this.options.gcDeletesMs ?? 60_000) : timeValueMs('index.gc_deletes', gcDeletes);
+    const ix: IndexState = { name, uuid: newUuid(), mappings, gcDeletesMs, docs: new Map(), searchable: new Map(), seqNo: 0 };
     this.indices.set(name, ix);
     return ix;
+  }
+
+  /** The document's record, unless it is a tombstone older than index.gc_deletes: that one is pruned. */
+  private current(ix: IndexState, id: string): DocRecord | undefined {
+    const rec = ix.docs.get(id);
+    if (rec?.deletedAt === undefined || Date.now() - rec.deletedAt < ix.gcDeletesMs) return rec;
+    ix.docs.delete(id);
+    return undefined;
   }
 
   private createIndex(c: Call): Reply {
@@ -274,7 +285,7 @@ class FakeNode {
     if (!isObject(body)) throw badRequest('parse_exception', 'request body must be an object');
     const unknown = Object.keys(body).find((k) => !['settings', 'mappings', 'aliases'].includes(k));
     if (unknown !== undefined) throw badRequest('parse_exception', `unknown key [${unknown}] for create index`);
-    this.addIndex(c.index, isObject(body.mappings) ? structuredClone(body.mappings) : {});
+    this.addIndex(c.index, { settings: indexSettings(body.settings), mappings: checkMappings(body.mappings) });
     return { status: 200, body: { acknowledged: true, shards_acknowledged: true, index: c.index } };
   }
 
@@ -319,10 +330,10 @@ class FakeNode {
     try {
       checkIndexName(name);
       // OpenSearch auto-creates indices for every write but an internally versioned delete
-      const ix = this.indices.get(name) ?? (op.action === 'delete' && op.versionType === 'internal' ? undefined : this.addIndex(name, {}));
+      const ix = this.indices.get(name) ?? (op.action === 'delete' && op.versionType === 'internal' ? undefined : this.addIndex(name));
       if (!ix) throw indexNotFound(name);
       if (this.faults.takeItemRejection()) throw new OpenSearchError(429, 'rejected_execution_exception', `rejected execution of primary operation [shard_detail=[${name}][0][P]]`);
-      const rec = ix.docs.get(id);
+      const rec = this.current(ix, id);
       const done = (next: DocRecord, result: string, status: number): Source => ({
         _index: name, _id: id, _version: next.version, result, _shards: result === 'noop' ? { total: 0, successful: 0, failed: 0 } : WRITE_SHARDS,
         _seq_no: next.seqNo, _primary_term: PRIMARY_TERM, status,
@@ -355,9 +366,10 @@ class FakeNode {
   }
 
   private checkMapping(ix: IndexState, id: string, source: Source): void {
-    if (this.faults.mappingFailures.some((match) => match({ index: ix.name, id, source }))) {
+    if (this.faults.failsMapping({ index: ix.name, id, source })) {
       throw new OpenSearchError(400, 'mapper_parsing_exception', 'failed to parse', {}, { type: 'illegal_argument_exception', reason: 'mapping failure injected by fake-opensearch' });
     }
+    ix.mappings = mapDocument(ix.mappings, id, source);
   }
 
   private checkVersion(ix: IndexState, id: string, rec: DocRecord | undefined, op: WriteOp): void {
@@ -375,7 +387,7 @@ class FakeNode {
 
   private store(ix: IndexState, id: string, op: WriteOp | 'internal', rec: DocRecord | undefined, source: Source | null): DocRecord {
     const version = op === 'internal' || op.versionType === 'internal' ? (rec?.version ?? 0) + 1 : op.version!;
-    const next: DocRecord = { version, seqNo: ix.seqNo++, source };
+    const next: DocRecord = { version, seqNo: ix.seqNo++, source, ...(source === null && { deletedAt: Date.now() }) };
     ix.docs.set(id, next);
     const interval = this.options.refreshIntervalMs === undefined ? 1000 : this.options.refreshIntervalMs;
     if (interval !== null && ix.refreshTimer === undefined) ix.refreshTimer = setTimeout(() => this.refresh([ix]), interval).unref();
@@ -416,11 +428,16 @@ class FakeNode {
     return { _index: index, _id: id, _version: rec.version, _seq_no: rec.seqNo, _primary_term: PRIMARY_TERM, found: true, _source: rec.source };
   }
 
+  private objectBody(c: Call): Source {
+    const body = c.body === '' ? {} : parseJson(c.body, 'request body');
+    if (!isObject(body)) throw badRequest('parsing_exception', 'request body must be an object');
+    return body;
+  }
+
   /** The searchable documents of the call's index that match the query in its body. */
   private matches(c: Call): { ix: IndexState; body: Source; hits: Array<[string, DocRecord]> } {
     const ix = this.existing(c.index);
-    const body = c.body === '' ? {} : parseJson(c.body, 'request body');
-    if (!isObject(body)) throw badRequest('parsing_exception', 'request body must be an object');
+    const body = this.objectBody(c);
     const match = queryMatcher(ix.mappings, body.query);
     return { ix, body, hits: [...ix.searchable].filter(([id, rec]) => rec.source !== null && match(id, rec.source)) };
   }
@@ -428,11 +445,14 @@ class FakeNode {
   private search(c: Call): Reply {
     const started = Date.now();
     const { ix, body, hits } = this.matches(c);
-    const from = Number(body.from ?? c.query.get('from') ?? 0);
-    const page = hits.slice(from, from + Number(body.size ?? c.query.get('size') ?? 10));
-    const shown = page.map(([id, rec]) => ({ _index: ix.name, _id: id, _score: 1.0, _source: rec.source }));
-    const result = { total: { value: hits.length, relation: 'eq' }, max_score: shown.length > 0 ? 1.0 : null, hits: shown };
-    return { status: 200, body: { took: Date.now() - started, timed_out: false, _shards: READ_SHARDS, hits: result } };
+    return this.searchReply(started, this.searches.search(ix.name, hits.map(([id, rec]) => [id, rec.source!] as const), body, c.query));
+  }
+
+  /** A search answer with the fields every search response has; a failure goes out as it is. */
+  private searchReply(started: number, answer: SearchAnswer): Reply {
+    if (answer.status >= 400) return answer;
+    const { _scroll_id: scrollId, ...rest } = answer.body;
+    return { status: 200, body: { ...(scrollId !== undefined && { _scroll_id: scrollId }), took: Date.now() - started, timed_out: false, _shards: READ_SHARDS, ...rest } };
   }
 
   /** Deletes what the last refresh made searchable; a document changed since then is a version conflict. */
@@ -466,7 +486,8 @@ class FakeNode {
 export async function startFakeOpenSearch(options: FakeOpenSearchOptions = {}): Promise<FakeOpenSearch> {
   const node = new FakeNode(options);
   // a bug in the fake answers 500 with its message rather than leaving the client waiting
-  const server = createServer((req, res) => void node.serve(req, res).catch((error: unknown) => (res.headersSent ? res.destroy() : res.writeHead(500).end(String(error)))));
+  const handle: RequestListener = (req, res) => void node.serve(req, res).catch((error: unknown) => (res.headersSent ? res.destroy() : res.writeHead(500).end(String(error))));
+  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, handle) : createServer(handle);
   const listen = (port: number) =>
     new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -483,10 +504,11 @@ export async function startFakeOpenSearch(options: FakeOpenSearchOptions = {}): 
   await listen(0);
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     faults: node.faults,
     requests: node.requests,
     documents: (index) => node.documents(index),
+    openScrolls: () => node.searches.openScrolls,
     down: stopListening,
     up: () => listen(port),
     close: async () => {

@@ -73,11 +73,11 @@ function sigv4Client(url: string, keys: Record<string, string>): OpenSearchClien
   return createOpenSearchClient(parseOpenSearchSinkConfig({ 'connector.class': 'OpenSearchSink', name: 'search', topics: 't', 'connection.url': url, ...keys }).connection);
 }
 
-/** The sink's calls: index check and creation (a name that needs encoding), a bulk body, a truncate (a query string). */
+/** The sink's calls: index check, template check and creation (a name that needs encoding), a bulk body, a truncate (a query string). */
 async function exercise(client: OpenSearchClient): Promise<void> {
   await client.ensureIndex('orders+2024', { properties: { title: { type: 'text' } } } as never);
   await client.bulk(Buffer.from('{"index":{"_index":"orders+2024","_id":"1","version":7,"version_type":"external"}}\n{"title":"Grüße, \\"quoted\\""}\n'));
-  await client.deleteAll('orders+2024');
+  await client.deleteAll('orders+2024', null);
 }
 
 const BULK = /\/_bulk(\?|$)/;
@@ -110,7 +110,7 @@ describe('AWS SigV4 signing of the OpenSearch client', () => {
     await exercise(client);
 
     expect(server.received.map((r) => `${r.method} ${r.url.split('?')[0]}`)).toEqual([
-      'HEAD /orders%2B2024', 'PUT /orders%2B2024', 'POST /_bulk', 'GET /orders%2B2024/_refresh', 'POST /orders%2B2024/_delete_by_query',
+      'HEAD /orders%2B2024', 'POST /_index_template/_simulate_index/orders%2B2024', 'PUT /orders%2B2024', 'POST /_bulk', 'GET /orders%2B2024/_refresh', 'POST /orders%2B2024/_delete_by_query',
     ]);
     expect(server.received.at(-1)!.url).toMatch(/\?.+&.+/);
     for (const request of server.received) {
@@ -149,7 +149,7 @@ describe('AWS SigV4 signing of the OpenSearch client', () => {
     cleanups.push(() => client.close());
     await exercise(client);
 
-    expect(server.received).toHaveLength(5);
+    expect(server.received).toHaveLength(6);
     for (const request of server.received) {
       const check = checkSignature(request, 'temporary-secret');
       expect(check).toMatchObject({ valid: true, accessKeyId: 'ASIATEMPORARY', region: 'us-east-2', service: 'aoss' });

@@ -147,6 +147,16 @@ describe('bulk actions', () => {
     expect(plan(flat({}, articleDeleted), { 'behavior.on.null.values': 'delete' })).toMatchObject({ action: { op: 'delete', version: null }, warnings: [] });
   });
 
+  it('skip a tombstone under behavior.on.null.values=ignore with a warning once its topic carried flat rows whose deletes arrive as tombstones', () => {
+    const unwrap = createTransform(EXTRACT_NEW_RECORD_STATE_CLASS, {});
+    const p = planner();
+    const flatDelete = sinkRecord(unwrap.apply(articleDeleted)!, 1);
+    expect(p.plan(flatDelete)).toMatchObject({ kind: 'skip', warnings: [] });
+    p.plan(sinkRecord(unwrap.apply(articleCreated)!, 2));
+    expect(p.plan(flatDelete)).toMatchObject({ kind: 'skip', warnings: [{ code: 'tombstone-ignored' }] });
+    expect(p.plan({ ...sinkRecord(articleTombstone, 3), topic: 'shop.public.other' })).toMatchObject({ kind: 'skip', warnings: [] });
+  });
+
   it('skip records that are not row changes, with a warning', () => {
     expect(plan(message)).toMatchObject({ kind: 'skip', warnings: [{ code: 'not-a-row-change', message: 'shop.message: io.debezium.connector.postgresql.MessageValue is not a row change; such records are skipped.' }] });
   });

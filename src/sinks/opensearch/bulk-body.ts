@@ -4,8 +4,8 @@
  * writer can fill requests up to `batch.size` and `bulk.size.bytes`), a truncate to carry out
  * between bulk requests, or a skip. `bulkBody` joins actions into one request body; its `items` are
  * the actions in order, matching the response's items one to one (bulk-response.ts). Pure apart
- * from caches; never blocks. Throws a SluiceError only for a tombstone under
- * `behavior.on.null.values=fail`.
+ * from caches and the topics it has seen flat rows on; never blocks. Throws a SluiceError only for
+ * a tombstone under `behavior.on.null.values=fail`.
  *
  * The rules (change-record.ts reads the record, version.ts gives `v`):
  * - a row to write: `index` of the whole document with `version=v, version_type=external_gte`;
@@ -19,12 +19,14 @@
  *   warning: nothing else can be written there. A snapshot read holds every value: its text is
  *   written as it is, even one that reads like the placeholder;
  * - a delete: `delete` with the same version; a tombstone: nothing (`behavior.on.null.values`
- *   ignore), an unversioned `delete` (delete) or an error (fail);
- * - a truncate: a `truncate` plan for the table's index (`truncate.behavior=delete_by_query`); the
- *   writer must send what came before it first, delete the index's documents, then go on.
- *   delete_by_query raises every deleted document's version by one and cannot compare versions, so
- *   replaying a truncate (offsets reset to before it) deletes rows written after it, and for
- *   `index.gc_deletes` (60 s) their own replayed writes lose to those deletions;
+ *   ignore), an unversioned `delete` (delete) or an error (fail). Ignoring one on a topic of flat
+ *   rows without `__deleted` (ExtractNewRecordState, whose deletes then arrive only as tombstones)
+ *   leaves a deleted row's document in the index: that warns, naming the fix;
+ * - a truncate: a `truncate` plan for the table's index at the truncate's version
+ *   (`truncate.behavior=delete_by_query`); the task must send what came before it first, delete
+ *   the index's documents up to that version (client.ts `deleteAll`), then go on. Documents newer
+ *   than the truncate stay, so a replayed truncate (offsets reset to before it) leaves the rows
+ *   written after it alone, and its tombstones never outrank their replayed writes;
  * - `index.write.method=upsert`: an `update` with `doc` and `doc_as_upsert`, no version (a merge);
  * - `key.ignore=true`, and rows of tables without a key: `index` under topic+partition+offset, no
  *   version; their updates and deletes cannot find the document and are skipped (keyless tables
@@ -77,7 +79,7 @@ export interface BulkAction {
 /** Identifies an action's document: index names cannot contain '/', so no two documents share a key. */
 export const documentKey = (action: BulkAction): string => `${action.index}/${action.id}`;
 
-export type PlanWarningCode = 'unversioned' | 'toast-fields-dropped' | 'keyless-change' | 'not-a-row-change';
+export type PlanWarningCode = 'unversioned' | 'toast-fields-dropped' | 'keyless-change' | 'not-a-row-change' | 'tombstone-ignored';
 
 /** Something the sink should log, once per code and topic. */
 export interface PlanWarning {
@@ -112,6 +114,8 @@ export class BulkPlanner {
   private readonly converter: DocumentConverter;
   private readonly ids = new DocumentIds();
   private readonly placeholders: PlaceholderDetector;
+  /** Topics seen carrying flat rows without `__deleted`: their deletes arrive only as tombstones. */
+  private readonly deletedByTombstone = new Set<string>();
 
   constructor(config: BulkPlannerConfig) {
     this.documents = config.documents;
@@ -124,6 +128,7 @@ export class BulkPlanner {
   plan(record: SinkRecord): RecordPlan {
     const ref: RecordRef = { topic: record.topic, partition: record.kafkaPartition, offset: record.kafkaOffset };
     const change = readChange(record);
+    if ((change.kind === 'write' || change.kind === 'delete') && change.deletes === 'tombstone') this.deletedByTombstone.add(ref.topic);
     switch (change.kind) {
       case 'other':
         return skip(ref, [warning('not-a-row-change', `${ref.topic}: ${change.reason}; such records are skipped.`)]);
@@ -144,7 +149,8 @@ export class BulkPlanner {
   }
 
   private tombstone(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'tombstone' }>): RecordPlan {
-    if (this.documents.keyIgnore || this.documents.onNullValues === 'ignore') return skip(ref);
+    if (this.documents.keyIgnore) return skip(ref);
+    if (this.documents.onNullValues === 'ignore') return skip(ref, this.deletedByTombstone.has(ref.topic) ? [tombstoneIgnored(ref)] : NO_WARNINGS);
     if (this.documents.onNullValues === 'fail') {
       throw new SluiceError(
         'OPENSEARCH_NULL_VALUE',
@@ -247,6 +253,13 @@ function warning(code: PlanWarningCode, message: string): PlanWarning {
 function unversioned(ref: RecordRef, version: number | null): PlanWarning | null {
   if (version !== null) return null;
   return warning('unversioned', `${ref.topic}: changes carry no source position, so they are written without a version and the last write wins; keep the envelope, or add.fields=source.lsn,source.sequence to ExtractNewRecordState.`);
+}
+
+function tombstoneIgnored(ref: RecordRef): PlanWarning {
+  return warning(
+    'tombstone-ignored',
+    `${ref.topic}: tombstones are ignored (behavior.on.null.values=ignore), but this topic carries flat rows of ExtractNewRecordState, whose deletes arrive only as tombstones: deleted rows keep their documents. Set behavior.on.null.values=delete (deletes without a version), or delete.tombstone.handling.mode=rewrite on the transform with add.fields=source.lsn,source.sequence (versioned deletes).`,
+  );
 }
 
 function keyless(ref: RecordRef): PlanWarning {

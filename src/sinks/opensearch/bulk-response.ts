@@ -76,6 +76,11 @@ export function isRetriableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/** Whether a failed item was turned away for now (429, 5xx, rejected execution, ...): worth sending again. */
+export function isRetriableItem(error: ItemError): boolean {
+  return RETRIABLE_TYPES.has(error.type) || isRetriableStatus(error.status);
+}
+
 export function classifyBulkResponse(response: unknown, items: readonly BulkAction[], behaviors: ResponseBehaviors): ItemResult[] {
   const answers = isPlainObject(response) && Array.isArray(response['items']) ? (response['items'] as unknown[]) : null;
   if (answers === null || answers.length !== items.length) {
@@ -91,7 +96,7 @@ function classify(action: BulkAction, item: Record<string, unknown>, behaviors: 
   if (status === 404 && action.op === 'delete' && item['error'] === undefined) return { action, outcome: 'done', error: null, warn: false };
   if (error.type === 'document_missing_exception' && action.partial) return { action, outcome: 'done', error, warn: true };
   if (error.type === 'version_conflict_engine_exception') return byBehavior(action, error, behaviors.onVersionConflict);
-  if (RETRIABLE_TYPES.has(error.type) || isRetriableStatus(status)) return { action, outcome: 'retry', error, warn: false };
+  if (isRetriableItem(error)) return { action, outcome: 'retry', error, warn: false };
   if (MALFORMED_TYPES.has(error.type)) return byBehavior(action, error, behaviors.onMalformedDocuments);
   return { action, outcome: 'fail', error, warn: false };
 }
@@ -116,7 +121,8 @@ function itemBody(answer: unknown, op: BulkAction['op']): Record<string, unknown
   return isPlainObject(body) ? body : {};
 }
 
-function itemError(status: number, error: unknown): ItemError {
+/** An item's error as status, type and reason (with its cause's). */
+export function itemError(status: number, error: unknown): ItemError {
   if (typeof error === 'string') return { status, type: 'unknown', reason: error };
   if (!isPlainObject(error)) return { status, type: `http_${status}`, reason: `status ${status}` };
   const type = typeof error['type'] === 'string' ? error['type'] : `http_${status}`;

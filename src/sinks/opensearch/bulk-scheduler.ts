@@ -27,7 +27,7 @@
  *   Any other failure is permanent: it is thrown by every later call and nothing more is sent.
  */
 import { documentKey, type BulkAction } from './bulk-body.js';
-import { RetriesExhausted } from './bulk-writer.js';
+import { fitsInRequest, RetriesExhausted } from './bulk-writer.js';
 
 export interface BulkSchedulerOptions {
   batchSize: number;
@@ -140,7 +140,7 @@ export class BulkScheduler {
     let i = 0;
     for (; i < this.waiting.length && request.length < batchSize; i++) {
       const action = this.waiting[i]!;
-      if (request.length > 0 && bytes + action.bytes > bulkSizeBytes) break;
+      if (!fitsInRequest(request.length, bytes, action, bulkSizeBytes)) break;
       if (this.busy.get(action.index)?.has(action.id) || (passed.size > 0 && passed.has(documentKey(action)))) {
         passed.add(documentKey(action));
         kept.push(action);

@@ -4,7 +4,8 @@
  * now. Called by the scheduler (bulk-scheduler.ts) once per request, several at a time on disjoint
  * documents; it blocks only on the request, its retries' backoff, the reads that complete TOAST
  * partial updates (merged-updates.ts: a request holding one is sent in parts, each once the one
- * before it is written) and the dead-letter queue.
+ * before it is written) and the dead-letter queue. A request that completed updates made larger
+ * than `bulk.size.bytes` goes in parts too, one after another, each within it.
  *
  * Guarantees: `write` resolves once every action is written or dealt with per
  * `behavior.on.malformed.documents` / `behavior.on.version.conflict` (logged, ignored, or reported
@@ -76,26 +77,49 @@ export class BulkWriter {
     const { maxRetries, retryBackoffMs } = this.config.writes;
     let items = actions;
     for (let attempt = 0; ; attempt++) {
-      let retry: readonly BulkAction[];
-      let failure: RetriableError | null = null;
+      let outcome: { retry: readonly BulkAction[]; failure: RetriableError | null };
       try {
         items = await completeMerges(items, this.client, this.logger);
         if (items.length === 0) return;
-        const body = bulkBody(items);
-        const response = await this.client.bulk(body.body);
-        retry = allWritten(response, items.length) ? [] : await this.settle(classifyBulkResponse(response, body.items, this.config.documents));
+        outcome = await this.sendWithinSize(items);
       } catch (error) {
         if (!(error instanceof RetriableError)) throw error;
-        retry = items;
-        failure = error;
+        outcome = { retry: items, failure: error };
       }
+      const { retry, failure } = outcome;
       if (retry.length === 0) return;
       if (attempt >= maxRetries) throw new RetriesExhausted(retry, attempt + 1, maxRetries, failure);
       if (failure) this.logger.warn({ err: failure, attempt: attempt + 1 }, 'bulk request failed; retrying');
       items = retry;
-      const delay = Math.min(MAX_BACKOFF_MS, retryBackoffMs * 2 ** attempt);
-      await new Promise((resolve) => setTimeout(resolve, delay * (0.5 + Math.random() / 2)));
+      await new Promise((resolve) => setTimeout(resolve, retryDelay(attempt, retryBackoffMs)));
     }
+  }
+
+  /**
+   * Sends `items` in requests of at most `bulk.size.bytes`, one after another. The scheduler made
+   * them fit, but completed merges may have grown past it. Returns what to send again: the items of
+   * the first request that left any (or failed whole, with its failure) and every item after it,
+   * unsent, so that no later write of a document passes the retry of an earlier one.
+   */
+  private async sendWithinSize(items: readonly BulkAction[]): Promise<{ retry: readonly BulkAction[]; failure: RetriableError | null }> {
+    for (let start = 0; start < items.length; ) {
+      let end = start + 1;
+      let bytes = items[start]!.bytes;
+      while (end < items.length && fitsInRequest(end - start, bytes, items[end]!, this.config.writes.bulkSizeBytes)) bytes += items[end++]!.bytes;
+      const part = items.slice(start, end);
+      let retry: readonly BulkAction[];
+      try {
+        const body = bulkBody(part);
+        const response = await this.client.bulk(body.body);
+        retry = allWritten(response, part.length) ? [] : await this.settle(classifyBulkResponse(response, body.items, this.config.documents));
+      } catch (error) {
+        if (!(error instanceof RetriableError)) throw error;
+        return { retry: items.slice(start), failure: error };
+      }
+      if (retry.length > 0) return { retry: [...retry, ...items.slice(end)], failure: null };
+      start = end;
+    }
+    return { retry: [], failure: null };
   }
 
   /**
@@ -133,6 +157,21 @@ export class BulkWriter {
     }
     return retry;
   }
+}
+
+/** Whether `action` may join a request of `count` actions and `bytes` bytes: always as the first (alone if larger than the limit), else within it. */
+export function fitsInRequest(count: number, bytes: number, action: BulkAction, limitBytes: number): boolean {
+  return count === 0 || bytes + action.bytes <= limitBytes;
+}
+
+/**
+ * The pause after attempt `attempt` (0 for the first) failed: `retry.backoff.ms` times 2^attempt,
+ * capped at MAX_BACKOFF_MS, of which a random part is taken off (up to half) so that requests
+ * failing together do not come back together. Each pause is thus at least as long as the longest
+ * the one before could be, until the cap. `random` returns a number in [0, 1), as Math.random.
+ */
+export function retryDelay(attempt: number, backoffMs: number, random: () => number = Math.random): number {
+  return Math.min(MAX_BACKOFF_MS, backoffMs * 2 ** attempt) * (1 - random() / 2);
 }
 
 /** A bulk response with `errors: false` and one item per action: every item is done, nothing to look at. */

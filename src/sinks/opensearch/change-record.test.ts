@@ -12,10 +12,10 @@ const unwrap = (config: Record<string, string>) => createTransform(EXTRACT_NEW_R
 
 describe('reading a change', () => {
   it('takes writes, deletes and truncates from an envelope, with the table of its source block', () => {
-    expect(readChange(snapshotRead)).toEqual({ kind: 'write', op: 'r', row: (snapshotRead.value as Envelope).after, rowSchema: afterSchema, version: 33_837_000, table: TABLE });
+    expect(readChange(snapshotRead)).toEqual({ kind: 'write', op: 'r', row: (snapshotRead.value as Envelope).after, rowSchema: afterSchema, version: 33_837_000, table: TABLE, deletes: 'event' });
     expect(readChange(created)).toMatchObject({ kind: 'write', op: 'c', version: 33_837_424 });
     expect(readChange(updated)).toMatchObject({ kind: 'write', op: 'u', row: { status: 'paid' } });
-    expect(readChange(deleted)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE, rowSchema: beforeSchema });
+    expect(readChange(deleted)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE, rowSchema: beforeSchema, deletes: 'event' });
     expect(readChange(truncated)).toEqual({ kind: 'truncate', version: 33_837_424, table: TABLE });
     expect(readChange(tombstone)).toEqual({ kind: 'tombstone', table: TABLE });
   });
@@ -28,12 +28,12 @@ describe('reading a change', () => {
   });
 
   it('reads schemaless envelopes (JsonConverter without schemas) too', () => {
-    expect(readChange({ ...updated, valueSchema: null, keySchema: null })).toEqual({ kind: 'write', op: 'u', row: (updated.value as Envelope).after, rowSchema: null, version: 33_837_424, table: TABLE });
+    expect(readChange({ ...updated, valueSchema: null, keySchema: null })).toEqual({ kind: 'write', op: 'u', row: (updated.value as Envelope).after, rowSchema: null, version: 33_837_424, table: TABLE, deletes: 'event' });
   });
 
-  it('takes flat rows of ExtractNewRecordState as writes, their table from the row schema\'s name', () => {
+  it('takes flat rows of ExtractNewRecordState as writes, their table from the row schema\'s name, their deletes arriving as tombstones', () => {
     const flat = unwrap({})!.apply(created)!;
-    expect(readChange(flat)).toEqual({ kind: 'write', op: null, row: (created.value as Envelope).after, rowSchema: flat.valueSchema, version: null, table: TABLE });
+    expect(readChange(flat)).toEqual({ kind: 'write', op: null, row: (created.value as Envelope).after, rowSchema: flat.valueSchema, version: null, table: TABLE, deletes: 'tombstone' });
     const withFields = unwrap({ 'add.fields': 'op,source.lsn' }).apply(updated)!;
     expect(readChange(withFields)).toMatchObject({ kind: 'write', op: 'u', version: 33_837_424 });
     // Rerouted to another topic, the schema name still names the table.
@@ -45,8 +45,8 @@ describe('reading a change', () => {
     expect(asTombstone.value).toBeNull();
     expect(readChange(asTombstone)).toEqual({ kind: 'tombstone', table: TABLE });
     const rewritten = unwrap({ 'delete.tombstone.handling.mode': 'rewrite', 'add.fields': 'lsn,sequence' }).apply(deleted)!;
-    expect(readChange(rewritten)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE, rowSchema: rewritten.valueSchema });
-    expect(readChange(unwrap({ 'delete.tombstone.handling.mode': 'rewrite' }).apply(created)!)).toMatchObject({ kind: 'write' });
+    expect(readChange(rewritten)).toEqual({ kind: 'delete', version: 33_837_424, table: TABLE, rowSchema: rewritten.valueSchema, deletes: 'marked-row' });
+    expect(readChange(unwrap({ 'delete.tombstone.handling.mode': 'rewrite' }).apply(created)!)).toMatchObject({ kind: 'write', deletes: 'marked-row' });
   });
 
   it('falls back to the key schema\'s name, then the topic, for the table', () => {

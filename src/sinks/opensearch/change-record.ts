@@ -7,6 +7,8 @@
  *   rewrite modes); its op is known only if `add.fields` copied `op` (`__op`);
  * - null value: a tombstone;
  * - heartbeats, transaction metadata and other values that are not rows: nothing to do.
+ * A write or delete also says how its stream delivers deletes (`deletes`): as `d` events (an
+ * envelope), as rows marked `__deleted` (a flat row that has the field), or else only as tombstones.
  * The table comes from the envelope's `source` block, else from the schema names Debezium gives
  * (`<prefix>.<schema>.<table>.Value` / `.Key`), else from the topic (`<prefix>.<schema>.<table>`).
  * Pure; called per record.
@@ -18,10 +20,13 @@ import { envelopeVersion, flatRowVersion } from './version.js';
 
 export type WriteOp = 'c' | 'r' | 'u';
 
+/** How the stream a write or delete came from delivers its deletes. */
+export type DeleteForm = 'event' | 'marked-row' | 'tombstone';
+
 export type Change =
-  | { kind: 'write'; op: WriteOp | null; row: Row; rowSchema: ConnectSchema | null; version: number | null; table: TableRef }
+  | { kind: 'write'; op: WriteOp | null; row: Row; rowSchema: ConnectSchema | null; version: number | null; table: TableRef; deletes: DeleteForm }
   /** `rowSchema`: the table's row schema (the `before` image's), for the mapping of an index a delete creates. */
-  | { kind: 'delete'; version: number | null; table: TableRef; rowSchema: ConnectSchema | null }
+  | { kind: 'delete'; version: number | null; table: TableRef; rowSchema: ConnectSchema | null; deletes: DeleteForm }
   | { kind: 'truncate'; version: number | null; table: TableRef }
   | { kind: 'tombstone'; table: TableRef }
   | { kind: 'other'; reason: string };
@@ -37,9 +42,10 @@ export function readChange(event: ChangeEvent): Change {
   if (valueSchema?.name !== undefined && NOT_ROWS.test(valueSchema.name)) return { kind: 'other', reason: `${valueSchema.name} is not a row change` };
   const table = tableOf(event, null);
   const version = flatRowVersion(value);
-  if (value['__deleted'] === 'true' || value['__deleted'] === true) return { kind: 'delete', version, table, rowSchema: valueSchema };
+  const deletes: DeleteForm = '__deleted' in value ? 'marked-row' : 'tombstone';
+  if (value['__deleted'] === 'true' || value['__deleted'] === true) return { kind: 'delete', version, table, rowSchema: valueSchema, deletes };
   const op = WRITE_OPS.has(value['__op']) ? (value['__op'] as WriteOp) : null;
-  return { kind: 'write', op, row: value, rowSchema: valueSchema, version, table };
+  return { kind: 'write', op, row: value, rowSchema: valueSchema, version, table, deletes };
 }
 
 function isEnvelope(value: Record<string, unknown>, schema: ConnectSchema | null): boolean {
@@ -55,9 +61,9 @@ function envelopeChange(event: ChangeEvent, envelope: Record<string, unknown>): 
   if (WRITE_OPS.has(op)) {
     const after = envelope['after'];
     if (!isPlainObject(after)) return { kind: 'other', reason: `a "${String(op)}" event without an after row` };
-    return { kind: 'write', op: op as WriteOp, row: after, rowSchema: imageSchema(event, 'after'), version, table };
+    return { kind: 'write', op: op as WriteOp, row: after, rowSchema: imageSchema(event, 'after'), version, table, deletes: 'event' };
   }
-  if (op === 'd') return { kind: 'delete', version, table, rowSchema: imageSchema(event, 'before') };
+  if (op === 'd') return { kind: 'delete', version, table, rowSchema: imageSchema(event, 'before'), deletes: 'event' };
   if (op === 't') return { kind: 'truncate', version, table };
   return { kind: 'other', reason: `"${String(op)}" events are not row changes` };
 }

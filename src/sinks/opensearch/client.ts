@@ -1,27 +1,42 @@
 /**
  * The sink's few calls to OpenSearch, through the official client with its own retries off (the
  * sink retries per item, with backoff), authenticated with HTTP basic auth or, when `aws.region` is
- * set, AWS SigV4 signing (aws-signing.ts). Every failure is classified here: connection errors, 429
- * and 5xx are RetriableError; anything else is a permanent SluiceError naming the fix (missing AWS
- * credentials arrive as the signer's ConfigError and pass through as they are).
+ * set, AWS SigV4 signing (aws-signing.ts), over the agents of node-agents.ts (connect timeout,
+ * TLS). Every failure is classified here: connection errors, 429 and 5xx are RetriableError;
+ * anything else is a permanent SluiceError naming the fix, a node's certificate that is not trusted
+ * too (it names the TLS keys); missing AWS credentials arrive as the signer's ConfigError and pass
+ * through as they are.
+ *
+ * Several `connection.url`s: the client sends each request to the next live node in turn, and
+ * counts a node as dead after a connection error (refused, reset, timed out) or a 502-504 answer,
+ * trying it again after a minute, twice as long each time it is still dead. A call whose connection
+ * could not even be established goes at once to the next node, up to every node once; other
+ * failures go to the caller, whose retry then finds the next live node.
  *
  * - `bulk(body)` sends one NDJSON body and returns the parsed response (per-item errors are the
  *   caller's to classify).
- * - `ensureIndex(name, mapping)` creates a missing index (with the derived mapping when given) and
- *   never changes an existing one; "already exists" from a concurrent creation is success.
- * - `deleteAll(index)` deletes every document of an index (a TRUNCATE); a missing index is fine.
+ * - `ensureIndex(name, mapping)` creates a missing index and never changes an existing one;
+ *   "already exists" from a concurrent creation is success. With a derived mapping it first asks
+ *   which index template the new index would get (`_index_template/_simulate_index`) and sends only
+ *   the derived fields the template leaves to it (index-mapping.ts `underTemplate`). Where that is
+ *   refused (no permission, or no such API) it sends the whole derived mapping and resolves to a
+ *   message for the log naming the permission; any other failure is classified as above.
+ * - `deleteAll(index, version)` deletes every document of an index (a TRUNCATE) once it is
+ *   refreshed: at the truncate's version, leaving documents newer than it (versioned-truncate.ts),
+ *   or, without a version, all of them with delete_by_query. A missing index is fine.
  * - `storedDocuments(refs)` reads documents as they are now (a real-time `_mget`, which sees writes
  *   not yet refreshed): per ref, its version and source, or null when it or its index is missing.
  *   Integers beyond 2^53 in a source come back as bigints, exact.
  */
-import { readFileSync } from 'node:fs';
 import type * as OpenSearch from '@opensearch-project/opensearch';
 import { RetriableError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
 import { lazyRequire } from '../../util/lazy-require.js';
 import { awsSigv4ClientOptions } from './aws-signing.js';
-import type { IndexMapping } from './index-mapping.js';
+import { underTemplate, type IndexMapping } from './index-mapping.js';
+import { nodeAgents, type EstablishFailure } from './node-agents.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
+import { deleteUpToVersion, PAGE_FIELDS, type ScrollCalls } from './versioned-truncate.js';
 
 const BULK_RESPONSE_FIELDS = 'errors,items.*.status,items.*.error';
 const openSearch = lazyRequire<typeof OpenSearch>('@opensearch-project/opensearch');
@@ -35,13 +50,14 @@ export interface StoredDocument {
 export interface OpenSearchClient {
   bulk(body: Buffer): Promise<unknown>;
   storedDocuments(refs: ReadonlyArray<{ index: string; id: string }>): Promise<Array<StoredDocument | null>>;
-  ensureIndex(name: string, mapping: IndexMapping | null): Promise<void>;
-  deleteAll(index: string): Promise<void>;
+  ensureIndex(name: string, mapping: IndexMapping | null): Promise<{ templatesUnchecked: string | null }>;
+  deleteAll(index: string, version: number | null): Promise<void>;
   close(): Promise<void>;
 }
 
 export function createOpenSearchClient(config: OpenSearchSinkConfig['connection']): OpenSearchClient {
   const where = config.urls.join(', ');
+  const agents = nodeAgents(config);
   const client = new (openSearch().Client)({
     nodes: [...config.urls],
     ...(config.sigv4 ? awsSigv4ClientOptions(config.sigv4, where) : { auth: config.basicAuth ?? undefined }),
@@ -52,18 +68,21 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
     // Stored documents are written again (merged-updates.ts): their int64 values must stay exact.
     enableLongNumeralSupport: true,
     requestTimeout: config.readTimeoutMs,
-    pingTimeout: config.connectTimeoutMs,
-    ssl: config.tls.caFile ? { ca: readFileSync(config.tls.caFile), rejectUnauthorized: config.tls.verify } : { rejectUnauthorized: config.tls.verify },
+    agent: (options) => agents.agent(options),
   });
   const credentialKeys = config.sigv4
     ? 'aws.access_key_id and aws.secret_access_key (or the default chain\'s credentials), aws.region and aws.service.signing.name, and the IAM identity\'s access to the domain'
     : 'connection.username and connection.password, and the user\'s permissions on the index';
-  const describe = (error: unknown, what: string) => describeFailure(error, what, where, credentialKeys);
+  const describe = (error: unknown, what: string) => describeFailure(error, what, where, credentialKeys, agents.establishFailure(error));
   const call = async <T>(what: string, run: () => Promise<{ body: T }>): Promise<T> => {
-    try {
-      return (await run()).body;
-    } catch (error) {
-      throw describe(error, what);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await run()).body;
+      } catch (error) {
+        // The request never reached that node, which the client now counts as dead: the next one takes it.
+        if (attempt < config.urls.length && agents.establishFailure(error)?.kind === 'unreachable') continue;
+        throw describe(error, what);
+      }
     }
   };
   return {
@@ -80,25 +99,51 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
     },
     async ensureIndex(name, mapping) {
       const exists = await call('index check', () => client.indices.exists({ index: name }) as Promise<{ body: boolean }>);
-      if (exists) return;
+      if (exists) return { templatesUnchecked: null };
+      let mappings = mapping;
+      let templatesUnchecked: string | null = null;
+      if (mapping !== null) {
+        try {
+          const simulated = await call(`index template check for ${name}`, () => client.indices.simulateIndexTemplate({ name }) as Promise<{ body: unknown }>);
+          mappings = underTemplate(mapping, templateMappingsOf(simulated, name, where));
+        } catch (error) {
+          // Classified by `call` like any request; only a refusal of this one API lets the creation go on.
+          if (!(error instanceof SluiceError) || !TEMPLATE_CHECK_REFUSALS.has(statusOf(error.cause) ?? 0)) throw error;
+          templatesUnchecked = templatesUncheckedMessage(error, name, config.sigv4 !== null);
+        }
+      }
       try {
-        await client.indices.create({ index: name, body: mapping ? { mappings: mapping } : {} });
+        await client.indices.create({ index: name, body: mappings ? { mappings } : {} });
       } catch (error) {
-        if (errorType(error) === 'resource_already_exists_exception') return;
+        if (errorType(error) === 'resource_already_exists_exception') return { templatesUnchecked };
         throw describe(error, `creating index ${name}`);
       }
+      return { templatesUnchecked };
     },
-    async deleteAll(index) {
+    async deleteAll(index, version) {
       try {
-        // delete_by_query sees what a search sees: refresh first, so the latest writes go too.
+        // Both ways see what a search sees: refresh first, so the latest writes go too.
         await client.indices.refresh({ index });
-        await client.deleteByQuery({ index, body: { query: { match_all: {} } }, refresh: true, conflicts: 'proceed' });
+        if (version === null) await client.deleteByQuery({ index, body: { query: { match_all: {} } }, refresh: true, conflicts: 'proceed' });
+        else await deleteUpToVersion(scrollCalls(client), index, version, where);
       } catch (error) {
-        if (statusOf(error) === 404) return;
+        if (errorType(error) === 'index_not_found_exception') return;
+        // A scroll answers 404 once its context is gone (its keep-alive ran out between two pages).
+        if (version !== null && statusOf(error) === 404) throw new RetriableError('OPENSEARCH_UNAVAILABLE', `OpenSearch at ${where} lost the scroll over the ids of ${index} during a truncate; the truncate is carried out again.`, { stage: 'put', cause: error });
         throw describe(error, `deleting the documents of ${index}`);
       }
     },
     close: () => client.close(),
+  };
+}
+
+/** The scroll and bulk requests of a versioned truncate, without the client's classification of failures. */
+function scrollCalls(client: OpenSearch.Client): ScrollCalls {
+  return {
+    openScroll: async (index, body, keepAlive) => (await client.search({ index, scroll: keepAlive, filter_path: PAGE_FIELDS, body })).body,
+    nextPage: async (scrollId, keepAlive) => (await client.scroll({ filter_path: PAGE_FIELDS, body: { scroll: keepAlive, scroll_id: scrollId } })).body,
+    clearScroll: async (scrollId) => void (await client.clearScroll({ body: { scroll_id: scrollId } })),
+    bulk: async (body) => (await client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS })).body,
   };
 }
 
@@ -123,12 +168,24 @@ function errorType(error: unknown): string | undefined {
   return (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
 }
 
-function describeFailure(error: unknown, what: string, where: string, credentialKeys: string): SluiceError {
-  if (error instanceof SluiceError) return error;
-  const status = statusOf(error);
+function responseMessage(error: unknown): string {
   // AWS answers its own refusals (a bad signature, a denied identity) as {"message": "..."}, which the client does not read.
   const awsMessage = (error as { meta?: { body?: { message?: unknown } } }).meta?.body?.message;
-  const message = typeof awsMessage === 'string' ? awsMessage : error instanceof Error ? error.message : String(error);
+  return typeof awsMessage === 'string' ? awsMessage : error instanceof Error ? error.message : String(error);
+}
+
+function describeFailure(error: unknown, what: string, where: string, credentialKeys: string, connectFailure: EstablishFailure | undefined): SluiceError {
+  if (error instanceof SluiceError) return error;
+  if (connectFailure?.kind === 'certificate') {
+    // Retrying cannot help: the same certificate comes back until the config or the certificate changes.
+    return new SluiceError(
+      'OPENSEARCH_TLS',
+      `OpenSearch at ${where} presented a certificate that is not trusted for the ${what} (${connectFailure.code}: ${(error as Error).message}): set connection.ssl.ca.file to a PEM file of the CA that signed it (otherwise the system's CAs are trusted), and use URLs with a host name or IP address the certificate names; connection.ssl.verify=false accepts any certificate, for development only.`,
+      { stage: 'put', cause: error },
+    );
+  }
+  const status = statusOf(error);
+  const message = responseMessage(error);
   // A connection error (reset, refused, timeout) has no status: null or absent.
   if (status == null || status === 429 || status >= 500) {
     return new RetriableError('OPENSEARCH_UNAVAILABLE', `OpenSearch at ${where} did not complete the ${what} (${status ?? 'no answer'}: ${message}); retrying.`, { stage: 'put', cause: error });
@@ -137,4 +194,23 @@ function describeFailure(error: unknown, what: string, where: string, credential
     return new SluiceError('OPENSEARCH_AUTH', `OpenSearch at ${where} refused the ${what} (${status}: ${message}): check ${credentialKeys}.`, { stage: 'put', cause: error });
   }
   return new SluiceError('OPENSEARCH_ERROR', `OpenSearch at ${where} refused the ${what} (${status}): ${message}`, { stage: 'put', cause: error });
+}
+
+/**
+ * The answers to `_index_template/_simulate_index` that mean the templates cannot be checked here: a
+ * user without the permission (403), or a cluster without the API (400, 404, 405; Elasticsearch
+ * before 7.9, some managed services).
+ */
+const TEMPLATE_CHECK_REFUSALS = new Set([400, 403, 404, 405]);
+
+/** The mappings of the template `_simulate_index` resolved for an index: undefined when none matches or it maps nothing. */
+function templateMappingsOf(simulated: unknown, index: string, where: string): unknown {
+  if (!isPlainObject(simulated)) throw new RetriableError('OPENSEARCH_BAD_RESPONSE', `OpenSearch at ${where} answered the index template check for ${index} with something else; it will be checked again.`, { stage: 'put' });
+  const template = simulated['template'];
+  return isPlainObject(template) ? template['mappings'] : undefined;
+}
+
+function templatesUncheckedMessage(refusal: SluiceError, index: string, sigv4: boolean): string {
+  const who = sigv4 ? 'the IAM identity (and its role under fine-grained access control)' : 'the connection\'s user';
+  return `Could not check which index templates match ${index} (${String(statusOf(refusal.cause))}: ${responseMessage(refusal.cause)}): indices this task creates get the whole derived mapping, whose fields replace a matching template's fields of the same name. For templates to keep their mappings, grant ${who} the cluster permission indices:admin/index_template/simulate_index (Elasticsearch: the manage_index_templates privilege), or set index.mapping.derive=false.`;
 }

@@ -4,7 +4,7 @@ import { created } from '../../transforms/debezium-events.fixture.js';
 import { EXTRACT_NEW_RECORD_STATE_CLASS } from '../../transforms/extract-new-record-state.js';
 import { createTransform } from '../../transforms/plugins.js';
 import { openTextFixture, type TextFixture } from '../../../test/support/type-fixture.js';
-import { deriveIndexMapping } from './index-mapping.js';
+import { deriveIndexMapping, underTemplate } from './index-mapping.js';
 
 let fixture: TextFixture;
 beforeAll(async () => {
@@ -21,7 +21,7 @@ async function rowSchema(columns: Record<string, string>): Promise<ConnectSchema
 }
 
 const TEXT = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
-const DATE = { type: 'date', format: 'strict_date_optional_time||epoch_millis' };
+const DATE = { type: 'date', format: 'strict_date_optional_time||epoch_millis', ignore_malformed: true };
 
 describe('derived index mappings', () => {
   it('map Postgres column types to the OpenSearch types that keep their values', async () => {
@@ -80,5 +80,21 @@ describe('derived index mappings', () => {
         __source_lsn: { type: 'long' },
       },
     });
+  });
+});
+
+describe('derived mappings under a matching index template', () => {
+  const DERIVED = { properties: { id: { type: 'integer' }, status: TEXT, meta: { type: 'object', properties: { a: { type: 'long' } } } } };
+
+  it('keep only the top-level fields the template does not map, and all of them without template mappings', () => {
+    expect(underTemplate(DERIVED, { properties: { status: { type: 'keyword' }, meta: { properties: { b: { type: 'keyword' } } } } })).toEqual({ properties: { id: { type: 'integer' } } });
+    expect(underTemplate(DERIVED, { dynamic: 'true', properties: { other: { type: 'keyword' } } })).toEqual(DERIVED);
+    expect(underTemplate(DERIVED, undefined)).toEqual(DERIVED);
+    expect(underTemplate(DERIVED, { properties: { id: {}, status: {}, meta: {} } })).toBeNull();
+  });
+
+  it('leave every field to a template that turns dynamic mapping off or maps fields by dynamic templates', () => {
+    for (const dynamic of [false, 'false', 'strict', 'runtime', 'strict_allow_templates']) expect(underTemplate(DERIVED, { dynamic, properties: {} })).toBeNull();
+    expect(underTemplate(DERIVED, { dynamic_templates: [{ strings: { match_mapping_type: 'string', mapping: { type: 'keyword' } } }] })).toBeNull();
   });
 });

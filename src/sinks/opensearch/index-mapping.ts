@@ -12,18 +12,29 @@
  *   value either way (document-values.ts writes a string where a number would lose digits).
  * - date, timestamp, timestamptz: date, in the format document-values.ts writes
  *   (strict_date_optional_time); OpenSearch dates hold milliseconds, `_source` keeps every digit.
+ *   With ignore_malformed: that format reads years 0000 to 9999 only (four digits, maybe signed),
+ *   so 'infinity' (written as Debezium gives it: "infinity", or a date hundreds of thousands of
+ *   years away) and other years past 9999 would fail the whole document; they stay in `_source`
+ *   and are left out of the field's index (searches and sorts see no value there).
  *   time and timetz: keyword ("HH:MM:SS.ffffff" sorts as text; OpenSearch has no time-of-day type).
  * - text and varchar: text with a `keyword` subfield (ignore_above 256), as OpenSearch maps strings
  *   dynamically, so both full-text and exact queries (`field.keyword`) work, as they would without
  *   a derived mapping. char(n), uuid, enums, inet/cidr/macaddr and intervals: keyword (codes and
  *   identifiers: exact match only). xml: text.
- * - json, jsonb: object, fields mapped dynamically (a json value that is a scalar is then rejected as
- *   a malformed document).
+ * - json, jsonb: object, fields mapped dynamically (a json value that is no object, such as a scalar
+ *   or an array of scalars, is then rejected as a malformed document).
  * - arrays: the element's mapping (OpenSearch fields hold arrays as they are); other structs:
  *   objects with their fields mapped the same way; maps: dynamic objects.
+ *
+ * An index template matching the index's name wins (`underTemplate`, given the template's mappings
+ * as the cluster resolves them): the derived mapping keeps only the top-level fields the template
+ * does not map. A template that turns dynamic mapping off (`dynamic` false, strict, runtime or any
+ * other value but true) or has `dynamic_templates` decides how the fields it does not name are
+ * mapped, so then nothing is derived: adding explicit fields would get round its strictness, and
+ * the sink cannot tell which fields its dynamic templates would take.
  */
 import type { ConnectSchema } from '../../events.js';
-import { LOGICAL } from '../../transforms/connect-data.js';
+import { isPlainObject, LOGICAL } from '../../transforms/connect-data.js';
 
 export type FieldMapping = Record<string, unknown>;
 
@@ -33,7 +44,7 @@ export interface IndexMapping {
 
 const TEXT_AND_KEYWORD: FieldMapping = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
 const KEYWORD: FieldMapping = { type: 'keyword' };
-const DATE: FieldMapping = { type: 'date', format: 'strict_date_optional_time||epoch_millis' };
+const DATE: FieldMapping = { type: 'date', format: 'strict_date_optional_time||epoch_millis', ignore_malformed: true };
 const OBJECT: FieldMapping = { type: 'object' };
 const MAX_EXACT_PRECISION = 15;
 
@@ -76,6 +87,19 @@ const KEYWORD_COLUMN_TYPES = new Set(['BPCHAR', 'CHAR', 'INET', 'CIDR', 'MACADDR
 /** The mapping for a row schema; null without one (schemaless records map dynamically). */
 export function deriveIndexMapping(rowSchema: ConnectSchema | null): IndexMapping | null {
   return rowSchema?.fields === undefined ? null : { properties: propertiesOf(rowSchema) };
+}
+
+/**
+ * `derived` less what a matching template maps: `templateMappings` is the template's resolved
+ * `mappings` (undefined when no template matches or it has none). Null when nothing is left.
+ */
+export function underTemplate(derived: IndexMapping, templateMappings: unknown): IndexMapping | null {
+  if (!isPlainObject(templateMappings)) return derived;
+  const { dynamic, dynamic_templates: dynamicTemplates, properties } = templateMappings;
+  if ((dynamic !== undefined && String(dynamic) !== 'true') || (Array.isArray(dynamicTemplates) && dynamicTemplates.length > 0)) return null;
+  const taken = isPlainObject(properties) ? properties : {};
+  const left = Object.fromEntries(Object.entries(derived.properties).filter(([field]) => !Object.hasOwn(taken, field)));
+  return Object.keys(left).length === 0 ? null : { properties: left };
 }
 
 function propertiesOf(struct: ConnectSchema): Record<string, FieldMapping> {

@@ -115,6 +115,14 @@ describe('the OpenSearch sink config', () => {
     ]);
   });
 
+  it('warns that connection.ssl.verify=false checks no certificate, when some URL is https', () => {
+    const unverified = { ...BASE, 'connection.ssl.verify': 'false' };
+    expect(parseOpenSearchSinkConfig(unverified).warnings).toEqual([]);
+    expect(parseOpenSearchSinkConfig({ ...unverified, 'connection.url': 'http://a:9200,HTTPS://b:9200' }).warnings).toEqual([
+      { key: 'connection.ssl.verify', message: expect.stringMatching(/^connection\.ssl\.verify=false: the OpenSearch nodes' certificates and host names are not checked/) as unknown },
+    ]);
+  });
+
   it('is selected by our short name and by the Aiven and Confluent class names', () => {
     expect(OPENSEARCH_SINK_CLASS).toBe('OpenSearchSink');
     expect(OPENSEARCH_SINK_ALIASES).toEqual([AIVEN_OPENSEARCH_SINK_CLASS, CONFLUENT_ELASTICSEARCH_SINK_CLASS]);

@@ -89,25 +89,25 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
   keys: [
     {
       name: 'connection.url', type: 'LIST', importance: 'HIGH', group: CONNECTION, width: 'LONG', displayName: 'Connection URLs', validator: httpUrls,
-      documentation: 'List of OpenSearch HTTP connection URLs, e.g. http://eshost1:9200,http://eshost2:9200. Requests are spread over them and move to the next when one fails.',
+      documentation: 'List of OpenSearch HTTP connection URLs, e.g. http://eshost1:9200,http://eshost2:9200. Requests go to each in turn. A node that cannot be connected to, or answers 502-504, is left out for a minute (longer while it stays down) and its request goes to another node: at once when no connection could be made, else when it is retried per max.retries.',
     },
     { name: 'connection.username', type: 'STRING', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Username', documentation: 'The username for HTTP basic authentication.' },
     { name: 'connection.password', type: 'PASSWORD', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Password', documentation: 'The password for HTTP basic authentication.' },
     {
       name: 'connection.timeout.ms', type: 'INT', default: 1000, importance: 'LOW', group: CONNECTION, width: 'SHORT', displayName: 'Connection Timeout', validator: atLeast(0),
-      documentation: 'How long to wait in milliseconds when establishing a connection to the OpenSearch server. A connection that fails is retried per max.retries.',
+      documentation: 'How long to wait in milliseconds for a new connection to an OpenSearch node to be established: the TCP connection and, for https:// URLs, the TLS handshake. A connection not made in time fails like a refused one: the request goes to the next node, or is retried per max.retries. 0: no limit of its own. Waiting for answers is read.timeout.ms.',
     },
     {
       name: 'read.timeout.ms', type: 'INT', default: 30000, importance: 'LOW', group: CONNECTION, width: 'SHORT', displayName: 'Read Timeout', validator: atLeast(0),
-      documentation: 'How long to wait in milliseconds for the OpenSearch server to answer a request. A request that times out is retried per max.retries.',
+      documentation: 'How long to wait in milliseconds for the OpenSearch server to answer a request on an established connection (time without any data from it). A request that times out is retried per max.retries, a bulk request whole (it may have been applied: the versions make the second write harmless). 0: no limit.',
     },
     {
       name: 'connection.ssl.ca.file', type: 'STRING', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'LONG', displayName: 'CA certificates file',
-      documentation: 'A PEM file of the certificate authorities to trust for https:// URLs, replacing the system\'s trusted CAs; use it for a cluster with a private CA or a self-signed certificate.',
+      documentation: 'A PEM file of the certificate authorities to trust for https:// URLs, replacing the system\'s trusted CAs; use it for a cluster with a private CA or a self-signed certificate. It is read when the task starts.',
     },
     {
       name: 'connection.ssl.verify', type: 'BOOLEAN', default: true, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Verify server certificates',
-      documentation: 'Whether to verify the server\'s certificate and host name for https:// URLs. Setting false accepts any server and is meant only for development.',
+      documentation: 'Whether to verify the server\'s certificate and host name for https:// URLs. A certificate that is not trusted (see connection.ssl.ca.file) or names another host fails the task, as retrying cannot help. Setting false accepts any server and is meant only for development; the task warns.',
     },
     {
       name: 'aws.region', type: 'STRING', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'AWS Region',
@@ -164,7 +164,7 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'behavior.on.null.values', type: 'STRING', default: 'ignore', importance: 'LOW', group: DOCUMENTS, width: 'SHORT', displayName: 'Behavior for null-valued records', validator: oneOf(NULL_VALUE_BEHAVIORS, { ignoreCase: true }),
-      documentation: 'What to do with a record with a key and a null value (a tombstone): ignore, delete, or fail. A change stream deletes with its d events, so tombstones need nothing (ignore). Use delete when deletes arrive only as tombstones (ExtractNewRecordState in its default mode); those deletes carry no version.',
+      documentation: 'What to do with a record with a key and a null value (a tombstone): ignore, delete, or fail. A change stream deletes with its d events, so tombstones need nothing (ignore). Use delete when deletes arrive only as tombstones (ExtractNewRecordState in its default mode, delete.tombstone.handling.mode=tombstone); those deletes carry no version. Under ignore the sink warns, once per topic, when it drops tombstones on a topic of such flat rows. Versioned deletes instead: delete.tombstone.handling.mode=rewrite and add.fields=source.lsn,source.sequence on the transform.',
     },
     {
       name: 'behavior.on.malformed.documents', type: 'STRING', default: 'fail', importance: 'LOW', group: DOCUMENTS, width: 'SHORT', displayName: 'Behavior on malformed documents', validator: oneOf(MALFORMED_BEHAVIORS, { ignoreCase: true }),
@@ -197,11 +197,11 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'index.mapping.derive', type: 'BOOLEAN', default: true, importance: 'LOW', group: INDICES, width: 'SHORT', displayName: 'Derive mappings',
-      documentation: 'Whether an index the sink creates gets a mapping derived from the Postgres column types (numbers, dates, keywords, text); otherwise OpenSearch maps fields dynamically.',
+      documentation: 'Whether an index the sink creates gets a mapping derived from the Postgres column types (numbers, dates, keywords, text) for the fields an index template matching its name does not map (checked with POST _index_template/_simulate_index/<index>; a template that turns dynamic mapping off or has dynamic_templates gets no derived fields). Where the user lacks the cluster permission indices:admin/index_template/simulate_index or the cluster lacks the API, the whole derived mapping is sent and replaces the template\'s fields of the same name (logged once at info). Otherwise the template\'s mapping and OpenSearch\'s dynamic mapping type the fields.',
     },
     {
       name: 'truncate.behavior', type: 'STRING', default: 'delete_by_query', importance: 'LOW', group: INDICES, width: 'SHORT', displayName: 'Truncate behavior', validator: oneOf(TRUNCATE_BEHAVIORS, { ignoreCase: true }),
-      documentation: 'What a truncate event does: delete_by_query deletes every document of the table\'s index, ignore keeps them. The source emits truncates only when its skipped.operations allows them.',
+      documentation: 'What a truncate event does: delete_by_query deletes every document of the table\'s index, ignore keeps them. The documents are listed with a scroll and deleted at the truncate\'s version, so documents written after the truncate stay when it is replayed (offsets reset); a truncate without a version uses _delete_by_query. The source emits truncates only when its skipped.operations allows them.',
     },
     {
       name: 'errors.deadletterqueue.file', type: 'STRING', default: null, importance: 'MEDIUM', group: 'Error Handling', width: 'LONG', displayName: 'Dead letter queue file',
@@ -258,9 +258,16 @@ export function parseOpenSearchSinkConfig(raw: RawConfig): OpenSearchSinkConfig 
   const username = values.optionalString('connection.username');
   const region = values.optionalString('aws.region');
   const lower = <T extends string>(name: string) => values.string(name).toLowerCase() as T;
+  const urls = values.list('connection.url').map((url) => url.replace(/\/+$/, ''));
+  if (!values.boolean('connection.ssl.verify') && urls.some((url) => /^https:/i.test(url))) {
+    warnings.push({
+      key: 'connection.ssl.verify',
+      message: 'connection.ssl.verify=false: the OpenSearch nodes\' certificates and host names are not checked, so anyone between this worker and the cluster can read and change what is sent, credentials included. Use it only for development; to trust a private CA, set connection.ssl.ca.file instead.',
+    });
+  }
   return {
     connection: {
-      urls: values.list('connection.url').map((url) => url.replace(/\/+$/, '')),
+      urls,
       basicAuth: username ? { username, password: values.optionalString('connection.password') ?? '' } : null,
       connectTimeoutMs: values.number('connection.timeout.ms'),
       readTimeoutMs: values.number('read.timeout.ms'),

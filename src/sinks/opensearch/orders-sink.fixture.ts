@@ -27,6 +27,12 @@ export function orderUpdate(offset: number, id: number, status: string, lsn = 1_
   return { ...builder.change(ORDERS, 'u', ORDERS.key(ORDERS.row(texts)), null, ORDERS.row(texts), origin(lsn)), kafkaPartition: 0, kafkaOffset: offset, position: null };
 }
 
+/** A delete of order `id` (its before image: the key), versioned by `lsn`, at `offset` of partition 0. */
+export function orderDeleted(offset: number, id: number, lsn = 1_000 + offset): SinkRecord {
+  const before = ORDERS.row([String(id), null, null, null, null, null, null, null]);
+  return { ...builder.change(ORDERS, 'd', ORDERS.key(before), before, null, origin(lsn)), kafkaPartition: 0, kafkaOffset: offset, position: null };
+}
+
 export function ordersTruncated(offset: number, lsn = 1_000 + offset): SinkRecord {
   return { ...builder.truncate(ORDERS, origin(lsn)), kafkaPartition: 0, kafkaOffset: offset, position: null };
 }
@@ -112,10 +118,10 @@ export class RecordingClient implements OpenSearchClient {
     }
   }
 
-  async deleteAll(index: string): Promise<void> {
+  async deleteAll(index: string, version: number | null): Promise<void> {
     const call = this.calls++;
     this.events.push({ kind: 'delete-start', call, ids: [] });
-    await this.inner.deleteAll(index);
+    await this.inner.deleteAll(index, version);
     this.events.push({ kind: 'delete-end', call, ids: [] });
   }
 

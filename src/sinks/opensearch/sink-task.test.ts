@@ -1,9 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { capturingLogger, WARN } from '../../../test/support/source-task-harness.js';
 import { waitFor } from '../../../test/support/wait.js';
 import { sinkTaskContext } from '../../../test/support/sink-context.js';
 import { EventBuilder } from '../../sources/postgres/event-builder.js';
-import { ARTICLES, articleCreated, articleDeleted, origin, sinkRecord, WRITTEN } from './articles.fixture.js';
+import type { ChangeEvent } from '../../events.js';
+import { EXTRACT_NEW_RECORD_STATE_CLASS } from '../../transforms/extract-new-record-state.js';
+import { createTransform } from '../../transforms/plugins.js';
+import { ARTICLES, articleCreated, articleDeleted, articleTombstone, origin, sinkRecord, WRITTEN } from './articles.fixture.js';
 import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink, type RecordingClient } from './orders-sink.fixture.js';
 import { OpenSearchSinkTask } from './sink-task.js';
@@ -268,5 +272,53 @@ describe('OpenSearch sink task: indices and versions', () => {
     await task.flush();
     expect(fake.documents(ARTICLES_INDEX).get(ARTICLE_ID)).toMatchObject({ version: 6_000, source: { title: 'Hello' } });
     expect(await task.preCommit(new Map([[`${ARTICLES_INDEX}:0`, 2]]))).toEqual(new Map([[`${ARTICLES_INDEX}:0`, 2]]));
+  });
+});
+
+describe('OpenSearch sink task: tombstones', () => {
+  let fake: FakeOpenSearch;
+  beforeEach(async () => {
+    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
+  });
+  afterEach(async () => {
+    await fake.close();
+  });
+
+  const FLAT = 'flat.articles';
+  const ENVELOPES = 'envelope.articles';
+  /** The events as ExtractNewRecordState with `config` leaves them (dropped ones left out), on `topic`. */
+  const unwrapped = (config: Record<string, string>, topic: string, events: ChangeEvent[]) =>
+    events.flatMap((event) => createTransform(EXTRACT_NEW_RECORD_STATE_CLASS, config).apply(event) ?? []).map((event) => ({ ...event, topic }));
+  const onTopic = (topic: string, events: ChangeEvent[]) => events.map((event) => ({ ...event, topic }));
+
+  /** Puts `events` through a new task and returns its warnings about ignored tombstones. */
+  const tombstoneWarnings = async (events: ChangeEvent[], settings: Record<string, string> = {}) => {
+    const { logger, lines } = capturingLogger();
+    const task = new OpenSearchSinkTask(parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: `${FLAT},${ENVELOPES}`, 'connection.url': fake.url, ...settings }));
+    await task.start(sinkTaskContext({ connector: 'search', logger }));
+    await task.put(events.map((event, offset) => sinkRecord(event, offset)));
+    await task.flush();
+    await task.stop();
+    return lines.filter((line) => line.level === WARN && line['code'] === 'tombstone-ignored');
+  };
+
+  it('warns once per topic, naming behavior.on.null.values=delete, when it ignores the tombstones that are the deletes of flat rows', async () => {
+    const flat = unwrapped({ 'add.fields': 'source.lsn,source.sequence' }, FLAT, [articleCreated, articleDeleted, articleCreated, articleDeleted]);
+    expect(flat.map((event) => event.value === null)).toEqual([false, true, false, true]);
+    const warnings = await tombstoneWarnings([...flat, ...onTopic(ENVELOPES, [articleCreated, articleDeleted, articleTombstone])]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ topic: FLAT, msg: expect.stringContaining('Set behavior.on.null.values=delete') });
+    // What it warns about: the deleted row's document stays; the envelope's `d` event deleted its own.
+    expect(fake.documents(FLAT).size).toBe(1);
+    expect(fake.documents(ENVELOPES).size).toBe(0);
+  });
+
+  it('stays silent when the tombstones delete (behavior.on.null.values=delete) or follow rows marked __deleted', async () => {
+    const flat = unwrapped({}, FLAT, [articleCreated, articleDeleted]);
+    expect(await tombstoneWarnings(flat, { 'behavior.on.null.values': 'delete' })).toEqual([]);
+    expect(fake.documents(FLAT).size).toBe(0);
+    const rewritten = unwrapped({ 'delete.tombstone.handling.mode': 'rewrite-with-tombstone' }, FLAT, [articleCreated, articleDeleted, articleTombstone]);
+    expect(rewritten.map((event) => event.value === null)).toEqual([false, false, true]);
+    expect(await tombstoneWarnings(rewritten)).toEqual([]);
   });
 });

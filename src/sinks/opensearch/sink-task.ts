@@ -3,13 +3,15 @@
  * item before them succeeded (or was dealt with per `behavior.on.malformed.documents`).
  *
  * - `put` plans each record (bulk-body.ts), creates an index the first time it is written to
- *   (`index.auto.create`, with the mapping derived from the row's Postgres types; an existing index
- *   is never changed) and hands the action to the scheduler (bulk-scheduler.ts), which sends
+ *   (`index.auto.create`, with the mapping derived from the row's Postgres types for the fields a
+ *   matching index template does not map; an existing index is never changed; where the templates
+ *   cannot be checked, logged once at info) and hands the action to the scheduler (bulk-scheduler.ts), which sends
  *   requests of up to `batch.size` actions and `bulk.size.bytes`, up to `max.in.flight.requests` at
  *   once, never two writes of one document at once. `put` returns while requests are in flight; it
  *   blocks only while every slot is busy and a full request waits, or on a TRUNCATE, which waits
- *   for everything before it to be written, then deletes the index's documents, before anything
- *   after it is sent.
+ *   for everything before it to be written, then deletes the index's documents up to the
+ *   truncate's version (client.ts `deleteAll`: documents written after it, met again when offsets
+ *   are reset and the truncate is replayed, stay), before anything after it is sent.
  * - `preCommit` sends what waits and returns at once, per partition, the offset after the records
  *   whose items are all written (written-offsets.ts): requests still in flight hold back only their
  *   own records' offsets, and the records behind them keep flowing. `flush` sends everything and
@@ -21,8 +23,8 @@
  *   fail whole (connection reset, 503); their documents stay locked meanwhile. When retries run out
  *   the next `put` or `preCommit` throws a RetriableError and the items are sent again after the
  *   runner's pause. A permanent failure (a rejected document under `fail`, bad credentials) fails
- *   the task. Every write carries the external version of its change, so a retried or replayed
- *   item never overwrites newer data.
+ *   the task. Every write and truncate carries the external version of its change, so a retried
+ *   or replayed item never overwrites or deletes newer data.
  */
 import type { Logger } from 'pino';
 import type { SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
@@ -43,6 +45,7 @@ export class OpenSearchSinkTask implements SinkTask {
   private readonly planner: BulkPlanner;
   private readonly knownIndices = new Set<string>();
   private readonly warned = new Set<string>();
+  private templatesUncheckedLogged = false;
   private readonly writes = new WrittenOffsets();
 
   constructor(
@@ -67,7 +70,7 @@ export class OpenSearchSinkTask implements SinkTask {
       const plan = this.planner.plan(record);
       if (plan.kind === 'truncate') {
         await this.scheduler.drain();
-        await this.client.deleteAll(plan.index);
+        await this.client.deleteAll(plan.index, plan.version);
         this.writes.put(plan.record, null);
         continue;
       }
@@ -114,7 +117,12 @@ export class OpenSearchSinkTask implements SinkTask {
 
   private async createIndex(action: BulkAction): Promise<void> {
     if (this.config.indices.autoCreate) {
-      await this.client.ensureIndex(action.index, this.config.indices.deriveMapping ? deriveIndexMapping(action.rowSchema) : null);
+      const { templatesUnchecked } = await this.client.ensureIndex(action.index, this.config.indices.deriveMapping ? deriveIndexMapping(action.rowSchema) : null);
+      // Once: every index after the first is refused the same way.
+      if (templatesUnchecked !== null && !this.templatesUncheckedLogged) {
+        this.templatesUncheckedLogged = true;
+        this.logger.info({ index: action.index }, templatesUnchecked);
+      }
     }
     this.knownIndices.add(action.index);
   }

@@ -1,0 +1,222 @@
+/**
+ * The sink's derived mappings (index-mapping.ts) and documents (document-values.ts) on the fake node,
+ * which checks every value against its field's mapping as OpenSearch does: the values Postgres
+ * columns hold fit the mappings derived for them; and an index template's mapping is kept, for an
+ * index that exists when the sink writes and for one it creates (derived mappings only for the
+ * fields the template leaves), unless the user may not ask which template applies.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { openTextFixture, type TextFixture } from '../../../test/support/type-fixture.js';
+import type { ConnectSchema, Row } from '../../events.js';
+import { toJson } from '../../json.js';
+import { sinkTaskContext } from '../../../test/support/sink-context.js';
+import { capturingLogger } from '../../../test/support/source-task-harness.js';
+import { articleCreated, sinkRecord } from './articles.fixture.js';
+import { createOpenSearchClient, type OpenSearchClient } from './client.js';
+import { DocumentConverter } from './document-values.js';
+import { deriveIndexMapping } from './index-mapping.js';
+import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
+import { orderUpdate, ORDERS_INDEX, startOrdersSink } from './orders-sink.fixture.js';
+import { OpenSearchSinkTask } from './sink-task.js';
+
+/** A parsed response body, read field by field. */
+type Json = any;
+
+const ARTICLES_INDEX = 'shop.public.articles';
+const INFO = 30;
+
+let fake: FakeOpenSearch;
+beforeEach(async () => {
+  fake = await startFakeOpenSearch({ refreshIntervalMs: null });
+});
+afterEach(() => fake.close());
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  const response = await fetch(`${fake.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+describe('derived mappings take the documents the sink writes', () => {
+  let fixture: TextFixture;
+  let client: OpenSearchClient;
+  beforeAll(async () => {
+    fixture = await openTextFixture('os_fit');
+  });
+  afterAll(async () => {
+    await fixture.close();
+  });
+  beforeEach(() => {
+    client = createOpenSearchClient(parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: 't', 'connection.url': fake.url }).connection);
+  });
+  afterEach(() => client.close());
+
+  /** Creates `index` as the sink does and writes each row's document; the bulk response's items. */
+  async function writeRows(index: string, columns: Record<string, string>, rows: string[][]): Promise<Json[]> {
+    const read = await fixture.read(columns, rows);
+    const names = Object.keys(columns);
+    const schema: ConnectSchema = { type: 'struct', optional: true, name: 't.Value', fields: names.map((name) => read[name]!.field) };
+    await client.ensureIndex(index, deriveIndexMapping(schema));
+    const converter = new DocumentConverter(false);
+    const lines = rows.flatMap((_, r) => {
+      const row: Row = Object.fromEntries(names.map((name) => [name, read[name]!.values()[r]]));
+      return [toJson({ index: { _index: index, _id: String(r) } }), toJson(converter.document(row, schema))];
+    });
+    const response = (await client.bulk(Buffer.from(`${lines.join('\n')}\n`))) as { items: Array<{ index: Json }> };
+    return response.items.map((item) => item.index);
+  }
+
+  it('indexes every value the columns hold, dates OpenSearch cannot read (infinity, years past 9999) kept in _source', async () => {
+    const columns = {
+      small: 'int2', regular: 'int4', big: 'int8', real: 'float4', double: 'float8', flag: 'boolean', price: 'numeric(10,2)', wide: 'numeric(30,4)', free: 'numeric',
+      cash: 'money', day: 'date', stamp: 'timestamp(3)', micro: 'timestamp', zoned: 'timestamptz', clock: 'time', zclock: 'timetz', span: 'interval', body: 'text',
+      code: 'char(3)', ident: 'uuid', doc: 'jsonb', blob: 'bytea', flags: 'bit(8)', addr: 'inet', markup: 'xml', ints: 'int4[]', labels: 'text[]', days: 'date[]', stamps: 'timestamptz[]',
+    };
+    const items = await writeRows('fit', columns, [
+      [
+        '1', '2', '9223372036854775807', "'NaN'", "'Infinity'", 'true', '12345678.90', '12345678901234567890123456.1234', '123.456', '12.34', "'2024-02-29'",
+        "'2024-01-01 10:00:00.123'", "'2024-01-01 10:00:00.123456'", "'2024-01-01 10:00:00.123456+02'", "'24:00:00'", "'10:00:00+02'", "'1 year 2 mons 3 days'", "'hello'",
+        "'abc'", "'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'", `'{"a": [1, 2.5], "b": {"c": null}}'`, "'\\x0102'::bytea", "B'10101010'", "'10.0.0.1'", "'<a>x</a>'", "'{1,2}'",
+        "'{a,b}'", "'{2024-01-01}'", `'{"2024-01-01 00:00:00+00"}'`,
+      ],
+      [
+        '-1', '-2', '-9223372036854775808', "'-Infinity'", "'NaN'", 'false', '-0.01', '0', '1e-20', '-0.01', "'infinity'", "'infinity'", "'-infinity'", "'infinity'",
+        "'00:00:00'", "'00:00:00-11'", "'-1 day'", "''", "''", "'00000000-0000-0000-0000-000000000000'", "'{}'", "''::bytea", "B'00000000'", "'::1'", "''", "'{}'",
+        "'{NULL}'", "'{infinity}'", "'{-infinity}'",
+      ],
+      [
+        '0', '0', '0', '0', '0', 'NULL', '0', '0', '0', '0', "'0044-03-15 BC'", "'10000-01-01'", "'0001-01-01 BC'", "'12000-01-01 00:00:00+00'", "'12:00'",
+        "'12:00+00'", "'0'", 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL', 'NULL',
+      ],
+    ]);
+    expect(items.map((item) => [item.status, item.error?.reason])).toEqual([[201, undefined], [201, undefined], [201, undefined]]);
+    const stored = fake.documents('fit');
+    expect(stored.get('1')!.source).toMatchObject({ zoned: 'infinity', stamps: ['-infinity'] });
+    expect(stored.get('2')!.source).toMatchObject({ stamp: '+10000-01-01T00:00:00.000', day: '-0043-03-15' });
+  });
+
+  it('refuses, as a malformed document, a json value that is not an object', async () => {
+    const items = await writeRows('json', { doc: 'jsonb' }, [[`'{"a": 1}'`], [`'"text"'`], [`'[1, 2]'`]]);
+    expect(items.map((item) => [item.status, item.error?.type])).toEqual([[201, undefined], [400, 'mapper_parsing_exception'], [400, 'mapper_parsing_exception']]);
+  });
+});
+
+describe('index templates', () => {
+  const TEMPLATE = { index_patterns: ['shop.*'], template: { mappings: { properties: { status: { type: 'keyword' }, note: { type: 'keyword' } } } } };
+  const TEXT = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
+  const mappingOf = async () => (await call('GET', `/${ORDERS_INDEX}/_mapping`)).body[ORDERS_INDEX].mappings.properties;
+
+  async function writeOrders(): Promise<void> {
+    const { task } = await startOrdersSink(fake.url, {});
+    await task.put([orderUpdate(0, 1, 'paid'), orderUpdate(1, 2, 'new')]);
+    await task.flush();
+    await task.stop();
+  }
+
+  it('keeps the mapping a template gave an index that exists, mapping the other fields dynamically', async () => {
+    expect((await call('PUT', '/_index_template/shop', TEMPLATE)).status).toBe(200);
+    expect((await call('PUT', `/${ORDERS_INDEX}`)).status).toBe(200);
+    await writeOrders();
+    const properties = await mappingOf();
+    expect(properties).toMatchObject({ status: { type: 'keyword' }, note: { type: 'keyword' }, id: { type: 'long' } });
+    expect(properties.customer).toEqual(TEXT);
+    expect([...fake.documents(ORDERS_INDEX).keys()]).toEqual(['1', '2']);
+    expect((await call('GET', '/_index_template/shop')).body.index_templates[0].index_template).toMatchObject(TEMPLATE);
+  });
+
+  it('creates a missing index with a matching template\'s mapping for the fields it maps and the derived mapping for the others', async () => {
+    await call('PUT', '/_index_template/shop', TEMPLATE);
+    await writeOrders();
+    const properties = await mappingOf();
+    expect(properties.status).toEqual({ type: 'keyword' });
+    expect(properties.note).toEqual({ type: 'keyword' });
+    expect(properties.total).toEqual({ type: 'scaled_float', scaling_factor: 100 });
+    expect(properties.customer).toEqual(TEXT);
+    expect(fake.requests.filter((r) => r.path === `/_index_template/_simulate_index/${ORDERS_INDEX}`).map((r) => [r.method, r.status])).toEqual([['POST', 200]]);
+    expect(fake.documents(ORDERS_INDEX).size).toBe(2);
+  });
+
+  it('derives every field under a template that sets only settings, and none under one that turns dynamic mapping off', async () => {
+    await call('PUT', '/_index_template/shop', { index_patterns: ['shop.*'], template: { settings: { index: { gc_deletes: '0s' } } } });
+    await writeOrders();
+    expect((await mappingOf()).total).toEqual({ type: 'scaled_float', scaling_factor: 100 });
+
+    await call('DELETE', `/${ORDERS_INDEX}`);
+    await call('PUT', '/_index_template/shop', { index_patterns: ['shop.*'], template: { mappings: { dynamic: false, properties: { status: { type: 'keyword' } } } } });
+    await writeOrders();
+    expect(await mappingOf()).toEqual({ status: { type: 'keyword' } });
+    expect(fake.documents(ORDERS_INDEX).get('1')!.source).toMatchObject({ status: 'paid', customer: 'Alice' });
+  });
+
+  it('creates the index with the whole derived mapping, and says once at info which permission is missing, when the user may not simulate templates', async () => {
+    await fake.close();
+    fake = await startFakeOpenSearch({ refreshIntervalMs: null, auth: { username: 'sluice', password: 'pw', denied: ['indices:admin/index_template/simulate_index'] } });
+    const authorization = `Basic ${Buffer.from('sluice:pw').toString('base64')}`;
+    const put = await fetch(`${fake.url}/_index_template/shop`, { method: 'PUT', body: JSON.stringify(TEMPLATE), headers: { 'content-type': 'application/json', authorization } });
+    expect(put.status).toBe(200);
+    const { logger, lines } = capturingLogger();
+    const config = parseOpenSearchSinkConfig({
+      name: 'search', 'connector.class': 'OpenSearchSink', topics: `${ORDERS_INDEX},${ARTICLES_INDEX}`, 'connection.url': fake.url, 'connection.username': 'sluice', 'connection.password': 'pw',
+    });
+    const task = new OpenSearchSinkTask(config);
+    await task.start(sinkTaskContext({ connector: 'search', logger }));
+    await task.put([orderUpdate(0, 1, 'paid'), sinkRecord(articleCreated, 0)]);
+    await task.flush();
+    await task.stop();
+
+    const mapping = await fetch(`${fake.url}/${ORDERS_INDEX}/_mapping`, { headers: { authorization } });
+    expect(((await mapping.json()) as Json)[ORDERS_INDEX].mappings.properties.status).toEqual(TEXT);
+    expect(fake.requests.filter((r) => r.path.startsWith('/_index_template/_simulate_index/')).map((r) => r.status)).toEqual([403, 403]);
+    expect([fake.documents(ORDERS_INDEX).size, fake.documents(ARTICLES_INDEX).size]).toEqual([1, 1]);
+    const told = lines.filter((line) => line.msg.includes('index templates'));
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ level: INFO, index: ORDERS_INDEX });
+    expect(told[0]!.msg).toMatch(/\(403: .*no permissions for \[indices:admin\/index_template\/simulate_index\].*grant the connection's user the cluster permission indices:admin\/index_template\/simulate_index/);
+  });
+});
+
+describe('a template check the cluster does not answer', () => {
+  /** A cluster where the index is missing, the template check answers `status`, and creations are recorded. */
+  async function clusterAnswering(status: number) {
+    const created: Json[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const reply = (code: number, body?: unknown) => res.writeHead(code, { 'content-type': 'application/json' }).end(body === undefined ? undefined : JSON.stringify(body));
+        if (req.method === 'HEAD') return reply(404);
+        if (req.url!.startsWith('/_index_template/_simulate_index/')) return reply(status, { error: `no handler found for uri [${req.url}] and method [POST]`, status });
+        created.push(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        return reply(200, { acknowledged: true, shards_acknowledged: true, index: 'orders' });
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const client = createOpenSearchClient(parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: 't', 'connection.url': `http://127.0.0.1:${(server.address() as AddressInfo).port}` }).connection);
+    return { client, created, close: async () => (await client.close(), await new Promise<void>((resolve) => server.close(() => resolve()))) };
+  }
+  const MAPPING = { properties: { status: { type: 'keyword' } } };
+
+  it.each([400, 404, 405])('creates the index with the whole derived mapping, saying why, when the check answers %i (a cluster without the API)', async (status) => {
+    const cluster = await clusterAnswering(status);
+    try {
+      const { templatesUnchecked } = await cluster.client.ensureIndex('orders', MAPPING);
+      expect(templatesUnchecked).toContain(`(${status}: `);
+      expect(cluster.created).toEqual([{ mappings: MAPPING }]);
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it.each([[429, true], [503, true], [401, false]])('creates nothing and fails as the client classifies the answer when the check answers %i (retriable: %s)', async (status, retriable) => {
+    const cluster = await clusterAnswering(status);
+    try {
+      await expect(cluster.client.ensureIndex('orders', MAPPING)).rejects.toMatchObject({ retriable, code: retriable ? 'OPENSEARCH_UNAVAILABLE' : 'OPENSEARCH_AUTH' });
+      expect(cluster.created).toEqual([]);
+    } finally {
+      await cluster.close();
+    }
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * The faults a test arms on the fake OpenSearch node (fake-opensearch.ts `faults`) and how they fall
+ * on requests. Request-level faults are counted: arming one replaces its previous setting, and each
+ * request it applies to uses one up (`forRequest`, called once per request as it arrives); item-level
+ * faults are taken per bulk item. Nothing here does I/O; `hold` is the delay's wait, which the node
+ * awaits before or after applying the request.
+ */
+import { OpenSearchError, type Source } from './fake-opensearch-protocol.js';
+
+/** Which requests a request-level fault counts: every request, or `_bulk` requests only. */
+export type FaultScope = 'any' | 'bulk';
+
+/** A fault as the request log (`RequestRecord.faults`) names it: 'items rejected' when some of a bulk request's items were. */
+export type InjectedFault = 'rejected' | 'items rejected' | 'unavailable' | 'delayed' | 'delayed after applying' | 'reset' | 'reset after applying';
+
+export interface DocumentCandidate { index: string; id: string; source: Source }
+
+/** Each call replaces the previous setting of the same fault; counts go down as requests use them up. */
+export interface FakeOpenSearchFaults {
+  /** The next `count` `_bulk` requests answer 429 rejected_execution_exception; nothing is applied. */
+  rejectBulk(count: number): void;
+  /** The next `count` bulk items (across requests) fail with a per-item 429; the other items are applied. */
+  rejectItems(count: number): void;
+  /** The next `count` requests answer 503 cluster_block_exception; nothing is applied. */
+  unavailable(count: number, scope?: FaultScope): void;
+  /**
+   * The next `count` requests are answered `ms` late: they wait before being handled (and are still
+   * applied if the client gave up meanwhile), or with `afterApplying` are applied at once and the
+   * answer waits (a client that gave up has the write done without knowing it).
+   */
+  delay(ms: number, count: number, options?: FaultScope | { afterApplying?: boolean; scope?: FaultScope }): void;
+  /** The next `count` requests get a TCP reset once their body is read: before anything is applied, or after. */
+  resetConnection(count: number, options?: { afterApplying?: boolean; scope?: FaultScope }): void;
+  /** Index, create and update items whose resulting document matches fail with a per-item 400 mapper_parsing_exception. */
+  failMapping(match: (doc: DocumentCandidate) => boolean): void;
+  /** Lets every request a delay is holding go on now. */
+  releaseDelayed(): void;
+  /** Clears every fault (requests held by a delay stay held until their time or `releaseDelayed`). */
+  clear(): void;
+}
+
+/** What the armed faults do to one request. */
+export interface RequestFaults {
+  /** The faults that fell on it, in the order they act. */
+  names: InjectedFault[];
+  /** How long its answer is held back (0: not at all), and whether it is applied first. */
+  delayMs: number;
+  delayAfterApplying: boolean;
+  /** Whether its connection is reset, and when. */
+  reset: 'before applying' | 'after applying' | undefined;
+  /** The error it is answered with instead of being handled. */
+  error: OpenSearchError | undefined;
+}
+
+type CountedFault = { remaining: number; scope: FaultScope; afterApplying: boolean };
+
+const none = (scope: FaultScope): CountedFault => ({ remaining: 0, scope, afterApplying: false });
+
+/** Uses up one request of `fault` if it applies to this request. */
+function take(fault: CountedFault, isBulk: boolean): boolean {
+  if (fault.remaining <= 0 || (fault.scope === 'bulk' && !isBulk)) return false;
+  fault.remaining--;
+  return true;
+}
+
+export class FaultPlan implements FakeOpenSearchFaults {
+  private bulkRejections = none('bulk');
+  private itemRejections = 0;
+  private unavailability = none('any');
+  private delays = { ...none('any'), ms: 0 };
+  private resets = none('any');
+  private mappingFailures: Array<(doc: DocumentCandidate) => boolean> = [];
+  private held = new Set<() => void>();
+  /** How many bulk items have failed with an injected 429 so far. */
+  itemsRejected = 0;
+
+  rejectBulk(count: number): void { this.bulkRejections = { ...none('bulk'), remaining: count }; }
+  rejectItems(count: number): void { this.itemRejections = count; }
+  unavailable(count: number, scope: FaultScope = 'any'): void { this.unavailability = { ...none(scope), remaining: count }; }
+  delay(ms: number, count: number, options: FaultScope | { afterApplying?: boolean; scope?: FaultScope } = 'any'): void {
+    const { scope = 'any', afterApplying = false } = typeof options === 'string' ? { scope: options } : options;
+    this.delays = { remaining: count, scope, afterApplying, ms };
+  }
+  resetConnection(count: number, options: { afterApplying?: boolean; scope?: FaultScope } = {}): void {
+    this.resets = { remaining: count, scope: options.scope ?? 'any', afterApplying: options.afterApplying ?? false };
+  }
+  failMapping(match: (doc: DocumentCandidate) => boolean): void { this.mappingFailures.push(match); }
+  releaseDelayed(): void {
+    for (const release of this.held) release();
+  }
+  clear(): void {
+    this.bulkRejections.remaining = this.unavailability.remaining = this.delays.remaining = this.resets.remaining = this.itemRejections = 0;
+    this.mappingFailures = [];
+  }
+
+  /** The request-level faults falling on a request that has just arrived, using them up. */
+  forRequest(isBulk: boolean, bodyBytes: number): RequestFaults {
+    const planned: RequestFaults = { names: [], delayMs: 0, delayAfterApplying: false, reset: undefined, error: undefined };
+    if (take(this.delays, isBulk)) {
+      planned.delayMs = this.delays.ms;
+      planned.delayAfterApplying = this.delays.afterApplying;
+      planned.names.push(this.delays.afterApplying ? 'delayed after applying' : 'delayed');
+    }
+    if (take(this.resets, isBulk)) {
+      planned.reset = this.resets.afterApplying ? 'after applying' : 'before applying';
+      planned.names.push(this.resets.afterApplying ? 'reset after applying' : 'reset');
+      if (!this.resets.afterApplying) return planned;
+    }
+    if (take(this.unavailability, isBulk)) {
+      planned.error = new OpenSearchError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
+      planned.names.push('unavailable');
+    } else if (take(this.bulkRejections, isBulk)) {
+      planned.error = new OpenSearchError(429, 'rejected_execution_exception', `rejected execution of coordinating operation [coordinating_operation_bytes=${bodyBytes}]`);
+      planned.names.push('rejected');
+    }
+    return planned;
+  }
+
+  /** Resolves after `ms`, or at `releaseDelayed`. */
+  hold(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const release = () => {
+        clearTimeout(timer);
+        this.held.delete(release);
+        resolve();
+      };
+      const timer = setTimeout(release, ms);
+      this.held.add(release);
+    });
+  }
+
+  /** Whether the next bulk item fails with a per-item 429. */
+  takeItemRejection(): boolean {
+    if (this.itemRejections <= 0) return false;
+    this.itemRejections--;
+    this.itemsRejected++;
+    return true;
+  }
+
+  /** Whether a document about to be written fails with an injected mapping error. */
+  failsMapping(doc: DocumentCandidate): boolean {
+    return this.mappingFailures.some((match) => match(doc));
+  }
+}
