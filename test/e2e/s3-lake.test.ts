@@ -2,8 +2,10 @@
  * The data lake end to end: a random workload on a real PostgreSQL, captured by the worker into the
  * S3 sink on an S3-compatible server (fauxqs), read back with DuckDB. Every change is in the
  * lake exactly once with exact values and types; killed with SIGKILL during writing, rotation and
- * upload and restarted, the lake still holds each change exactly once and no partial object. In
- * JSON lines, plain and gzipped, every change is there once too and the lines rebuild the table.
+ * upload and restarted, the lake still holds each change exactly once and no partial object, and
+ * killed while the server holds a part of a multipart upload, no upload stays open once the key is
+ * written again. In JSON lines, plain and gzipped, every change is there once too and the lines
+ * rebuild the table.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,7 +21,7 @@ import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../s
 import { urlAs } from '../support/source-task-harness.js';
 import { waitFor } from '../support/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
-import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { isUploadPart, startS3Server, type S3Request, type S3TestServer } from '../support/s3-server.js';
 
 const COLUMNS = `id int PRIMARY KEY, amount numeric(12,3), happened timestamptz, local_at timestamp, due_on date, tags text[], doc jsonb, note text, flag boolean, big bigint`;
 /** The columns after id for the row `id` (an SQL expression). */
@@ -30,6 +32,16 @@ const values = (id: string) =>
 /** Rows of the crash test's table: a snapshot of 30 chunks of 100 rows, long enough to be killed twice. */
 const CRASH_TABLE_ROWS = 3000;
 const UPDATE = `amount = amount + 0.001, note = coalesce(note, '') || '+', tags = tags || ARRAY['u'], flag = NOT flag`;
+/**
+ * The multipart crash test's rows carry 1 KiB of random hex text (an SQL expression of id): files
+ * of MULTIPART_FLUSH_SIZE rows outgrow a 5 MiB part, compressed or not, and the row stays small
+ * enough for Postgres to keep inline (an update then carries it whole).
+ */
+const payload = (id: string) => `(SELECT string_agg(md5(${id} || '/' || i), '') FROM generate_series(1, 32) i)`;
+/** A multiple of MULTIPART_FLUSH_SIZE: the snapshot's last file is full, and goes up without a change after it. */
+const MULTIPART_TABLE_ROWS = 30_000;
+const MULTIPART_FLUSH_SIZE = 6000;
+const PART_SIZE = 5 * 1024 * 1024;
 
 /** The table as DuckDB prints the same values, for a row-by-row comparison with the lake. */
 const TABLE_AS_TEXT = `SELECT id, amount::text AS amount, (extract(epoch FROM happened) * 1000000)::bigint::text AS happened_us,
@@ -345,8 +357,8 @@ describe('S3 sink: the change log in the lake', () => {
     const expected = await tableRows(client, table);
     await client.end();
 
-    // Every object is whole (DuckDB reads them all) and no multipart upload was left open.
-    expect(s3.multipartUploads().filter((upload) => upload.state === 'open')).toEqual([]);
+    // Every object is whole (DuckDB reads them all). (These files are small, each one PUT: the
+    // multipart test below kills uploads in parts.)
     const lake = await downloadLake(s3.client, bucket);
     for (const key of lake.keys) expect(key).toMatch(keyPattern(table, format.extension));
     const lakeRows = await format.read(lake.dir);
@@ -357,6 +369,93 @@ describe('S3 sink: the change log in the lake', () => {
     expect(new Set(snapshotIds).size).toBe(snapshotIds.length);
     expectEachChangeOnce(lakeRows, tally);
     expect(rebuild(lakeRows)).toEqual(expected);
+  });
+
+  it('leaves no multipart upload open and holds each change once after kill -9 while the server holds a part, in the snapshot and in the stream', { timeout: 240_000 }, async () => {
+    const table = 'payments_multipart';
+    const bucket = 'lake-payments-multipart';
+    await s3.createBucket(bucket);
+    const client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    await client.query(`CREATE TABLE ${table} (${COLUMNS}, payload text)`);
+    await client.query(`INSERT INTO ${table} SELECT g, ${values('g')}, ${payload('g')} FROM generate_series(1, ${MULTIPART_TABLE_ROWS}) g`);
+    const dir = workerDir();
+    const slot = `${db.name}_${table}`;
+    // Files rotate by count only until the last run, so that each is larger than a part.
+    const sinkFile = (rotateScheduleMs: number) =>
+      dir.connectorFile('lake', sinkConfig(bucket, table, { 'flush.size': String(MULTIPART_FLUSH_SIZE), 's3.part.size': String(PART_SIZE), 'rotate.schedule.interval.ms': String(rotateScheduleMs) }));
+    const files = [
+      sinkFile(3_600_000),
+      dir.connectorFile('source', postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0', 'snapshot.fetch.size': '500' })),
+    ];
+
+    /**
+     * Runs the worker (and `meanwhile`) until the server holds a part of an upload of a key
+     * `holding` accepts, kills it with SIGKILL there and lets the part go on; returns the upload,
+     * which nothing has aborted.
+     */
+    const killDuringPart = async (holding: (request: S3Request) => boolean, meanwhile = async () => {}): Promise<{ key: string; uploadId: string }> => {
+      const hold = s3.hold((request) => isUploadPart(request) && holding(request));
+      const worker = startWorkerProcess(dir.configFile, files);
+      let held: S3Request;
+      try {
+        await meanwhile();
+        await waitFor(() => hold.held().length > 0, 120_000, 'a part of a multipart upload held by the server');
+        held = hold.held()[0]!;
+      } finally {
+        worker.child.kill('SIGKILL');
+        expect(await worker.exited).toBeNull();
+        hold.release();
+      }
+      const killed = { key: held.key, uploadId: held.query.get('uploadId')! };
+      expect(s3.multipartUploads().find((upload) => upload.uploadId === killed.uploadId)?.state).toBe('open');
+      return killed;
+    };
+    const snapshotFile = (request: S3Request) => request.key.includes('!');
+    const streamedFile = (request: S3Request) => /\+0\+[0-9a-f]{24}\.parquet$/.test(request.key);
+
+    // 1. Killed twice while a snapshot file goes up, past the first chunk committed (before it, a
+    // new snapshot, with new keys, is taken: that upload is the bucket lifecycle rule's to end).
+    const killed = [await killDuringPart((request) => snapshotFile(request) && snapshotProgress(dir.dir) !== null)];
+    killed.push(await killDuringPart(snapshotFile));
+
+    // 2. Once the snapshot is committed whole (its rows fill its files exactly), changes in the
+    // stream, then killed while a streamed file goes up.
+    const tally: ChangeTally = { c: 0, u: 0, d: 0 };
+    killed.push(
+      await killDuringPart(streamedFile, async () => {
+        await waitFor(() => committedOffsets(dir.dir).includes('lsn_commit'), 120_000, 'the snapshot uploaded and committed');
+        for (const part of [0, 1]) tally.u += (await client.query(`UPDATE ${table} SET ${UPDATE} WHERE id % 4 = ${part}`)).rowCount ?? 0;
+        await runChangeWorkload(client, table, { from: 100_000, rounds: 40, seed: 5, tally, insertValues: (id) => `${values(String(id))}, ${payload(String(id))}`, updateSet: UPDATE, maxStatements: 30 });
+      }),
+    );
+
+    // 3. The last run, which also rotates on the clock so that the last change reaches the lake.
+    files[0] = sinkFile(500);
+    const worker = startWorkerProcess(dir.configFile, files);
+    await writeAndWaitForSlot(client, slot, `INSERT INTO ${table} VALUES (-1, ${values('(-1)')}, ${payload('(-1)')})`, 120_000);
+    tally.c++;
+    worker.child.kill('SIGTERM');
+    expect(await worker.exited).toBe(0);
+    const expected = await tableRows(client, table);
+    const payloads = (await client.query<{ id: number; md5: string }>(`SELECT id, md5(payload) FROM ${table} ORDER BY id`)).rows.map((row) => `${row.id}:${row.md5}`);
+    await client.end();
+
+    // Each killed upload was aborted by the run after it, which wrote its key again; none is left open.
+    expect(killed.map(({ uploadId }) => s3.multipartUploads().find((upload) => upload.uploadId === uploadId)?.state)).toEqual(['aborted', 'aborted', 'aborted']);
+    expect(s3.multipartUploads().filter((upload) => upload.bucket === bucket && upload.state === 'open')).toEqual([]);
+    expect(s3.multipartUploads().filter((upload) => upload.bucket === bucket && upload.state === 'completed').length).toBeGreaterThan(3);
+    const lake = await downloadLake(s3.client, bucket);
+    for (const { key } of killed) expect(lake.keys).toContain(key);
+    for (const key of lake.keys) expect(key).toMatch(keyPattern(table, 'parquet'));
+    const lakeRows = await PARQUET_LAKE.read(lake.dir, ', md5(payload) AS payload_md5');
+    const snapshotIds = lakeRows.filter((row) => row.__snapshot).map((row) => row.id);
+    expect(snapshotIds.length).toBeGreaterThan(MULTIPART_TABLE_ROWS / 2);
+    expect(new Set(snapshotIds).size).toBe(snapshotIds.length);
+    expectEachChangeOnce(lakeRows, tally);
+    const rebuilt = rebuild(lakeRows);
+    expect(rebuilt.map(({ payload_md5: _md5, ...row }) => row)).toEqual(expected);
+    expect(rebuilt.map((row) => `${row['id']}:${row['payload_md5']}`)).toEqual(payloads);
   });
 
   it('holds each row of a partitioned table without a key, read through its root, exactly once after kill -9 during the snapshot', { timeout: 180_000 }, async () => {

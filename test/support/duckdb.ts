@@ -49,6 +49,8 @@ async function readFrom(source: string, options: { select?: string; orderBy?: st
 export interface ParquetFooter {
   /** Rows per row group, in file order. */
   rowGroups: number[];
+  /** Bytes per row group in the file (its column chunks, compressed), in file order. */
+  rowGroupBytes: number[];
   /** The compression codecs of the column chunks, each once. */
   codecs: string[];
   createdBy: string;
@@ -56,11 +58,14 @@ export interface ParquetFooter {
 
 export async function readParquetFooter(path: string): Promise<ParquetFooter> {
   return withDuckDb(async (query) => {
-    const groups = await query(`SELECT DISTINCT row_group_id, row_group_num_rows FROM parquet_metadata(${quoted(path)}) ORDER BY row_group_id`);
+    const groups = await query(
+      `SELECT row_group_id, any_value(row_group_num_rows) AS row_group_num_rows, sum(total_compressed_size) AS bytes FROM parquet_metadata(${quoted(path)}) GROUP BY row_group_id ORDER BY row_group_id`,
+    );
     const codecs = await query(`SELECT DISTINCT compression FROM parquet_metadata(${quoted(path)}) ORDER BY 1`);
     const [file] = await query(`SELECT created_by FROM parquet_file_metadata(${quoted(path)})`);
     return {
       rowGroups: groups.map((g) => Number(g['row_group_num_rows'])),
+      rowGroupBytes: groups.map((g) => Number(g['bytes'])),
       codecs: codecs.map((c) => String(c['compression'])),
       createdBy: String(file!['created_by']),
     };

@@ -11,8 +11,10 @@
  *   value the format cannot write.
  * - `FileFormat.create(path, layout)` opens a spool file on local disk; `append` adds a row (it may
  *   block on a disk write), `flushBuffer` writes out what the file buffers in memory (the sink's
- *   memory budget asks), `finish` completes, fsyncs and closes it, `discard` closes and deletes it.
- *   Calls never overlap; after a failed call the file is unusable: discard it.
+ *   memory budget asks), `release` (gzip JSON lines) also frees what the file keeps between writes,
+ *   `reaches(bytes)` tells whether the file has grown to rotate.size.bytes, `finish` completes,
+ *   fsyncs and closes it, `discard` closes and deletes it. Calls never overlap; after a failed call
+ *   the file is unusable: discard it.
  */
 import type { SinkRecord } from '../../events.js';
 
@@ -39,13 +41,24 @@ export interface FileFormat<Layout extends FileLayout = FileLayout, Row = unknow
 
 export interface SpoolFile<Layout extends FileLayout = FileLayout, Row = unknown> {
   readonly layout: Layout;
-  /** A running estimate of the memory the rows buffered for this file hold. */
+  /** A running estimate of the memory this open file holds: its buffered rows and what it keeps besides. */
   readonly bufferedBytes: number;
-  /** The bytes written to the file so far plus what the buffered rows are expected to add. */
-  readonly fileBytes: number;
+  /** What `bufferedBytes` would be with nothing buffered: what `flushBuffer` cannot free. */
+  readonly restingBytes: number;
   append(row: Row): Promise<void>;
   /** Writes the buffered rows to the file; nothing when none are buffered. */
   flushBuffer(): Promise<void>;
+  /**
+   * Formats that keep memory between writes and can let go of it mid-file: writes the buffered
+   * rows out and frees all the file holds (a gzip file ends its member). The file's rows stay the
+   * same; its bytes may not.
+   */
+  release?(): Promise<void>;
+  /**
+   * Whether the file, finished now, would hold about `bytes` or more: the bytes written so far plus
+   * what the buffered rows are expected to add. It may write the buffered rows out to measure them.
+   */
+  reaches(bytes: number): Promise<boolean>;
   /** Writes the rest, fsyncs and closes the file. */
   finish(): Promise<FinishedFile>;
   /** Closes (if still open) and deletes the file. Safe to call at any time, also twice. */

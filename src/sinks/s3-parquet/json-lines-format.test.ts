@@ -1,6 +1,6 @@
 /**
  * The JSON-lines format: records to lines, and spool files read back with DuckDB's read_json and
- * node:zlib; plain and gzip files, buffers written out early or not.
+ * node:zlib; plain and gzip files, buffers written out early or not, gzip members ended early or not.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readJsonLines } from '../../../test/support/duckdb.js';
+import { gzipMembers } from '../../../test/support/gzip-members.js';
 import type { SinkRecord } from '../../events.js';
-import { jsonLinesFormat, JsonLinesSpoolFile, type JsonLinesOptions } from './json-lines-format.js';
+import { GZIP_STREAM_BYTES, jsonLinesFormat, JsonLinesSpoolFile, type JsonLinesOptions } from './json-lines-format.js';
 
 const PLAIN: JsonLinesOptions = { compression: 'none', level: -1 };
 const GZIP: JsonLinesOptions = { compression: 'gzip', level: -1 };
@@ -89,11 +90,12 @@ describe('the JSON-lines format', () => {
     expect((await file.finish()).bytes).toBe(bytes);
   });
 
-  it('gzips the whole file as one stream, to the same bytes however the buffer was written out', async () => {
+  it('gzips the whole file as one member, to the same bytes however the buffer was written out', async () => {
     const n = 3000;
     const once = await writeLines('once.json.gz', GZIP, n);
     const often = await writeLines('often.json.gz', GZIP, n, Array.from({ length: 300 }, (_, i) => i * 7));
     const compressed = await readFile(once.finished.path);
+    expect(gzipMembers(compressed)).toHaveLength(1);
     expect(await readFile(often.finished.path)).toEqual(compressed);
     expect(once.finished.bytes).toBe(compressed.length);
     expect(gunzipSync(compressed).toString('utf8')).toBe(Array.from({ length: n }, (_, i) => line(i)).join(''));
@@ -103,6 +105,63 @@ describe('the JSON-lines format', () => {
     // s3.compression.level reaches zlib: level 0 stores the text, bigger than it.
     const stored = await writeLines('stored.json.gz', { compression: 'gzip', level: 0 }, 100);
     expect(stored.finished.bytes).toBeGreaterThan(Array.from({ length: 100 }, (_, i) => Buffer.byteLength(line(i))).reduce((a, b) => a + b));
+  });
+
+  it('counts a gzip stream in its memory from the first lines written out until it is finished, and a plain file nothing beside its lines', async () => {
+    const gzip = await JsonLinesSpoolFile.create(join(dir, 'memory.json.gz'), GZIP);
+    await gzip.append(line(1));
+    // The lines only: the stream is made when lines are first written out.
+    expect(gzip.bufferedBytes).toBe(16 + line(1).length);
+    expect(gzip.restingBytes).toBe(GZIP_STREAM_BYTES);
+    await gzip.flushBuffer();
+    expect(gzip.bufferedBytes).toBe(GZIP_STREAM_BYTES);
+    await gzip.append(line(2));
+    expect(gzip.bufferedBytes).toBe(GZIP_STREAM_BYTES + 16 + line(2).length);
+    expect(gunzipSync(await readFile((await gzip.finish()).path)).toString('utf8')).toBe(line(1) + line(2));
+
+    const plain = await JsonLinesSpoolFile.create(join(dir, 'memory.json'), PLAIN);
+    await plain.append(line(1));
+    expect([plain.bufferedBytes, plain.restingBytes]).toEqual([16 + line(1).length, 0]);
+    await plain.flushBuffer();
+    expect(plain.bufferedBytes).toBe(0);
+    await plain.discard();
+  });
+
+  it('ends its gzip member when released, freeing its stream, and a file of many members reads whole with zlib and DuckDB', async () => {
+    const n = 3000;
+    const file = await JsonLinesSpoolFile.create(join(dir, 'members.json.gz'), GZIP);
+    let releases = 0;
+    for (let i = 0; i < n; i++) {
+      await file.append(line(i));
+      // Members of seven lines up to line 1500, one of them written out in two parts; one member after.
+      if (i === 3) {
+        await file.flushBuffer();
+        expect(file.bufferedBytes).toBe(GZIP_STREAM_BYTES);
+      }
+      if (i < 1500 && i % 7 === 6) {
+        await file.release();
+        releases++;
+        // Nothing held: no lines, no member until lines are written out again.
+        expect(file.bufferedBytes).toBe(0);
+      }
+    }
+    const finished = await file.finish();
+    const compressed = await readFile(finished.path);
+    expect(finished).toEqual({ path: finished.path, bytes: compressed.length, rows: n });
+    const members = gzipMembers(compressed);
+    expect(members).toHaveLength(releases + 1);
+    // A member ends after a whole line.
+    expect(members.every((member) => member.toString('utf8').endsWith('\n'))).toBe(true);
+    const text = Array.from({ length: n }, (_, i) => line(i)).join('');
+    expect(gunzipSync(compressed).toString('utf8')).toBe(text);
+    const { rows } = await readJsonLines(finished.path, { select: 'count(*)::INTEGER AS n, count(DISTINCT id)::INTEGER AS ids, max(id)::VARCHAR AS last' });
+    expect(rows).toEqual([{ n, ids: n, last: String(9007199254740993n + BigInt(n - 1)) }]);
+    // The same lines in one member: other bytes, the same text.
+    const once = await writeLines('one-member.json.gz', GZIP, n);
+    const single = await readFile(once.finished.path);
+    expect(gzipMembers(single)).toHaveLength(1);
+    expect(single).not.toEqual(compressed);
+    expect(gunzipSync(single).toString('utf8')).toBe(text);
   });
 
   it('deletes a discarded file, and refuses appends after finish', async () => {

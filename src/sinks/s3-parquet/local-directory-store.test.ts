@@ -1,5 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, watch } from 'node:fs';
+import { appendFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +8,7 @@ import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openObjectStore, type ObjectStore } from './object-store.js';
 import { rejectionOf } from '../../../test/support/failures.js';
+import { startLocalStoreWriter } from '../../../test/support/local-store-writer.js';
 
 let scratch: string;
 let root: string;
@@ -123,4 +125,38 @@ describe('LocalDirectoryStore', () => {
     expect(await store.list('')).toEqual([...keys].sort());
     expect(await store.list('missing/')).toEqual([]);
   });
+
+  it('leaves no temporary file and a whole object when a process killed while writing a key is followed by a rewrite of the key', { timeout: 120_000 }, async () => {
+    // Large enough that the copy and its fsync outlast the kill, which follows the temporary file's creation at once.
+    const source = join(scratch, 'large.bin');
+    for (let i = 0; i < 128; i++) await appendFile(source, randomBytes(1024 * 1024));
+    const directory = join(root, 't');
+    await mkdir(directory, { recursive: true });
+    // Another key's temporary file, as a task of another worker writing into the same directory has it.
+    const othersPartial = '.other.parquet.0123456789ab.partial';
+    await writeFile(join(directory, othersPartial), 'half');
+
+    const writer = startLocalStoreWriter(root, 't/large.parquet', source);
+    const watcher = watch(directory, (_event, name) => {
+      if (name?.startsWith('.large.parquet.')) writer.child.kill('SIGKILL');
+    });
+    try {
+      expect(await writer.exited).toBeNull();
+    } finally {
+      watcher.close();
+    }
+    const left = (await readdir(directory)).filter((name) => name !== othersPartial);
+    expect(left).toEqual([expect.stringMatching(/^\.large\.parquet\.[0-9a-f]{12}\.partial$/)]);
+
+    await store.upload('t/large.parquet', source, (await stat(source)).size);
+    expect((await readdir(directory)).sort()).toEqual([othersPartial, 'large.parquet']);
+    expect(await sha256(join(directory, 'large.parquet'))).toBe(await sha256(source));
+    expect(await store.list('')).toEqual(['t/large.parquet']);
+  });
 });
+
+async function sha256(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -5,7 +5,10 @@
  * `upload` copies the finished local file to a hidden temporary name in the target directory
  * (`.<name>.<random>.partial`), checks its size, fsyncs it, renames it over the final name and
  * fsyncs the directory: a reader sees the old file or the whole new one, never a part, and after
- * `upload` returns the file survives a power loss. On any failure the temporary file is removed.
+ * `upload` returns the file survives a power loss. On any failure the temporary file is removed; a
+ * process killed meanwhile leaves it, and the next upload of the same key (a restarted task writes
+ * the same key again) first removes the temporary files of that key. Only that key's: tasks of other
+ * workers may share the directory, writing other keys, and their temporary files are theirs.
  * Keys that are absolute, empty, or contain `.`/`..`/empty segments are refused, so nothing is ever
  * written outside the directory. `list` skips temporary files. Every method blocks on the disk only.
  */
@@ -17,6 +20,9 @@ import { RetriableError, SluiceError } from '../../errors.js';
 import { sourceChanged, type ObjectStore } from './object-store.js';
 
 const PARTIAL_SUFFIX = '.partial';
+const PARTIAL_RANDOM_BYTES = 6;
+/** A temporary file's name; the group is the name of the file it becomes. */
+const PARTIAL_NAME = new RegExp(`^\\.(.+)\\.[0-9a-f]{${PARTIAL_RANDOM_BYTES * 2}}\\${PARTIAL_SUFFIX}$`);
 /** Disk conditions that can clear by themselves; anything else needs a person. */
 const PASSING_DISK_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EMFILE', 'ENFILE', 'EBUSY', 'EAGAIN']);
 const NOT_WRITABLE_ERRORS = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -50,6 +56,7 @@ export class LocalDirectoryStore implements ObjectStore {
     const partial = join(directory, partialName(basename(target)));
     try {
       await mkdir(directory, { recursive: true });
+      await removeLeftPartials(directory, basename(target));
       try {
         await copyFile(localPath, partial);
       } catch (error) {
@@ -121,7 +128,14 @@ export class LocalDirectoryStore implements ObjectStore {
 }
 
 function partialName(name: string): string {
-  return `.${name}.${randomBytes(6).toString('hex')}${PARTIAL_SUFFIX}`;
+  return `.${name}.${randomBytes(PARTIAL_RANDOM_BYTES).toString('hex')}${PARTIAL_SUFFIX}`;
+}
+
+/** Removes the temporary files an earlier attempt at the file `name` of `directory` left (a killed process). */
+async function removeLeftPartials(directory: string, name: string): Promise<void> {
+  for (const entry of await readdir(directory)) {
+    if (PARTIAL_NAME.exec(entry)?.[1] === name) await rm(join(directory, entry), { force: true });
+  }
 }
 
 function isPartialName(name: string): boolean {

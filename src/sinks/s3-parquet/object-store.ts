@@ -7,7 +7,9 @@
  * Guarantees of every store:
  * - `upload(key, localPath, bytes)` makes the local file visible under `key` only complete: a reader
  *   sees the previous object (or none) until the new one is whole. Uploading a key again replaces
- *   it, so a retry after a crash rewrites the same key. The local file must still hold exactly
+ *   it, so a retry after a crash rewrites the same key, and first removes what an upload of that
+ *   key killed midway left behind (open multipart uploads, temporary files); never what uploads of
+ *   other keys, maybe under way in other workers, have. The local file must still hold exactly
  *   `bytes` bytes while it is read; if it does not, nothing is published and a RetriableError
  *   (STORE_SOURCE_CHANGED) says so. The local file is left in place: it is the caller's to delete.
  * - Failures are classified: RetriableError for what may pass (network, 5xx, throttling, a full

@@ -85,6 +85,25 @@ describe('ParquetSpoolFile', () => {
     expect(rows).toEqual(range(10).map(expected));
   });
 
+  it('measures its buffered rows by writing them as a row group when its estimate says it reaches a size the row groups written cannot vouch for', async () => {
+    const target = 16 * 1024;
+    const file = await spool('reaches.parquet', 'snappy', 10_000);
+    let rows = 0;
+    // Before any row group, the rows' memory estimate stands for their encoded size: several times too big.
+    while (file.fileBytes < target) await file.append(LAYOUT.rowOf(value(rows++))!);
+    const firstGroup = rows;
+    expect(await file.reaches(target)).toBe(false);
+    expect(file.bufferedRows).toBe(0);
+    expect(file.fileBytes).toBe((await stat(file.path)).size);
+    expect(file.fileBytes).toBeLessThan(target / 2);
+    while (!(await file.reaches(target))) await file.append(LAYOUT.rowOf(value(rows++))!);
+    const finished = await file.finish();
+    const footer = await readParquetFooter(finished.path);
+    expect(footer.rowGroups[0]).toBe(firstGroup);
+    expect(footer.rowGroups.reduce((a, b) => a + b)).toBe(rows);
+    expect(Math.abs(finished.bytes - target)).toBeLessThan(Math.max(...footer.rowGroupBytes));
+  });
+
   it('writes each codec so that DuckDB reads the same rows back, the compressed ones smaller', async () => {
     const sizes: Record<string, number> = {};
     for (const codec of ['snappy', 'gzip', 'zstd', 'none'] as const) {

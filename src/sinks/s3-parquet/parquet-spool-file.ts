@@ -6,9 +6,17 @@
  * `append` buffers a row (parquet-columns.ts rowOf) column-wise in memory and, once the buffer holds
  * `rowGroupRows` rows, encodes them as one row group and appends it to the file; the sink calls
  * `flushBuffer` earlier when its memory budget is reached. Memory stays bounded by the buffered
- * rows plus one encoded row group, which the output buffer lets go of once it is written. `finish` writes the footer, fsyncs and closes; `discard` closes
- * and deletes. Writes go through one file descriptor with async writes; a caller awaits each call
- * before the next (calls never overlap). After a failed call the file is unusable: discard it.
+ * rows plus one encoded row group, which the output buffer lets go of once it is written. `finish`
+ * writes the footer, fsyncs and closes; `discard` closes and deletes. Writes go through one file
+ * descriptor with async writes; a caller awaits each call before the next (calls never overlap).
+ * After a failed call the file is unusable: discard it.
+ *
+ * Size: what buffered rows will encode to is estimated from their memory estimate at the ratio of
+ * encoded to estimated bytes of the row groups written so far; the two differ several times over
+ * (compressed text, an int64 as 8 bytes against a BigInt's 24). A ratio learnt from rows whose
+ * estimate is smaller than the buffered rows' is not trusted: `reaches` then writes the buffered
+ * rows out as a row group to measure them, so that a file ends within about a row group of
+ * rotate.size.bytes, not where its rows' memory estimate reached it.
  *
  * Deterministic: the same rows with the same layout and codec give the same bytes (no timestamps or
  * random ids; created_by is "sluice"). JSON columns are encoded without their JSON converted type
@@ -40,8 +48,9 @@ export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unkno
   private bufferedRowCount = 0;
   private bufferedEstimate = 0;
   private flushedRows = 0;
-  /** Encoded bytes per estimated buffered byte, learnt from the row groups written so far. */
-  private encodedPerEstimated = 1;
+  /** The estimates of the rows in the row groups written so far, and what those encoded to. */
+  private measuredEstimate = 0;
+  private measuredEncoded = 0;
   private closed = false;
 
   private constructor(
@@ -84,9 +93,21 @@ export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unkno
     return this.bufferedEstimate + this.output.buffer.byteLength;
   }
 
+  get restingBytes(): number {
+    return RESTING_OUTPUT_BYTES;
+  }
+
   /** Bytes written to the file so far plus what the buffered rows are expected to encode to. */
   get fileBytes(): number {
-    return this.output.offset + Math.round(this.bufferedEstimate * this.encodedPerEstimated);
+    // At most 1: a few rows encode to more than their estimate (page headers), many never do.
+    const ratio = this.measuredEstimate === 0 ? 1 : Math.min(1, this.measuredEncoded / this.measuredEstimate);
+    return this.output.offset + Math.round(this.bufferedEstimate * ratio);
+  }
+
+  async reaches(bytes: number): Promise<boolean> {
+    if (this.fileBytes < bytes) return false;
+    if (this.bufferedEstimate > this.measuredEstimate) await this.flushBuffer();
+    return this.fileBytes >= bytes;
   }
 
   async append(row: readonly unknown[]): Promise<void> {
@@ -109,7 +130,8 @@ export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unkno
     const columnData: ColumnSource[] = this.layout.columns.map((column, i) => ({ name: column.name, data: this.buffers[i]!, statistics: column.statistics }));
     const offsetBefore = this.output.offset;
     await this.writer.write({ columnData, rowGroupSize: this.bufferedRowCount });
-    this.learnEncodedSize(this.output.offset - offsetBefore);
+    this.measuredEncoded += this.output.offset - offsetBefore;
+    this.measuredEstimate += this.bufferedEstimate;
     this.flushedRows += this.bufferedRowCount;
     for (let i = 0; i < this.buffers.length; i++) this.buffers[i] = [];
     this.bufferedRowCount = 0;
@@ -141,10 +163,6 @@ export class ParquetSpoolFile implements SpoolFile<ParquetLayout, readonly unkno
     this.bufferedRowCount = 0;
     this.bufferedEstimate = 0;
     await rm(this.path, { force: true });
-  }
-
-  private learnEncodedSize(encoded: number): void {
-    if (this.bufferedEstimate > 0) this.encodedPerEstimated = Math.min(1, encoded / this.bufferedEstimate);
   }
 
   private assertOpen(): void {

@@ -127,6 +127,16 @@ describe('partitioners', () => {
     expect([byPartition.encodedPartition(sink(created, 0)), byPartition.encodedPartition(sink(tombstone, 3))]).toEqual(['partition=0', 'partition=3']);
   });
 
+  it('gives the time-based partitioners\' timestamp extractor for rotate.interval.ms, and none for the others', () => {
+    const byPlacement = partitioner({ 'partitioner.class': 'DailyPartitioner', 'timestamp.extractor': 'RecordField', 'timestamp.field': 'placed_at' });
+    // placed_at, not the commit time (10:15:30.123) the Record extractor would give.
+    expect(byPlacement.timestampOf?.(sink(updated))).toBe(Date.parse('2024-03-05T09:00:00.500Z'));
+    expect(partitioner({}).timestampOf?.(committedAt(created, '2024-03-06T01:02:03Z'))).toBe(Date.parse('2024-03-06T01:02:03Z'));
+    expect(partitioner({ 'partitioner.class': 'HourlyPartitioner', 'timestamp.extractor': 'Wallclock' }, () => 42).timestampOf?.(sink(created))).toBe(42);
+    expect(partitioner({ 'partitioner.class': 'FieldPartitioner', 'partition.field.name': 'status' }).timestampOf).toBeNull();
+    expect(partitioner({ 'partitioner.class': 'DefaultPartitioner' }).timestampOf).toBeNull();
+  });
+
   it('time-based partitioners fail on records without the time they need', () => {
     const byField = partitioner({ 'timestamp.extractor': 'RecordField', 'timestamp.field': 'shipped' });
     expect(thrownBy(() => byField.encodedPartition(sink(created))).message).toBe(

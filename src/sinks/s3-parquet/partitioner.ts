@@ -13,17 +13,22 @@
  *
  * `createPartitioner` runs once per task; `encodedPartition` runs per record, never blocks, and
  * throws a SluiceError naming the record and the fix when the record has no time or field to use.
+ * A time-based partitioner also gives its timestamp extractor (`timestampOf`), by which
+ * rotate.interval.ms measures a file's time, as Confluent's TopicPartitionWriter takes it from
+ * the partitioner; the others have none, and rotate.interval.ms does not apply to them.
  */
 import type { SinkRecord } from '../../events.js';
 import { SluiceError } from '../../errors.js';
 import { describeValue } from '../../transforms/connect-data.js';
 import { createTimeBucketFormat } from './path-format.js';
 import type { PartitioningSettings } from './s3-sink-config.js';
-import { createTimestampExtractor, recordRef, rowField, rowImageOf } from './timestamp-extractor.js';
+import { createTimestampExtractor, recordRef, rowField, rowImageOf, type TimestampExtractor } from './timestamp-extractor.js';
 
 export interface Partitioner {
   /** The record's directories, without leading or trailing '/'. */
   encodedPartition(record: SinkRecord): string;
+  /** The time-based partitioners' timestamp.extractor; null for the others. */
+  readonly timestampOf: TimestampExtractor | null;
 }
 
 export const DAILY_PATH_FORMAT = "'year'=YYYY/'month'=MM/'day'=dd";
@@ -44,19 +49,20 @@ export function createPartitioner(settings: PartitioningSettings, clock: () => n
     case 'FieldPartitioner':
       return fieldPartitioner(settings.partitionFields);
     case 'DefaultPartitioner':
-      return { encodedPartition: (record) => `partition=${record.kafkaPartition}` };
+      return { encodedPartition: (record) => `partition=${record.kafkaPartition}`, timestampOf: null };
   }
 }
 
 function timeBased(settings: PartitioningSettings, pattern: string, durationMs: number, clock: () => number): Partitioner {
   const timestampOf = createTimestampExtractor(settings.timestampExtractor, settings.timestampField, clock);
   const buckets = createTimeBucketFormat({ pattern, durationMs, timeZone: settings.timeZone, locale: settings.locale });
-  return { encodedPartition: (record) => buckets.pathOf(timestampOf(record)) };
+  return { encodedPartition: (record) => buckets.pathOf(timestampOf(record)), timestampOf };
 }
 
 function fieldPartitioner(fields: readonly string[]): Partitioner {
   const names = fields.map((field) => ({ field, segment: `${escapePathName(field)}=` }));
   return {
+    timestampOf: null,
     encodedPartition(record) {
       const image = rowImageOf(record);
       if ('missing' in image) {

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AbortMultipartUploadCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../errors.js';
@@ -10,6 +19,7 @@ import { startS3Server, type S3TestServer } from '../../../test/support/s3-serve
 import { openObjectStore, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
 import { rejectionOf } from '../../../test/support/failures.js';
 import { freePort } from '../../embedded/postgres-server.js';
+import { capturingLogger, WARN } from '../../../test/support/source-task-harness.js';
 
 const MiB = 1024 * 1024;
 const BUCKET = 'sink';
@@ -33,8 +43,8 @@ function settings(overrides: Partial<ObjectStoreSettings> = {}): ObjectStoreSett
   return { url: server.endpoint, bucket: BUCKET, region: 'us-east-1', pathStyle: true, accessKeyId: 'test', secretAccessKey: 'test', partSize: 5 * MiB, ...overrides };
 }
 
-async function withStore<T>(run: (store: ObjectStore) => Promise<T>, overrides: Partial<ObjectStoreSettings> = {}): Promise<T> {
-  const store = openObjectStore(settings(overrides), logger);
+async function withStore<T>(run: (store: ObjectStore) => Promise<T>, overrides: Partial<ObjectStoreSettings> = {}, log = logger): Promise<T> {
+  const store = openObjectStore(settings(overrides), log);
   try {
     return await run(store);
   } finally {
@@ -71,6 +81,20 @@ async function multipartStates(key: string): Promise<string[]> {
   return records.map((record) => record.state);
 }
 
+/** What a run killed during an upload of `key` leaves: a multipart upload with a part and no end. Returns its id. */
+async function leaveOpenUpload(key: string): Promise<string> {
+  const { UploadId } = await server.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }));
+  await server.client.send(new UploadPartCommand({ Bucket: BUCKET, Key: key, UploadId, PartNumber: 1, Body: randomBytes(1000) }));
+  return UploadId!;
+}
+
+/** Whether fauxqs still holds the multipart upload: aborting it succeeds (and ends it). */
+async function abortedNow(key: string, uploadId: string): Promise<boolean> {
+  return server.client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId })).then(() => true, (error: { name?: string }) => {
+    if (error.name === 'NoSuchUpload') return false;
+    throw error;
+  });
+}
 
 describe('S3ObjectStore against fauxqs', () => {
   it('checks an existing bucket and names it in describe()', async () => {
@@ -113,6 +137,63 @@ describe('S3ObjectStore against fauxqs', () => {
       expect(await store.list('topics/t/again')).toEqual(['topics/t/again.parquet']);
     });
     expect((await readBack('topics/t/again.parquet')).equals(second.content)).toBe(true);
+  });
+
+  it('aborts the multipart upload a killed run left of a key when the key is written again, and leaves other keys\' uploads open', async () => {
+    const key = 'topics/t/left.json';
+    const left = await leaveOpenUpload(key);
+    // Other keys: one the key is a prefix of, one beside it.
+    const longer = await leaveOpenUpload(`${key}.gz`);
+    const beside = await leaveOpenUpload('topics/t/lefz.json');
+    const { path, content } = await localFile('left.bin', 7 * MiB);
+    await withStore((store) => store.upload(key, path, content.length));
+    expect((await readBack(key)).equals(content)).toBe(true);
+    // The upload left is gone from fauxqs (multipartStates asks); this upload completed.
+    expect(server.multipartUploads().find((record) => record.uploadId === left)?.state).toBe('aborted');
+    expect(await multipartStates(key)).toEqual(['aborted', 'completed']);
+    expect(await abortedNow(`${key}.gz`, longer)).toBe(true);
+    expect(await abortedNow('topics/t/lefz.json', beside)).toBe(true);
+  });
+
+  it('aborts every upload left of the key when they fill more than one page of the listing', async () => {
+    const key = 'topics/t/many-left.parquet';
+    const left: string[] = [];
+    for (let i = 0; i < 1005; i += 100) {
+      left.push(...(await Promise.all(Array.from({ length: Math.min(100, 1005 - i) }, async () => (await server.client.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: key }))).UploadId!))));
+    }
+    const firstPage = await server.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: key }));
+    expect(firstPage.IsTruncated).toBe(true);
+    expect(firstPage.Uploads).toHaveLength(1000);
+    const { path, content } = await localFile('many-left.bin', 100);
+    await withStore((store) => store.upload(key, path, content.length));
+    expect((await readBack(key)).equals(content)).toBe(true);
+    expect(await multipartStates(key)).toEqual(Array(1005).fill('aborted'));
+    expect((await server.client.send(new ListMultipartUploadsCommand({ Bucket: BUCKET, Prefix: key }))).Uploads ?? []).toEqual([]);
+  });
+
+  it('uploads without aborting anything, warning at check, when the server cannot list multipart uploads', async () => {
+    const key = 'topics/t/unlisted.parquet';
+    const left = await leaveOpenUpload(key);
+    const { path, content } = await localFile('unlisted.bin', 100);
+    const listings: string[] = [];
+    server.intercept((request) => {
+      if (request.method !== 'GET' || !request.query.has('uploads')) return undefined;
+      listings.push(request.query.get('prefix') ?? '');
+      return { status: 501, code: 'NotImplemented', message: 'A header you provided implies functionality that is not implemented' };
+    });
+    const { logger: log, lines } = capturingLogger();
+    try {
+      await withStore(async (store) => {
+        await store.check();
+        await store.upload(key, path, content.length);
+      }, {}, log);
+    } finally {
+      server.intercept(null);
+    }
+    expect((await readBack(key)).equals(content)).toBe(true);
+    expect(listings).toEqual(['']);
+    expect(lines.filter((line) => line.level === WARN).map((line) => line.msg)).toEqual([expect.stringContaining('add a bucket lifecycle rule that aborts incomplete multipart uploads')]);
+    expect(await abortedNow(key, left)).toBe(true);
   });
 
   it('leaves no object and no open multipart upload when the server keeps failing a part', async () => {
@@ -202,13 +283,17 @@ describe('S3ObjectStore against fauxqs', () => {
     const cases = [
       { method: 'PUT', fault: { status: 403, code: 'InvalidAccessKeyId' }, code: 'S3_CREDENTIALS_REFUSED', retriable: false, mentions: 'aws.access.key.id' },
       { method: 'HEAD', fault: { status: 403, code: 'AccessDenied' }, code: 'S3_ACCESS_DENIED', retriable: false, mentions: 's3:PutObject' },
+      // Listing multipart uploads, which check() tries too, needs a permission of its own.
+      { method: 'GET', fault: { status: 403, code: 'AccessDenied' }, code: 'S3_ACCESS_DENIED', retriable: false, mentions: 's3:ListBucketMultipartUploads' },
       { method: 'PUT', fault: { status: 503, code: 'SlowDown' }, code: 'S3_UNAVAILABLE', retriable: true, mentions: 'retrying' },
       { method: 'HEAD', fault: { status: 301, code: 'PermanentRedirect' }, code: 'CONFIG_INVALID', retriable: false, mentions: 'set s3.region' },
+      // AWS's answer to HeadBucket in another region than the bucket's: no body, the region in a header.
+      { method: 'HEAD', fault: { status: 400, code: 'AuthorizationHeaderMalformed', headers: { 'x-amz-bucket-region': 'eu-central-1' } }, code: 'CONFIG_INVALID', retriable: false, mentions: 'is not in s3.region us-east-1 but in eu-central-1' },
     ];
     for (const { method, fault, code, retriable, mentions } of cases) {
       server.intercept((request) => (request.method === method ? fault : undefined));
       try {
-        const error = await rejectionOf(withStore((store) => (method === 'HEAD' ? store.check() : store.upload('refused.parquet', path, content.length))));
+        const error = await rejectionOf(withStore((store) => (method === 'PUT' ? store.upload('refused.parquet', path, content.length) : store.check())));
         expect({ code: error.code, retriable: error.retriable }).toEqual({ code, retriable });
         expect(error.message).toContain(mentions);
       } finally {

@@ -8,9 +8,15 @@
  * under about 5 x s3.part.size per upload). S3 shows an object only once PutObject or
  * CompleteMultipartUpload succeeds, so it is never seen partial. The file is read with its length
  * checked against `bytes`: a file that shrinks or grows while read fails the upload before it
- * completes. On any failure lib-storage aborts the multipart upload (leavePartsOnError is false);
- * only if that abort cannot be sent either (the network is down) does one stay behind, for a bucket
- * lifecycle rule (AbortIncompleteMultipartUpload) to remove.
+ * completes. On any failure lib-storage aborts the multipart upload (leavePartsOnError is false).
+ * A process killed during an upload (kill -9, a lost machine) cannot abort it, and its parts stay
+ * stored, and billed, until aborted. Keys are deterministic, so the restarted task uploads the same
+ * key again: before each upload, the open multipart uploads of exactly that key are listed
+ * (ListMultipartUploads with the key as prefix) and aborted. Uploads of other keys are never
+ * touched, as other tasks may be writing them. What stays behind after all (a key never written
+ * again, an abort that could not be sent) is for a bucket lifecycle rule
+ * (AbortIncompleteMultipartUpload) to remove. A server that does not implement
+ * ListMultipartUploads (501 NotImplemented) is warned about at start and not asked again.
  *
  * Failures come out classified after the client's own retries (3 attempts): network, 5xx,
  * throttling -> RetriableError; missing bucket, wrong region, refused credentials or permissions ->
@@ -39,6 +45,7 @@ export class S3ObjectStore implements ObjectStore {
   private readonly client: ClientS3.S3Client;
   private readonly bucket: string;
   private readonly where: string;
+  private canListUploads = true;
 
   constructor(
     private readonly settings: ObjectStoreSettings & { bucket: string },
@@ -65,6 +72,8 @@ export class S3ObjectStore implements ObjectStore {
   async check(): Promise<void> {
     try {
       await this.client.send(new (clientS3().HeadBucketCommand)({ Bucket: this.bucket }));
+      // Also proves, before the first upload needs it, that this identity may list multipart uploads.
+      await this.listOpenUploads('', 1);
     } catch (error) {
       throw this.classify(error, 'checking the bucket', 'start');
     }
@@ -72,6 +81,11 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async upload(key: string, localPath: string, bytes: number): Promise<void> {
+    try {
+      await this.abortLeftUploads(key);
+    } catch (error) {
+      throw this.classify(error, `aborting the multipart uploads of ${key} left by an earlier run`);
+    }
     const body = Readable.from(readExactly(localPath, bytes), { objectMode: false });
     const upload = new (libStorage().Upload)({
       client: this.client,
@@ -106,6 +120,44 @@ export class S3ObjectStore implements ObjectStore {
     this.client.destroy();
   }
 
+  /** Aborts the open multipart uploads of exactly `key`: a run before this one was killed while it uploaded the key. */
+  private async abortLeftUploads(key: string): Promise<void> {
+    const left = (await this.listOpenUploads(key)).filter((upload) => upload.Key === key);
+    for (const { UploadId } of left) {
+      try {
+        await this.client.send(new (clientS3().AbortMultipartUploadCommand)({ Bucket: this.bucket, Key: key, UploadId }));
+      } catch (error) {
+        // Aborted or completed meanwhile (by the task that left it, still finishing): gone either way.
+        if ((error as { name?: string }).name !== 'NoSuchUpload') throw error;
+      }
+    }
+    if (left.length > 0) this.logger.info({ key, uploads: left.length }, 'aborted multipart uploads of this key left by an earlier run');
+  }
+
+  /**
+   * The open multipart uploads of keys under `prefix`, every page (the first `max` only, when given);
+   * none when the server cannot list them (checked once, at start).
+   */
+  private async listOpenUploads(prefix: string, max?: number): Promise<ClientS3.MultipartUpload[]> {
+    if (!this.canListUploads) return [];
+    const uploads: ClientS3.MultipartUpload[] = [];
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (;;) {
+      let page: ClientS3.ListMultipartUploadsCommandOutput;
+      try {
+        page = await this.client.send(new (clientS3().ListMultipartUploadsCommand)({ Bucket: this.bucket, Prefix: prefix, MaxUploads: max, ...markers }));
+      } catch (error) {
+        if ((error as { name?: string }).name !== 'NotImplemented') throw error;
+        this.canListUploads = false;
+        this.logger.warn({ store: this.describe() }, 'the server cannot list multipart uploads: those of a killed run are not aborted here; add a bucket lifecycle rule that aborts incomplete multipart uploads');
+        return [];
+      }
+      uploads.push(...(page.Uploads ?? []));
+      if (max !== undefined || !page.IsTruncated || page.NextKeyMarker === undefined) return uploads;
+      markers = { KeyMarker: page.NextKeyMarker, UploadIdMarker: page.NextUploadIdMarker };
+    }
+  }
+
   private classify(error: unknown, what: string, stage?: 'start'): SluiceError {
     if (error instanceof SluiceError) return error;
     const failure = error as { name?: string; message?: string; $metadata?: { httpStatusCode?: number }; $response?: { headers?: Record<string, string> } };
@@ -134,15 +186,16 @@ export class S3ObjectStore implements ObjectStore {
     if (name === 'NoSuchBucket' || (status === 404 && stage === 'start')) {
       return new ConfigError(`s3.bucket.name "${this.bucket}" does not exist at ${this.where}: create it or set s3.bucket.name.`, options);
     }
-    if (status === 301 || WRONG_REGION.has(name)) {
-      const region = failure.$response?.headers?.['x-amz-bucket-region'];
+    const region = failure.$response?.headers?.['x-amz-bucket-region'];
+    // A HEAD answer has no body to name its error: AWS answers HeadBucket in the wrong region with a bare 400 and the bucket's region.
+    if (status === 301 || WRONG_REGION.has(name) || (status === 400 && region !== undefined && region !== this.settings.region)) {
       return new ConfigError(`The bucket "${this.bucket}" is not in s3.region ${this.settings.region}${region ? ` but in ${region}` : ''} (${detail}): set s3.region to the bucket's region.`, options);
     }
     if (REFUSED_CREDENTIALS.has(name)) {
       return new SluiceError('S3_CREDENTIALS_REFUSED', `S3 at ${this.where} refused the credentials while ${what} (${detail}): check aws.access.key.id and aws.secret.access.key (or the default credential chain).`, options);
     }
     if (status === 401 || status === 403) {
-      return new SluiceError('S3_ACCESS_DENIED', `S3 at ${this.where} denied access to bucket "${this.bucket}" while ${what} (${detail}): check aws.access.key.id and aws.secret.access.key, and that this identity may list the bucket and put objects in it (s3:ListBucket, s3:PutObject, s3:AbortMultipartUpload).`, options);
+      return new SluiceError('S3_ACCESS_DENIED', `S3 at ${this.where} denied access to bucket "${this.bucket}" while ${what} (${detail}): check aws.access.key.id and aws.secret.access.key, and that this identity may list the bucket and its multipart uploads and put objects in it (s3:ListBucket, s3:ListBucketMultipartUploads, s3:PutObject, s3:AbortMultipartUpload).`, options);
     }
     return new SluiceError('S3_REQUEST_REFUSED', `S3 at ${this.where} refused ${what} (${detail}).`, options);
   }

@@ -21,9 +21,9 @@ function problems(raw: Record<string, string>) {
 }
 
 describe('the S3 Parquet sink config', () => {
-  it('has defaults for daily Parquet files in AWS S3', () => {
+  it('has defaults for daily Parquet files in AWS S3, in Confluent\'s default region', () => {
     expect(parseS3SinkConfig(BASE)).toEqual({
-      store: { url: null, bucket: 'cdc-lake', region: 'us-east-1', pathStyle: false, accessKeyId: null, secretAccessKey: null, partSize: 26214400 },
+      store: { url: null, bucket: 'cdc-lake', region: 'us-west-2', pathStyle: false, accessKeyId: null, secretAccessKey: null, partSize: 26214400 },
       files: {
         topicsDir: 'topics',
         format: 'parquet',
@@ -194,7 +194,7 @@ describe('the S3 Parquet sink config', () => {
     expect(parseS3SinkConfig({ ...withoutBucket, 'store.url': 'file:///var/lib/lake' }).store).toEqual({
       url: 'file:///var/lib/lake',
       bucket: null,
-      region: 'us-east-1',
+      region: 'us-west-2',
       pathStyle: false,
       accessKeyId: null,
       secretAccessKey: null,
@@ -276,6 +276,22 @@ describe('the S3 Parquet sink config', () => {
       { key: 'partition.field.name', message: 'partitioner.class=FieldPartitioner needs partition.field.name: set it to the columns to partition by, e.g. region or region,status.' },
     ]);
     expect(problems({ ...BASE, 'partitioner.class': 'FieldPartitioner', 'partition.field.name': 'region', 'path.format': '' })).toEqual([]);
+  });
+
+  it('warns that Field and Default partitioners ignore rotate.interval.ms, as Confluent\'s sink does: they read no time from records', () => {
+    for (const partitioner of ['FieldPartitioner', 'io.confluent.connect.storage.partitioner.DefaultPartitioner']) {
+      const config = parseS3SinkConfig({ ...BASE, 'partitioner.class': partitioner, 'partition.field.name': 'region', 'rotate.interval.ms': '3600000' });
+      expect(config.warnings).toEqual([
+        {
+          key: 'rotate.interval.ms',
+          message: `rotate.interval.ms is ignored: partitioner.class=${partitioner.split('.').pop()} reads no time from records (as in Confluent's sink); use a time-based partitioner, or rotate.schedule.interval.ms to close files by the wall clock.`,
+        },
+      ]);
+    }
+    for (const partitioner of ['TimeBasedPartitioner', 'DailyPartitioner', 'HourlyPartitioner']) {
+      expect(parseS3SinkConfig({ ...BASE, 'partitioner.class': partitioner, 'rotate.interval.ms': '3600000' }).warnings).toEqual([]);
+    }
+    expect(parseS3SinkConfig({ ...BASE, 'partitioner.class': 'DefaultPartitioner', 'rotate.interval.ms': '-1' }).warnings).toEqual([]);
   });
 
   it('warns that Daily, Hourly, Field and Default partitioners ignore path.format and partition.duration.ms', () => {

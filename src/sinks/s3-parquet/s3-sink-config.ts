@@ -46,6 +46,8 @@ export const S3_PARQUET_SINK_ALIASES: readonly string[] = [CONFLUENT_S3_SINK_CLA
 const MIN_PART_SIZE = 5 * 1024 * 1024;
 
 export const PARTITIONERS = ['TimeBasedPartitioner', 'DailyPartitioner', 'HourlyPartitioner', 'FieldPartitioner', 'DefaultPartitioner'] as const;
+/** The partitioners with a timestamp.extractor, which rotate.interval.ms measures by. */
+const TIME_BASED: ReadonlySet<PartitionerClass> = new Set(['TimeBasedPartitioner', 'DailyPartitioner', 'HourlyPartitioner']);
 const CONFLUENT_PARTITIONER_PACKAGE = 'io.confluent.connect.storage.partitioner.';
 const FORMAT_CLASSES: Readonly<Record<string, OutputFormat>> = {
   parquet: 'parquet',
@@ -128,8 +130,8 @@ export const S3_SINK_KEYS: ConfigDefinition = {
       documentation: 'The bucket the files are written to. Required, except when store.url is a file:/// directory.',
     },
     {
-      name: 's3.region', type: 'STRING', default: 'us-east-1', importance: 'MEDIUM', group: STORE, width: 'MEDIUM', displayName: 'AWS region', aliases: [{ name: 'aws.s3.region', origin: AIVEN }],
-      documentation: 'The AWS region of the bucket; S3-compatible servers usually accept any. Default us-east-1.',
+      name: 's3.region', type: 'STRING', default: 'us-west-2', importance: 'MEDIUM', group: STORE, width: 'MEDIUM', displayName: 'AWS region', aliases: [{ name: 'aws.s3.region', origin: AIVEN }],
+      documentation: 'The AWS region of the bucket, which requests are sent to and signed for: AWS refuses a bucket of another region, and the sink then says which region the bucket is in. S3-compatible servers usually accept any. Default us-west-2, as in Confluent\'s and Aiven\'s S3 sinks.',
     },
     {
       name: 'store.url', type: 'STRING', default: null, importance: 'HIGH', group: STORE, width: 'LONG', displayName: 'Store URL', validator: storeUrl, aliases: [{ name: 'aws.s3.endpoint', origin: AIVEN }],
@@ -179,11 +181,11 @@ export const S3_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'rotate.size.bytes', type: 'LONG', default: 134217728, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Rotate size (bytes)', validator: atLeast(1),
-      documentation: 'The target size of a file: once it holds this many bytes it is closed and uploaded. Default 134217728 (128 MiB).',
+      documentation: 'The target size of a file: once it holds about this many bytes it is closed and uploaded. A Parquet file ends within about a row group of it (its buffered rows are written out as a row group to be measured when the estimate first says it is full); a gzip file within about one deflate block compressed (zlib gives out its output some 100 to 200 KB of text at a time). Default 134217728 (128 MiB).',
     },
     {
       name: 'rotate.interval.ms', type: 'LONG', default: -1, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Rotate interval (ms)', validator: offOrPositive,
-      documentation: 'Closes a file once the timestamps of its records (as timestamp.extractor reads them) span this many milliseconds, checked as records arrive. Default -1: off.',
+      documentation: 'Rotation by the records\' time, as in Confluent\'s sink: with a time-based partitioner, a record whose timestamp.extractor time is this many milliseconds or more past the first record\'s in the open files, or that goes to another directory than the record before it, closes and uploads the open files before it is written, and begins the next ones (so records whose times go back and forth between directories make small files). Only a record arriving closes them: a quiet table\'s files are closed by rotate.schedule.interval.ms. Other partitioners ignore it (with a warning), as Confluent\'s sink does. Default -1: off.',
     },
     {
       name: 'rotate.schedule.interval.ms', type: 'LONG', default: 600000, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Scheduled rotate interval (ms)', validator: offOrPositive,
@@ -191,7 +193,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'buffer.memory.bytes', type: 'LONG', default: 67108864, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Buffer memory (bytes)', validator: atLeast(1),
-      documentation: 'The memory all open files may take: their buffered rows and output buffers, checked every 64 records; when it is reached, the largest buffers are written to their spool files as row groups. A gzip stream\'s deflate state (about 256 KiB per open .json.gz file) is not counted. Default 67108864 (64 MiB).',
+      documentation: 'The memory all open files may take: their buffered rows, output buffers and gzip members (280 KiB, zlib\'s deflate state, for each .json.gz file from when it writes lines to disk until its member ends), checked every 64 records. When it is reached, the largest buffers are written to their spool files (Parquet row groups), and then the .json.gz files holding the most end their gzip member, freeing its deflate state (the file goes on in a new member: a file of several members, which gzip readers read whole, compresses a little less). No file is closed for memory. Default 67108864 (64 MiB).',
     },
     {
       name: 'staging.dir', type: 'STRING', default: null, importance: 'LOW', group: FILES, width: 'LONG', displayName: 'Staging directory',
@@ -301,6 +303,9 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
       const uses = partitioner === 'DailyPartitioner' || partitioner === 'HourlyPartitioner' ? 'its own' : 'none';
       warnings.push({ key, message: `${key} is ignored: partitioner.class=${partitioner} uses ${uses}.` });
     }
+  }
+  if (!TIME_BASED.has(partitioner) && offIfNegative('rotate.interval.ms') !== null) {
+    warnings.push({ key: 'rotate.interval.ms', message: `rotate.interval.ms is ignored: partitioner.class=${partitioner} reads no time from records (as in Confluent's sink); use a time-based partitioner, or rotate.schedule.interval.ms to close files by the wall clock.` });
   }
   const format = aivenOutputFormat(values) ?? FORMAT_CLASSES[values.string('format.class')]!;
   const otherFormat: OutputFormat = format === 'json' ? 'parquet' : 'json';

@@ -6,10 +6,11 @@
  * Stages per record: the topic partition's files (topic-partition-files.ts) -> the encoded
  * partition (partitioner.ts) -> the record's row in the file format (file-format.ts: Parquet's
  * layout and row, parquet-format.ts, or a JSON line, json-lines-format.ts) -> appended to that
- * directory's open file, spooled on local disk -> on rotation, uploaded under a key named after the
- * file's first record (object-key.ts) to the object store (object-store.ts). A tombstone (a null
- * value) writes nothing in either format (behavior.on.null.values=ignore) and is committed with
- * the records around it.
+ * directory's open file (the files rotated first when rotate.interval.ms or a schema change says
+ * so), spooled on local disk -> on rotation, uploaded under a key named after the file's first
+ * record (object-key.ts) to the object store (object-store.ts). A tombstone (a null value) writes
+ * nothing in either format (behavior.on.null.values=ignore) and is committed with the records
+ * around it.
  *
  * Contract (SinkTask):
  * - `start` checks the store (bucket or directory reachable and writable) and empties this task's
@@ -17,9 +18,11 @@
  * - `put` may block on uploads (a rotation) and on local disk writes. It is safe to call again
  *   with the same records after it threw: records already written are passed over, a rotation that
  *   failed half-way uploads the rest under the same keys.
- * - Memory: all open files together hold at most about `buffer.memory.bytes` (their buffered rows
- *   and output buffers), checked every BUDGET_CHECK_RECORDS records; past that the largest buffer
- *   is written out early (a Parquet row group; the file stays open).
+ * - Memory: all open files together hold at most about `buffer.memory.bytes` (their buffered rows,
+ *   output buffers and gzip members), checked every BUDGET_CHECK_RECORDS records; past that the
+ *   largest buffer is written out early (a Parquet row group; the file stays open), and then the
+ *   gzip files holding the most end their members. No file is closed for memory: a cut there
+ *   would fall at other records when they are delivered again.
  * - `flush` rotates every topic partition's files now (a clean stop uploads what it holds).
  * - `preCommit` rotates the files whose rotate.schedule.interval.ms boundary has passed and returns,
  *   per topic partition, the offset after the last record in an uploaded object. Records still in
@@ -28,22 +31,24 @@
  * - Exactly once: standalone, every rotation notes where it cuts before it uploads (SinkCuts), and
  *   records delivered again after a crash are cut at exactly those records, so the same objects are
  *   rewritten with the same rows and none overlaps another. In Kafka mode the records decide
- *   (count, size, event time, schema) and replay alike; a wall-clock or flush cut can, after a
- *   crash between its upload and the offset commit, leave that rotation's records in a second
- *   object.
+ *   (count, schema, and event time by the Record or RecordField extractor) and replay alike; a
+ *   wall-clock, flush or size cut (a file's compressed size depends on when the memory budget
+ *   wrote its rows out) can, after a crash between its upload and the offset commit, leave that
+ *   rotation's records in a second object.
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { SinkCuts, SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
-import type { FileFormat } from './file-format.js';
+import type { FileFormat, SpoolFile } from './file-format.js';
 import { jsonLinesFormat } from './json-lines-format.js';
 import { newRunId, type ObjectKeyContext } from './object-key.js';
 import { openObjectStore, type ObjectStore, type ObjectStoreSettings } from './object-store.js';
 import { parquetFormat } from './parquet-format.js';
 import { createPartitioner, type Partitioner } from './partitioner.js';
 import type { S3SinkConfig } from './s3-sink-config.js';
+import type { TimestampExtractor } from './timestamp-extractor.js';
 import { TopicPartitionFiles, type TopicPartitionFilesOptions } from './topic-partition-files.js';
 
 /** The memory budget is checked this often within a put (and at its end): a put may hold thousands of records. */
@@ -56,6 +61,8 @@ export class S3ParquetSinkTask implements SinkTask {
   private cuts: SinkCuts | undefined;
   private store!: ObjectStore;
   private partitioner!: Partitioner;
+  /** The time rotate.interval.ms measures (the partitioner's timestamp.extractor); null when it does not apply. */
+  private rotationTimeOf: TimestampExtractor | null = null;
   private format!: FileFormat;
   private filesOptions!: Omit<TopicPartitionFilesOptions, 'keys'> & { keys: ObjectKeyContext };
   private readonly partitions = new Map<string, TopicPartitionFiles>();
@@ -77,6 +84,7 @@ export class S3ParquetSinkTask implements SinkTask {
     await rm(stagingDir, { recursive: true, force: true });
     await mkdir(stagingDir, { recursive: true });
     this.partitioner = createPartitioner(this.config.partitioning);
+    this.rotationTimeOf = this.config.files.rotateIntervalMs === null ? null : this.partitioner.timestampOf;
     const { files, parquet, rows, json } = this.config;
     const format = (this.format = files.format === 'json' ? jsonLinesFormat(json) : await parquetFormat(parquet, rows));
     this.filesOptions = {
@@ -154,15 +162,20 @@ export class S3ParquetSinkTask implements SinkTask {
     return files;
   }
 
-  /** Appends the record's row to its directory's file, rotating first if the file's layout cannot take it. */
+  /**
+   * Appends the record's row to its directory's file, rotating first when rotate.interval.ms says so
+   * or the file's layout cannot take it.
+   */
   private async write(record: SinkRecord, files: TopicPartitionFiles, now: number): Promise<void> {
     // A tombstone writes nothing (behavior.on.null.values=ignore); counting it commits it.
     if (record.value === null) return files.skip(record, now);
     const encodedPartition = this.partitioner.encodedPartition(record);
+    const time = this.rotationTimeOf?.(record) ?? null;
+    if (files.intervalPassed(encodedPartition, time)) await this.rotate(files);
     const row = this.format.rowOf(record, files.layoutOf(encodedPartition));
     if (row === null) return files.skip(record, now);
     if (files.changesSchema(encodedPartition, row.layout)) await this.rotate(files);
-    await files.write(record, encodedPartition, row, now);
+    await files.write(record, encodedPartition, row, time, now);
   }
 
   /**
@@ -176,17 +189,27 @@ export class S3ParquetSinkTask implements SinkTask {
     if (summary.files > 0) this.logger.info({ topic: files.topic, partition: files.partition, ...summary }, `uploaded ${summary.files} file(s): ${summary.rows} rows, ${summary.bytes} bytes`);
   }
 
+  /**
+   * While the open files hold more than buffer.memory.bytes: first the largest buffers are written
+   * out, files staying as they are (a Parquet row group; lines into a gzip file's open member);
+   * then the files holding the most release all of it (a gzip file ends its member, whose deflate
+   * state nothing else frees, and a file with no member open writes its lines as a member ended
+   * at once). Files are never closed for memory (see the contract above).
+   */
   private async keepWithinMemoryBudget(): Promise<void> {
-    const open = [...this.partitions.values()].flatMap((files) => files.openFiles);
-    let held = this.bufferedBytes;
-    while (held > this.config.files.bufferMemoryBytes) {
-      const largest = open.reduce((a, b) => (b.bufferedBytes > a.bufferedBytes ? b : a));
-      const before = largest.bufferedBytes;
-      await largest.flushBuffer();
-      // What a file holds with nothing buffered (its resting output buffer) cannot be written out.
-      const freed = before - largest.bufferedBytes;
-      if (freed <= 0) return;
-      held -= freed;
+    const budget = this.config.files.bufferMemoryBytes;
+    const freeable = (file: SpoolFile) => file.bufferedBytes - file.restingBytes;
+    while (this.bufferedBytes > budget) {
+      const open = [...this.partitions.values()].flatMap((files) => files.openFiles);
+      const largest = open.reduce((a, b) => (freeable(b) > freeable(a) ? b : a));
+      if (freeable(largest) > 0) {
+        await largest.flushBuffer();
+        continue;
+      }
+      const releasable = open.filter((file) => file.release !== undefined && file.bufferedBytes > 0);
+      // What is left (a Parquet file's resting output buffer) only finishing the file frees.
+      if (releasable.length === 0) return;
+      await releasable.reduce((a, b) => (b.bufferedBytes > a.bufferedBytes ? b : a)).release!();
     }
   }
 }

@@ -7,16 +7,24 @@
  * record; before it, none of the open files' records is committed.
  *
  * Contract (the sink task calls one method at a time):
- * - `write(record, partition, row)` appends a row (FileFormat.rowOf) to the encoded partition's file,
- *   opening it with the row's layout. `changesSchema(partition, layout)` tells the caller to rotate
- *   first (Parquet: a column added, dropped or retyped): nothing is coerced into the old schema.
- *   `skip(record)` counts a record that writes no row (a tombstone) so that it is committed too.
- * - `rotationDue()` tells whether a rotation policy of the records fired (flush.size records, a
- *   file past rotate.size.bytes, rotate.interval.ms of event time); `scheduledRotationDue(now)`
- *   whether a rotate.schedule.interval.ms boundary of the wall clock passed. Records delivered
- *   again after a crash are cut exactly where the run before cut them (`replayCuts`), by no policy;
- *   `cutBefore(record)` names a cut that a record lies past (a snapshot row read again: the row at
- *   the cut may be gone), where the caller rotates before writing it.
+ * - `write(record, partition, row, time)` appends a row (FileFormat.rowOf) to the encoded
+ *   partition's file, opening it with the row's layout. Before it, the caller rotates when
+ *   `changesSchema(partition, layout)` (Parquet: a column added, dropped or retyped: nothing is
+ *   coerced into the old schema) or `intervalPassed(partition, time)` says so. `skip(record)`
+ *   counts a record that writes no row (a tombstone) so that it is committed too; with no file
+ *   open it is committed at once and counts toward no file.
+ * - rotate.interval.ms, as Confluent's sink has it: `time` is the record's timestamp.extractor
+ *   time (null when the partitioner is not time-based, where the interval does not apply), and a
+ *   record whose time is rotate.interval.ms or more past the first written record's, or that goes
+ *   to another encoded partition than the record written before it, rotates the files before it
+ *   is written and begins the next ones. It depends only on the records, so records delivered
+ *   again are cut where they were cut before (with Record or RecordField times).
+ * - `rotationDue()` tells, after a write, whether flush.size records or a file of rotate.size.bytes
+ *   call for a rotation; `scheduledRotationDue(now)` whether a rotate.schedule.interval.ms boundary
+ *   of the wall clock passed. Records delivered again after a crash are cut exactly where the run
+ *   before cut them (`replayCuts`), by no policy; `cutBefore(record)` names a cut that a record
+ *   lies past (a snapshot row read again: the row at the cut may be gone), where the caller
+ *   rotates before writing it.
  * - `rotate(end)` finishes every file, uploads each under its key and deletes the local copy; it
  *   throws (RetriableError from the store) with the files left in place, and a later call uploads
  *   them again under the same keys. `end` is the position the files end at (the cut noted), by
@@ -70,8 +78,10 @@ export class TopicPartitionFiles {
   /** The position of the last record counted, when records have positions (standalone). */
   lastPosition: string | null = null;
   private committed: number | null = null;
-  private firstEventTime: number | null = null;
-  private lastEventTime: number | null = null;
+  /** The time of the first record written since the last rotation (rotate.interval.ms counts from it). */
+  private firstTime: number | null = null;
+  /** The encoded partition of the last record written since the last rotation. */
+  private lastEncodedPartition: string | null = null;
   private scheduledAt: number | null = null;
   private oversized = false;
   /** The position the current rotation's files begin after (object-key.ts names them by it). */
@@ -101,7 +111,20 @@ export class TopicPartitionFiles {
     return open !== undefined && open !== layout && open.fingerprint !== layout.fingerprint;
   }
 
-  async write(record: SinkRecord, encodedPartition: string, row: FormatRow, now: number): Promise<void> {
+  /**
+   * Whether rotate.interval.ms rotates the files before a record of `time` for `encodedPartition` is
+   * written: its time is the interval or more past the first written record's, or it goes to
+   * another directory than the record before it. Never while records delivered again are still
+   * before the last cut of the run before (those cuts decide).
+   */
+  intervalPassed(encodedPartition: string, time: number | null): boolean {
+    const interval = this.options.policy.rotateIntervalMs;
+    if (interval === null || time === null || this.firstTime === null || this.replaying()) return false;
+    return time - this.firstTime >= interval || encodedPartition !== this.lastEncodedPartition;
+  }
+
+  /** `time`: the record's timestamp.extractor time when rotate.interval.ms applies, else null. */
+  async write(record: SinkRecord, encodedPartition: string, row: FormatRow, time: number | null, now: number): Promise<void> {
     const { format } = this.options;
     let file = this.files.get(encodedPartition);
     if (!file) {
@@ -110,7 +133,9 @@ export class TopicPartitionFiles {
       this.files.set(encodedPartition, file);
     }
     await file.spool.append(row.values);
-    if (file.spool.fileBytes >= this.options.policy.rotateSizeBytes) this.oversized = true;
+    this.oversized ||= await file.spool.reaches(this.options.policy.rotateSizeBytes);
+    this.firstTime ??= time;
+    this.lastEncodedPartition = encodedPartition;
     this.counted(record, now);
   }
 
@@ -125,6 +150,13 @@ export class TopicPartitionFiles {
   }
 
   skip(record: SinkRecord, now: number): void {
+    // With no file open it is committed at once, and a crash may resume just past it: counted, it
+    // would cut the next files a record away from where records delivered again are cut.
+    if (this.files.size === 0) {
+      this.lastOffset = record.kafkaOffset;
+      this.lastPosition = record.position;
+      return;
+    }
     this.counted(record, now);
   }
 
@@ -134,15 +166,14 @@ export class TopicPartitionFiles {
   }
 
   /**
-   * Whether the records written call for a rotation: flush.size, rotate.size.bytes or
-   * rotate.interval.ms of event time; while replaying, the next cut of the run before.
+   * Whether the records written call for a rotation: flush.size or rotate.size.bytes; while
+   * replaying, the next cut of the run before.
    */
   rotationDue(): boolean {
     if (this.records === 0) return false;
     if (this.replaying()) return this.lastPosition! >= this.replayCuts[0]!;
-    const { flushSize, rotateIntervalMs } = this.options.policy;
-    if (this.oversized || (flushSize > 0 && this.records >= flushSize)) return true;
-    return rotateIntervalMs !== null && this.lastEventTime! - this.firstEventTime! >= rotateIntervalMs;
+    const { flushSize } = this.options.policy;
+    return this.oversized || (flushSize > 0 && this.records >= flushSize);
   }
 
   /** Whether the wall clock has passed this rotation's rotate.schedule.interval.ms boundary. */
@@ -178,7 +209,8 @@ export class TopicPartitionFiles {
       this.rotationAfter = end;
     }
     this.records = 0;
-    this.firstEventTime = this.lastEventTime = this.scheduledAt = null;
+    this.firstTime = this.scheduledAt = null;
+    this.lastEncodedPartition = null;
     this.oversized = false;
     return summary;
   }
@@ -198,8 +230,6 @@ export class TopicPartitionFiles {
     this.lastOffset = record.kafkaOffset;
     this.lastPosition = record.position;
     this.records++;
-    this.firstEventTime ??= record.timestamp;
-    this.lastEventTime = record.timestamp;
     const schedule = this.options.policy.rotateScheduleIntervalMs;
     if (schedule !== null && this.scheduledAt === null) this.scheduledAt = (Math.floor(now / schedule) + 1) * schedule;
   }
