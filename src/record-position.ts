@@ -9,7 +9,11 @@
  *   holds; but an output that began at some row may begin at another row when read again, so it is
  *   named after something both readings share (see the S3 sink's object keys). Rows of different
  *   readings are different rows: a new reading (a snapshot taken again) is delivered whole, even
- *   where its positions sort before what a sink recorded.
+ *   where its positions sort before a row of another reading that a sink recorded. A reading that
+ *   sorts before an exact position a sink recorded is one the sink has passed whole: a source
+ *   streams only once its reading is complete, and a reading taken later sorts after every change
+ *   streamed before it. So a reading resumed after a crash (its source had not yet recorded it
+ *   complete) is passed over by a sink that already reached the stream after it.
  * Positions hold no commas (sink-positions.ts joins them with commas).
  */
 
@@ -30,12 +34,13 @@ export function readingOf(position: string): string | null {
 }
 
 /**
- * Whether `position` is exact or a row of the same reading as `other`: whether a sink that reached
- * `other` may pass over `position` by comparing the two. Allocates nothing: it runs for every record.
+ * Whether a sink that reached `other` may pass over `position` by comparing the two: `position` is
+ * exact, or `other` is exact (a reading before it is one the sink passed whole), or both are rows
+ * of the same reading. Allocates nothing: it runs for every record.
  */
 export function comparable(position: string, other: string): boolean {
   const end = position.lastIndexOf(READING_END);
-  if (end < 0) return true;
+  if (end < 0 || other.lastIndexOf(READING_END) < 0) return true;
   if (other.lastIndexOf(READING_END) !== end) return false;
   for (let i = 0; i < end; i++) if (position.charCodeAt(i) !== other.charCodeAt(i)) return false;
   return true;

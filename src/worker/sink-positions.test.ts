@@ -50,5 +50,18 @@ describe('SinkPositions', () => {
     // Streamed changes compare as before: one from before the snapshot is held.
     expect(positions.skips('t', '0090000000001')).toBe(true);
   });
+
+  it('passes over the rows of a reading resumed after the recorded position reached the stream after it, and delivers a later reading', async () => {
+    const positions = await SinkPositions.load(new MemoryOffsetStore(), 'lake');
+    const row = (reading: string, key: string) => readingRowPosition(reading, key);
+    // The snapshot at LSN 00a was delivered whole and the sink went on into the stream from there;
+    // the source had not recorded the snapshot complete, so it reads it again from a chunk.
+    await positions.advance(new Map([['t', '00a0000000003']]));
+    expect(positions.skips('t', row('00a!s1', 'p0230'))).toBe(true);
+    expect(positions.skips('t', row('00a!s1', 'p9999'))).toBe(true);
+    // A snapshot taken later (its LSN at or past the last commit streamed) is delivered.
+    expect(positions.skips('t', row('00b!s2', 'p0001'))).toBe(false);
+    expect(positions.skips('t', '00a0000000004')).toBe(false);
+  });
 });
 

@@ -16,9 +16,11 @@
  * - `load` reads what is stored for a sink connector; called when its runner starts.
  * - `skips(topic, position)`: true when the sink already holds that record: its position is at or
  *   before the recorded one. Records without a position are never skipped. A snapshot row
- *   (record-position.ts) is passed over only when the recorded position is a row of the same
- *   reading and its key is at or before that row's, whatever values either reading found: the
- *   rows of a snapshot taken again are all delivered.
+ *   (record-position.ts) is passed over when the recorded position is a row of the same reading
+ *   and its key is at or before that row's, whatever values either reading found, or when the
+ *   recorded position is a streamed change after its reading (the reading resumed after a crash
+ *   that came before the source recorded it complete); the rows of a snapshot taken again are all
+ *   delivered.
  * - `reached(topic)`: the recorded position, or null.
  * - `advance(positions)` makes the new positions durable before it resolves; the runner calls it
  *   before acknowledging the records, so no source offset is committed past a record whose skip
