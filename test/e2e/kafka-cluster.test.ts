@@ -12,6 +12,7 @@ import { freePort } from '../../src/embedded/postgres-server.js';
 import { readEvents, rebuild, sortedRows } from '../support/change-log.js';
 import { fileSinkConfig, postgresSourceConfig, workerDir } from '../support/connectors.js';
 import { startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { kafkaWorkerProcessSettings } from '../support/kafka-worker.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
@@ -63,18 +64,7 @@ describe('Kafka mode: two workers of one group', () => {
 
   const startWorker = async (): Promise<Worker> => {
     const port = await freePort();
-    const dir = workerDir({
-      'bootstrap.servers': kafka.bootstrapServers,
-      'group.id': 'sluice-e2e',
-      'rest.port': String(port),
-      'rest.advertised.host.name': '127.0.0.1',
-      'config.storage.replication.factor': '1',
-      'offset.storage.replication.factor': '1',
-      'status.storage.replication.factor': '1',
-      'task.restart.initial.delay.ms': '500',
-      // The mock cluster cannot create topics: it auto-creates them.
-      'sluice.topic.creation.timeout.ms': '200',
-    });
+    const dir = workerDir(kafkaWorkerProcessSettings(kafka, 'sluice-e2e', port));
     const worker = { id: `127.0.0.1:${port}`, url: `http://127.0.0.1:${port}/`, process: startWorkerProcess(dir.configFile, []) };
     workers.push(worker);
     await waitFor(async () => (await call(worker, 'GET', '/').catch(() => ({ status: 0 }))).status === 200, 60_000, `worker ${worker.id} to serve REST`, 200).catch((error: Error) => {

@@ -21,6 +21,7 @@ import { committedOffsets } from '../../src/worker/kafka/kafka-sink.fixture.js';
 import { postgresSourceConfig, workerDir } from '../support/connectors.js';
 import { readParquet } from '../support/duckdb.js';
 import { startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { kafkaWorkerProcessSettings } from '../support/kafka-worker.js';
 import { downloadLake, rebuildTable, type LakeChange } from '../support/lake.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
@@ -74,18 +75,9 @@ describe('Kafka mode: the S3 sink through kill -9', () => {
     const port = await freePort();
     // One REST port for every run: the same worker id, so that a run does not wait for the one before it to time out.
     const dir = workerDir({
-      'bootstrap.servers': kafka.bootstrapServers,
-      'group.id': 'lake-crash',
-      'rest.port': String(port),
-      'rest.advertised.host.name': '127.0.0.1',
-      'config.storage.replication.factor': '1',
-      'offset.storage.replication.factor': '1',
-      'status.storage.replication.factor': '1',
-      'task.restart.initial.delay.ms': '500',
+      ...kafkaWorkerProcessSettings(kafka, 'lake-crash', port),
       // Commits seconds apart, so that a kill finds several files of a partition uploaded and not yet committed.
       'offset.flush.interval.ms': '3000',
-      // The mock cluster cannot create topics: it auto-creates them.
-      'sluice.topic.creation.timeout.ms': '200',
     });
     const sourceConfig = postgresSourceConfig(db.url, { 'table.include.list': 'public.items' });
     const files = [

@@ -2,6 +2,8 @@
  * A Kafka-mode worker (DistributedHerder) on the mock cluster, as the worker tests open one: a
  * worker config of its own (workerDir), silent, the mock's consumer tuning, and a short topic
  * creation timeout (the mock cannot create topics: it auto-creates them). Opened, not started.
+ * `kafkaWorkerProcessSettings` are the same settings for a worker run as a child process
+ * (worker-process.ts), with its REST port, which with the host is its id in the group.
  */
 import pino from 'pino';
 import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
@@ -31,4 +33,19 @@ export async function openKafkaWorker(kafka: MockKafka, options: KafkaWorkerOpti
     },
   });
   return DistributedHerder.open(config, pino({ level: 'silent' }), { clientProperties: MOCK_CONSUMER_TUNING });
+}
+
+/** The worker config of a Kafka-mode worker process on the mock cluster, serving REST on `port`. */
+export function kafkaWorkerProcessSettings(kafka: MockKafka, group: string, port: number): Record<string, string> {
+  return {
+    'bootstrap.servers': kafka.bootstrapServers,
+    'group.id': group,
+    'rest.port': String(port),
+    'rest.advertised.host.name': '127.0.0.1',
+    'config.storage.replication.factor': '1',
+    'offset.storage.replication.factor': '1',
+    'status.storage.replication.factor': '1',
+    'task.restart.initial.delay.ms': '500',
+    'sluice.topic.creation.timeout.ms': '200',
+  };
 }
