@@ -59,6 +59,12 @@ export interface SinkTaskContext {
   stableOffsets: boolean;
   /** Standalone: durable cut points, for a sink whose outputs depend on where it cut them (see SinkCuts). */
   cuts?: SinkCuts;
+  /**
+   * Kafka mode: the offset from which a partition's records would be delivered again after a crash:
+   * the offset last committed for it, else the first delivered since it was assigned (what was
+   * before that is gone from the topic); null before its first record. No record below it is read again.
+   */
+  resumeOffset?(topic: string, partition: number): number | null;
   /** The connector's dead-letter queue, when the worker keeps one for it (Kafka mode: errors.deadletterqueue.topic.name). */
   errantRecordReporter?: ErrantRecordReporter;
 }

@@ -1,7 +1,9 @@
 /**
  * The lake in Kafka mode through crashes: a Kafka-mode worker, a child process on the mock cluster
  * (which lives in this process and outlives it), runs a Postgres source into Kafka and the S3 sink
- * out of it into fauxqs, its files rotated by count only, so that the records decide every cut. A
+ * out of it into fauxqs, its files rotated by count, by size under a small memory budget and by the
+ * wall clock: cuts the records alone do not decide, so a run after a crash makes them again only
+ * from the sink's record of them in the store (file-cuts.ts). A
  * workload writes all along while the worker is killed with SIGKILL four times: while the server
  * holds an object's upload (which goes through after the kill: uploaded, never committed), and at
  * moments while it writes and uploads. After a last run, stopped cleanly, every record of the topic
@@ -33,6 +35,9 @@ const ROWS = 2_000;
 const TOPIC = 'test.public.items';
 const BUCKET = 'lake';
 const FLUSH_SIZE = 100;
+const ROTATE_SIZE_BYTES = 3000;
+/** Where the sink records its cuts, beside the topics' directories. */
+const CUTS_PREFIX = 'topics/_sluice/lake/';
 /** Rows inserted at the end to push the last changes out of the open files have ids from here. */
 const FILLER_FROM = 10_000_000;
 // After a member dies, the mock cluster lets the next one in once the dead one's session timed out: keep it short.
@@ -91,8 +96,10 @@ describe('Kafka mode: the S3 sink through kill -9', () => {
         'aws.secret.access.key': 'test',
         topics: TOPIC,
         'flush.size': String(FLUSH_SIZE),
-        // No wall-clock rotation: in Kafka mode only cuts the records decide are made again alike after a crash.
-        'rotate.schedule.interval.ms': '3600000',
+        // How big a file is when it reaches the size depends on when the budget wrote its rows out.
+        'rotate.size.bytes': String(ROTATE_SIZE_BYTES),
+        'buffer.memory.bytes': '16384',
+        'rotate.schedule.interval.ms': '2000',
         'staging.dir': path.join(dir.dir, 'staging'),
         ...SINK_CONSUMER,
       }),
@@ -111,7 +118,7 @@ describe('Kafka mode: the S3 sink through kill -9', () => {
     try {
       await waitForWorker(async () => total(await committed()) > 0, 'the lake to commit its first files');
       // 1. Killed while the server holds the upload of an object, which it then stores.
-      const hold = s3.hold((request) => request.method === 'PUT' && request.bucket === BUCKET && request.key !== '');
+      const hold = s3.hold((request) => request.method === 'PUT' && request.bucket === BUCKET && request.key.endsWith('.parquet'));
       try {
         await waitForWorker(() => hold.held().length > 0, 'an upload held by the server');
         await kill();
@@ -164,7 +171,9 @@ describe('Kafka mode: the S3 sink through kill -9', () => {
     // No upload is left open, and DuckDB reads every object whole.
     expect(s3.multipartUploads().filter((upload) => upload.state === 'open')).toEqual([]);
     const lake = await downloadLake(s3.client, BUCKET);
-    for (const key of lake.keys) expect(key).toMatch(KEY);
+    const [cutRecords, dataKeys] = [lake.keys.filter((key) => key.startsWith(CUTS_PREFIX)), lake.keys.filter((key) => !key.startsWith(CUTS_PREFIX))];
+    expect(cutRecords.length).toBeGreaterThan(0);
+    for (const key of dataKeys) expect(key).toMatch(KEY);
     const rows = (await readParquet(path.join(lake.dir, '**', '*.parquet'), { select: 'id, qty, note, __op, __lsn::VARCHAR AS __lsn, __snapshot' })).rows as unknown as LakeChange[];
     expect(rows.map((row) => identity(row.__op, row['id'], row.__lsn, row.__snapshot)).sort()).toEqual(reference);
     // Every change is there: the lake rebuilds the table (the filler rows aside: the last ones may follow the last commit).

@@ -115,6 +115,16 @@ describe('LocalDirectoryStore', () => {
     expect(await everything()).toEqual(before);
   });
 
+  it('puts a small text under its key whole, reads it back and replaces it, and reads null for a key never written', async () => {
+    expect(await store.get('topics/_sluice/c/t+0.cuts')).toBeNull();
+    await store.put('topics/_sluice/c/t+0.cuts', '{"cuts":[1]}');
+    await store.put('topics/_sluice/c/t+0.cuts', '{"cuts":[1,2]} é');
+    expect(await store.get('topics/_sluice/c/t+0.cuts')).toBe('{"cuts":[1,2]} é');
+    expect(await readFile(join(root, 'topics/_sluice/c/t+0.cuts'), 'utf8')).toBe('{"cuts":[1,2]} é');
+    expect((await everything()).filter((name) => name.endsWith('.partial'))).toEqual([]);
+    expect((await rejectionOf(store.put('../outside', 'x'))).code).toBe('STORE_KEY_INVALID');
+  });
+
   it('lists keys under a prefix, at any depth, skipping temporary files', async () => {
     const { path, content } = await localFile('spool.bin', 10);
     const keys = ['topics/a/1.parquet', 'topics/a/deep/2.parquet', 'topics/ab/3.parquet', 'topics/b/4.parquet', 'other/5.parquet'];

@@ -8,12 +8,13 @@
  * `upload` returns the file survives a power loss. On any failure the temporary file is removed; a
  * process killed meanwhile leaves it, and the next upload of the same key (a restarted task writes
  * the same key again) first removes the temporary files of that key. Only that key's: tasks of other
- * workers may share the directory, writing other keys, and their temporary files are theirs.
+ * workers may share the directory, writing other keys, and their temporary files are theirs. `put`
+ * publishes a small text the same way.
  * Keys that are absolute, empty, or contain `.`/`..`/empty segments are refused, so nothing is ever
  * written outside the directory. `list` skips temporary files. Every method blocks on the disk only.
  */
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Logger } from 'pino';
 import { RetriableError, SluiceError } from '../../errors.js';
@@ -51,12 +52,7 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   async upload(key: string, localPath: string, bytes: number): Promise<void> {
-    const target = this.pathOf(key);
-    const directory = dirname(target);
-    const partial = join(directory, partialName(basename(target)));
-    try {
-      await mkdir(directory, { recursive: true });
-      await removeLeftPartials(directory, basename(target));
+    await this.publish(key, async (partial) => {
       try {
         await copyFile(localPath, partial);
       } catch (error) {
@@ -71,15 +67,29 @@ export class LocalDirectoryStore implements ObjectStore {
       } finally {
         await file.close();
       }
-      await rename(partial, target);
-      await syncDirectory(directory);
-    } catch (error) {
-      // The original failure matters more than a leftover temporary file, which list() ignores anyway.
-      await rm(partial, { force: true }).catch(() => undefined);
-      if (error instanceof SluiceError) throw error;
-      throw this.diskError(error, `writing ${key}`);
-    }
+    });
     this.logger.debug({ key, bytes }, 'file stored');
+  }
+
+  async put(key: string, text: string): Promise<void> {
+    await this.publish(key, async (partial) => {
+      const file = await open(partial, 'w');
+      try {
+        await file.writeFile(text);
+        await file.sync();
+      } finally {
+        await file.close();
+      }
+    });
+  }
+
+  async get(key: string): Promise<string | null> {
+    try {
+      return await readFile(this.pathOf(key), 'utf8');
+    } catch (error) {
+      if (errorCode(error) === 'ENOENT') return null;
+      throw this.diskError(error, `reading ${key}`);
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -100,6 +110,28 @@ export class LocalDirectoryStore implements ObjectStore {
   }
 
   close(): void {}
+
+  /**
+   * Makes what `fill` writes to a temporary file (synced) visible under `key` whole: renamed over
+   * the key's file, the directory synced. Temporary files of the key that a killed run left go first.
+   */
+  private async publish(key: string, fill: (partial: string) => Promise<void>): Promise<void> {
+    const target = this.pathOf(key);
+    const directory = dirname(target);
+    const partial = join(directory, partialName(basename(target)));
+    try {
+      await mkdir(directory, { recursive: true });
+      await removeLeftPartials(directory, basename(target));
+      await fill(partial);
+      await rename(partial, target);
+      await syncDirectory(directory);
+    } catch (error) {
+      // The original failure matters more than a leftover temporary file, which list() ignores anyway.
+      await rm(partial, { force: true }).catch(() => undefined);
+      if (error instanceof SluiceError) throw error;
+      throw this.diskError(error, `writing ${key}`);
+    }
+  }
 
   /** The file a key names; refuses keys that could leave the directory or alias another key. */
   private pathOf(key: string): string {

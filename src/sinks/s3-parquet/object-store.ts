@@ -15,6 +15,9 @@
  * - Failures are classified: RetriableError for what may pass (network, 5xx, throttling, a full
  *   disk) and a permanent SluiceError / ConfigError naming the key to fix otherwise.
  * - `list(prefix)` returns every key under the prefix (all pages), sorted.
+ * - `put(key, text)` stores a small object whole (a reader sees the old or the new text, and it is
+ *   durable when the call returns); `get(key)` reads one back, null when there is none. For the
+ *   sink's own small records (kafka-cut-log.ts), not for files.
  * - `describe()` names the store for logs and error messages.
  */
 import { fileURLToPath } from 'node:url';
@@ -27,6 +30,8 @@ export interface ObjectStore {
   upload(key: string, localPath: string, bytes: number): Promise<void>;
   check(): Promise<void>;
   list(prefix: string): Promise<string[]>;
+  put(key: string, text: string): Promise<void>;
+  get(key: string): Promise<string | null>;
   describe(): string;
   /** Releases connections; the store is not used afterwards. */
   close(): void;

@@ -302,6 +302,23 @@ describe('S3ObjectStore against fauxqs', () => {
     }
   });
 
+  it('puts a small text object whole, reads it back and replaces it, and reads null for a key never written', async () => {
+    await withStore(async (store) => {
+      expect(await store.get('topics/_sluice/c/t+0.cuts')).toBeNull();
+      await store.put('topics/_sluice/c/t+0.cuts', '{"cuts":[1]}');
+      await store.put('topics/_sluice/c/t+0.cuts', '{"cuts":[1,2]} é');
+      expect(await store.get('topics/_sluice/c/t+0.cuts')).toBe('{"cuts":[1,2]} é');
+    });
+    expect((await readBack('topics/_sluice/c/t+0.cuts')).toString('utf8')).toBe('{"cuts":[1,2]} é');
+  });
+
+  it('names s3.bucket.name when a small object cannot be read or written for a missing bucket', async () => {
+    await withStore(async (store) => {
+      expect((await rejectionOf(store.get('k'))).message).toContain('s3.bucket.name "absent" does not exist');
+      expect((await rejectionOf(store.put('k', 'x'))).message).toContain('s3.bucket.name "absent" does not exist');
+    }, { bucket: 'absent' });
+  });
+
   it('lists every key under a prefix across pages', async () => {
     const keys = Array.from({ length: 1005 }, (_, i) => `many/${String(i).padStart(5, '0')}.parquet`);
     for (let i = 0; i < keys.length; i += 100) {

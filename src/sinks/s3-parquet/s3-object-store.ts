@@ -116,6 +116,24 @@ export class S3ObjectStore implements ObjectStore {
     return keys.sort();
   }
 
+  async put(key: string, text: string): Promise<void> {
+    try {
+      await this.client.send(new (clientS3().PutObjectCommand)({ Bucket: this.bucket, Key: key, Body: text, ContentType: 'application/json' }));
+    } catch (error) {
+      throw this.classify(error, `writing ${key}`);
+    }
+  }
+
+  async get(key: string): Promise<string | null> {
+    try {
+      const object = await this.client.send(new (clientS3().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
+      return (await object.Body?.transformToString('utf8')) ?? '';
+    } catch (error) {
+      if ((error as { name?: string }).name === 'NoSuchKey') return null;
+      throw this.classify(error, `reading ${key}`);
+    }
+  }
+
   close(): void {
     this.client.destroy();
   }
@@ -195,7 +213,7 @@ export class S3ObjectStore implements ObjectStore {
       return new SluiceError('S3_CREDENTIALS_REFUSED', `S3 at ${this.where} refused the credentials while ${what} (${detail}): check aws.access.key.id and aws.secret.access.key (or the default credential chain).`, options);
     }
     if (status === 401 || status === 403) {
-      return new SluiceError('S3_ACCESS_DENIED', `S3 at ${this.where} denied access to bucket "${this.bucket}" while ${what} (${detail}): check aws.access.key.id and aws.secret.access.key, and that this identity may list the bucket and its multipart uploads and put objects in it (s3:ListBucket, s3:ListBucketMultipartUploads, s3:PutObject, s3:AbortMultipartUpload).`, options);
+      return new SluiceError('S3_ACCESS_DENIED', `S3 at ${this.where} denied access to bucket "${this.bucket}" while ${what} (${detail}): check aws.access.key.id and aws.secret.access.key, and that this identity may list the bucket and its multipart uploads and put and get objects in it (s3:ListBucket, s3:ListBucketMultipartUploads, s3:PutObject, s3:GetObject, s3:AbortMultipartUpload).`, options);
     }
     return new SluiceError('S3_REQUEST_REFUSED', `S3 at ${this.where} refused ${what} (${detail}).`, options);
   }

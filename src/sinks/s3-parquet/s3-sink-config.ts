@@ -157,7 +157,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
     {
       name: 'topics.dir', type: 'STRING', default: 'topics', importance: 'HIGH', group: FILES, width: 'MEDIUM', displayName: 'Topics directory', validator: keyPrefix,
       aliases: [{ name: 'aws.s3.prefix', origin: AIVEN, note: 'Its {{...}} templates are not expanded: set path.format for date directories.' }],
-      documentation: 'The key prefix of every object: <topics.dir>/<topic>/<encoded partition>/<file>. Default topics; leading and trailing slashes are dropped, and an empty value puts topics at the top of the bucket.',
+      documentation: 'The key prefix of every object: <topics.dir>/<topic>/<encoded partition>/<file>. Default topics; leading and trailing slashes are dropped, and an empty value puts topics at the top of the bucket. In Kafka mode the sink also keeps where it cut its files, not yet committed, under <topics.dir>/_sluice/<connector>/<topic>+<partition>.cuts, so that a replay after a crash cuts them again at the same records.',
     },
     {
       name: 'format.class', type: 'STRING', default: 'parquet', importance: 'HIGH', group: FILES, width: 'LONG', displayName: 'Format class', validator: fileFormat,
@@ -189,7 +189,7 @@ export const S3_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'rotate.schedule.interval.ms', type: 'LONG', default: 600000, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Scheduled rotate interval (ms)', validator: offOrPositive,
-      documentation: 'Closes every open file at least this often by the wall clock, even when no more records arrive, so data reaches the store within this time and the source can confirm its position (a quiet table otherwise holds the replication slot\'s WAL until its file fills). Default 600000 (10 minutes), where Confluent\'s is -1 (off, also allowed).',
+      documentation: 'Closes every open file at least this often by the wall clock, even when no more records arrive, so data reaches the store within this time and the source can confirm its position (a quiet table otherwise holds the replication slot\'s WAL until its file fills). Its cuts are recorded like every other (standalone in the offsets, in Kafka mode see topics.dir), so a replay after a crash rewrites the same objects, where Confluent\'s wall-clock rotation can duplicate records. Default 600000 (10 minutes), where Confluent\'s is -1 (off, also allowed).',
     },
     {
       name: 'buffer.memory.bytes', type: 'LONG', default: 67108864, importance: 'MEDIUM', group: FILES, width: 'SHORT', displayName: 'Buffer memory (bytes)', validator: atLeast(1),

@@ -11,6 +11,7 @@ import pino from 'pino';
 import type { SinkCuts } from '../../contracts/sink-task.js';
 import type { ConnectSchema, SinkRecord } from '../../events.js';
 import { readJsonLines, readParquet, type ParquetContents } from '../../../test/support/duckdb.js';
+import { SINK_RECORDS_DIR } from './file-cuts.js';
 import { openObjectStore } from './object-store.js';
 import { parseS3SinkConfig } from './s3-sink-config.js';
 import { S3ParquetSinkTask } from './s3-sink-task.js';
@@ -76,6 +77,8 @@ export interface TaskOptions {
   cuts?: SinkCuts;
   /** Kafka mode: files named after Kafka offsets. */
   stableOffsets?: boolean;
+  /** Kafka mode: SinkTaskContext.resumeOffset. */
+  resumeOffset?: (topic: string, partition: number) => number | null;
 }
 
 /** Starts a task partitioning by `visited_on` into a lake under a new directory, with `config` on top. */
@@ -94,15 +97,16 @@ export async function startTask(config: Record<string, string>, openStore = open
     openStore,
   );
   // Files are staged in the task's work directory (staging.dir unset), the same for a run after a crash.
-  await task.start({ connector: 'lake', taskId: 0, workDir: path.join(dir, 'task'), logger: pino({ level: 'silent' }), stableOffsets: options.stableOffsets ?? false, cuts: options.cuts });
+  await task.start({ connector: 'lake', taskId: 0, workDir: path.join(dir, 'task'), logger: pino({ level: 'silent' }), stableOffsets: options.stableOffsets ?? false, cuts: options.cuts, resumeOffset: options.resumeOffset });
   await task.open([{ topic: TOPIC, partition: 0 }]);
   return { task, lake: path.join(dir, 'lake'), dir };
 }
 
-/** Every file under `dir`, as paths relative to it, sorted. */
+/** Every file under `dir` but the sink's own records (file-cuts.ts), as paths relative to it, sorted. */
 export function filesUnder(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
     .filter((entry) => entry.isFile())
     .map((entry) => path.relative(dir, path.join(entry.parentPath, entry.name)))
+    .filter((file) => !file.split(path.sep).includes(SINK_RECORDS_DIR))
     .sort();
 }

@@ -28,19 +28,18 @@
  *   per topic partition, the offset after the last record in an uploaded object. Records still in
  *   open files are not committed, so after a crash they are delivered again and rewritten under
  *   the same keys (see object-key.ts for the one exception, snapshot rows).
- * - Exactly once: standalone, every rotation notes where it cuts before it uploads (SinkCuts), and
- *   records delivered again after a crash are cut at exactly those records, so the same objects are
- *   rewritten with the same rows and none overlaps another. In Kafka mode the records decide
- *   (count, schema, and event time by the Record or RecordField extractor) and replay alike; a
- *   wall-clock, flush or size cut (a file's compressed size depends on when the memory budget
- *   wrote its rows out) can, after a crash between its upload and the offset commit, leave that
- *   rotation's records in a second object.
+ * - Exactly once: every rotation notes where it cuts before it uploads (file-cuts.ts: standalone in
+ *   the worker's offsets, in Kafka mode in the store), and records delivered again after a crash
+ *   are cut at exactly those records, so the same objects are rewritten with the same rows and none
+ *   overlaps another, whatever decided the cut (a file's compressed size, for one, depends on when
+ *   the memory budget wrote its rows out).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
-import type { SinkCuts, SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
+import type { SinkTask, SinkTaskContext, TopicPartition } from '../../contracts/sink-task.js';
 import { topicPartitionKey, type SinkRecord, type TopicPartitionOffsets } from '../../events.js';
+import { KafkaCutLog, offsetPosition, standaloneCuts, type FileCuts } from './file-cuts.js';
 import type { FileFormat, SpoolFile } from './file-format.js';
 import { jsonLinesFormat } from './json-lines-format.js';
 import { newRunId, type ObjectKeyContext } from './object-key.js';
@@ -58,7 +57,7 @@ export type OpenStore = (settings: ObjectStoreSettings, logger: Logger) => Objec
 
 export class S3ParquetSinkTask implements SinkTask {
   private logger!: Logger;
-  private cuts: SinkCuts | undefined;
+  private cuts: FileCuts | undefined;
   private store!: ObjectStore;
   private partitioner!: Partitioner;
   /** The time rotate.interval.ms measures (the partitioner's timestamp.extractor); null when it does not apply. */
@@ -75,17 +74,18 @@ export class S3ParquetSinkTask implements SinkTask {
 
   async start(context: SinkTaskContext): Promise<void> {
     this.logger = context.logger;
-    this.cuts = context.cuts;
     for (const warning of this.config.warnings) this.logger.warn({ key: warning.key }, warning.message);
     this.store = this.openStore(this.config.store, this.logger);
     await this.store.check();
+    const { files, parquet, rows, json } = this.config;
+    if (context.cuts) this.cuts = standaloneCuts(context.cuts);
+    else if (context.stableOffsets) this.cuts = new KafkaCutLog({ store: this.store, topicsDir: files.topicsDir, connector: context.connector, resumeOffset: context.resumeOffset });
     const configured = this.config.files.stagingDir;
     const stagingDir = configured === null ? context.workDir : join(configured, basename(context.workDir));
     await rm(stagingDir, { recursive: true, force: true });
     await mkdir(stagingDir, { recursive: true });
     this.partitioner = createPartitioner(this.config.partitioning);
     this.rotationTimeOf = this.config.files.rotateIntervalMs === null ? null : this.partitioner.timestampOf;
-    const { files, parquet, rows, json } = this.config;
     const format = (this.format = files.format === 'json' ? jsonLinesFormat(json) : await parquetFormat(parquet, rows));
     this.filesOptions = {
       keys: { topicsDir: files.topicsDir, stableOffsets: context.stableOffsets, runId: newRunId() },
@@ -94,6 +94,7 @@ export class S3ParquetSinkTask implements SinkTask {
       stagingDir,
       store: this.store,
       nextLocalName: () => `${++this.localNames}.${format.extension}`,
+      positionOf: context.stableOffsets ? (record) => offsetPosition(record.kafkaOffset) : (record) => record.position,
     };
     this.logger.info({ store: this.store.describe(), stagingDir }, `S3 sink writing ${format.description} files`);
   }
@@ -112,7 +113,7 @@ export class S3ParquetSinkTask implements SinkTask {
     let files: TopicPartitionFiles | undefined;
     for (let i = 0; i < records.length; i++) {
       const record = records[i]!;
-      if (files?.topic !== record.topic || files.partition !== record.kafkaPartition) files = this.filesOf(record);
+      if (files?.topic !== record.topic || files.partition !== record.kafkaPartition) files = await this.filesOf(record);
       for (let cut = files.cutBefore(record); cut !== null; cut = files.cutBefore(record)) await this.rotate(files, cut);
       if (!files.holds(record)) await this.write(record, files, now);
       // Also for a record written before: its rotation may be what failed.
@@ -152,11 +153,12 @@ export class S3ParquetSinkTask implements SinkTask {
     this.store?.close();
   }
 
-  private filesOf(record: SinkRecord): TopicPartitionFiles {
+  private async filesOf(record: SinkRecord): Promise<TopicPartitionFiles> {
     const key = topicPartitionKey(record.topic, record.kafkaPartition);
     let files = this.partitions.get(key);
     if (!files) {
-      files = new TopicPartitionFiles(record.topic, record.kafkaPartition, this.filesOptions, this.cuts?.get(record.topic), this.cuts?.durable(record.topic));
+      const { cuts, durable } = (await this.cuts?.load(record)) ?? { cuts: [], durable: null };
+      files = new TopicPartitionFiles(record.topic, record.kafkaPartition, this.filesOptions, cuts, durable);
       this.partitions.set(key, files);
     }
     return files;
@@ -179,12 +181,12 @@ export class S3ParquetSinkTask implements SinkTask {
   }
 
   /**
-   * Where the files end is noted first (standalone), so that if the worker dies before these
-   * records are reported durable, their second delivery ends its files at the same record and
-   * rewrites the same objects, whatever decided the cut (count, clock, memory, a stop).
+   * Where the files end is noted first (file-cuts.ts), so that if the worker dies before these
+   * records are committed, their second delivery ends its files at the same record and rewrites
+   * the same objects, whatever decided the cut (count, size, clock, a flush, a stop).
    */
   private async rotate(files: TopicPartitionFiles, end = files.lastPosition): Promise<void> {
-    if (end !== null && this.cuts) await this.cuts.note(files.topic, end);
+    if (end !== null && this.cuts) await this.cuts.note(files.topic, files.partition, end);
     const summary = await files.rotate(end);
     if (summary.files > 0) this.logger.info({ topic: files.topic, partition: files.partition, ...summary }, `uploaded ${summary.files} file(s): ${summary.rows} rows, ${summary.bytes} bytes`);
   }

@@ -56,6 +56,8 @@ export interface TopicPartitionFilesOptions {
   store: ObjectStore;
   /** Unique local file names across all partitions of the task. */
   nextLocalName(): string;
+  /** The position cuts are noted at (the record's source position standalone, its offset in Kafka mode: file-cuts.ts). */
+  positionOf(record: SinkRecord): string | null;
 }
 
 interface OpenFile {
@@ -75,7 +77,7 @@ export class TopicPartitionFiles {
   private readonly files = new Map<string, OpenFile>();
   private records = 0;
   private lastOffset: number | null = null;
-  /** The position of the last record counted, when records have positions (standalone). */
+  /** The position of the last record counted (positionOf), when records have one. */
   lastPosition: string | null = null;
   private committed: number | null = null;
   /** The time of the first record written since the last rotation (rotate.interval.ms counts from it). */
@@ -88,9 +90,10 @@ export class TopicPartitionFiles {
   private rotationAfter: string | null;
 
   /**
-   * `replayCuts`: where files were cut before a crash and not yet reported durable (SinkCuts). Until
+   * `replayCuts`: where files were cut before a crash and not yet committed (file-cuts.ts). Until
    * the records pass the last of them, files end exactly there and nowhere else. `durable`: the
-   * position of the last record reported durable (SinkCuts.durable), where this task's files begin.
+   * position of the last record reported durable (standalone: SinkCuts.durable), where this task's
+   * files begin.
    */
   constructor(
     readonly topic: string,
@@ -154,7 +157,7 @@ export class TopicPartitionFiles {
     // would cut the next files a record away from where records delivered again are cut.
     if (this.files.size === 0) {
       this.lastOffset = record.kafkaOffset;
-      this.lastPosition = record.position;
+      this.lastPosition = this.options.positionOf(record);
       return;
     }
     this.counted(record, now);
@@ -184,7 +187,9 @@ export class TopicPartitionFiles {
   /** While replaying, the cut of the run before that `record` lies past, or null. */
   cutBefore(record: SinkRecord): string | null {
     const cut = this.replayCuts[0];
-    return cut !== undefined && record.position !== null && record.position > cut ? cut : null;
+    if (cut === undefined) return null;
+    const position = this.options.positionOf(record);
+    return position !== null && position > cut ? cut : null;
   }
 
   /** Whether records delivered again are still before the last cut of the run before the crash. */
@@ -228,7 +233,7 @@ export class TopicPartitionFiles {
 
   private counted(record: SinkRecord, now: number): void {
     this.lastOffset = record.kafkaOffset;
-    this.lastPosition = record.position;
+    this.lastPosition = this.options.positionOf(record);
     this.records++;
     const schedule = this.options.policy.rotateScheduleIntervalMs;
     if (schedule !== null && this.scheduledAt === null) this.scheduledAt = (Math.floor(now / schedule) + 1) * schedule;

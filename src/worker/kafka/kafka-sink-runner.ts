@@ -118,7 +118,15 @@ export class KafkaSinkRunner {
     if (queue) this.deadLetters = await KafkaDeadLetterQueue.open({ ...options, taskId, queue });
     const errantRecordReporter: ErrantRecordReporter | undefined = queue ? { report: (record, error) => this.reportErrant(record, error) } : undefined;
     try {
-      await options.task.start({ connector: options.connector, taskId, workDir: options.workDir, logger: options.logger, stableOffsets: true, errantRecordReporter });
+      await options.task.start({
+        connector: options.connector,
+        taskId,
+        workDir: options.workDir,
+        logger: options.logger,
+        stableOffsets: true,
+        errantRecordReporter,
+        resumeOffset: (topic, partition) => this.partitions.get(topicPartitionKey(topic, partition))?.base ?? null,
+      });
       this.consumer = await KafkaSinkConsumer.connect(options);
     } catch (error) {
       await this.deadLetters?.close();
