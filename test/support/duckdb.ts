@@ -7,7 +7,8 @@
  * the session shows in UTC), DATE as "2024-01-02", BLOB as "\x01\xFF", NaN and infinities as text,
  * lists as arrays. Types are as DESCRIBE prints them: "DECIMAL(10,2)", "TIMESTAMP WITH TIME ZONE",
  * "JSON", "UUID", "INTEGER[][]". `readParquetFooter` gives what the footer says of row groups,
- * compression and the writer. One in-memory database per call, closed before returning.
+ * compression, the writer and the schema's types. One in-memory database per call, closed before
+ * returning.
  */
 import { DuckDBInstance, type Json } from '@duckdb/node-api';
 
@@ -54,6 +55,8 @@ export interface ParquetFooter {
   /** The compression codecs of the column chunks, each once. */
   codecs: string[];
   createdBy: string;
+  /** The schema's elements below the root (of the first file, for several), depth first, with their types as DuckDB prints them (null where absent). */
+  schema: { name: string; type: string | null; convertedType: string | null; logicalType: string | null }[];
 }
 
 export async function readParquetFooter(path: string): Promise<ParquetFooter> {
@@ -63,11 +66,15 @@ export async function readParquetFooter(path: string): Promise<ParquetFooter> {
     );
     const codecs = await query(`SELECT DISTINCT compression FROM parquet_metadata(${quoted(path)}) ORDER BY 1`);
     const [file] = await query(`SELECT created_by FROM parquet_file_metadata(${quoted(path)})`);
+    // The first file's, without its root.
+    const elements = (await query(`SELECT file_name, name, type, converted_type, logical_type FROM parquet_schema(${quoted(path)})`)).filter((e, _, all) => e['file_name'] === all[0]!['file_name']);
+    const text = (value: Json) => (value === null ? null : String(value));
     return {
       rowGroups: groups.map((g) => Number(g['row_group_num_rows'])),
       rowGroupBytes: groups.map((g) => Number(g['bytes'])),
       codecs: codecs.map((c) => String(c['compression'])),
       createdBy: String(file!['created_by']),
+      schema: elements.slice(1).map((e) => ({ name: String(e['name']), type: text(e['type']), convertedType: text(e['converted_type']), logicalType: text(e['logical_type']) })),
     };
   });
 }

@@ -16,7 +16,7 @@ import { parquetLayout, type LayoutOptions, type ParquetLayout } from './parquet
 import { parquetCompression } from './parquet-codecs.js';
 import { ParquetSpoolFile } from './parquet-spool-file.js';
 
-const OPTIONS: LayoutOptions = { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value' };
+const OPTIONS: LayoutOptions = { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value', uuidType: 'uuid', timeType: 'time' };
 
 let dir: string;
 let files = 0;

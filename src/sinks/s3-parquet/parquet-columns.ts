@@ -6,8 +6,9 @@
  * row columns of the table's Value struct (the `after` image; `before` for op d; none for op t)
  * followed by the metadata columns `<prefix>op`, `lsn`, `tx_id`, `source_ts`, `snapshot`, `table`
  * and `unavailable`; any other struct (a flat row after ExtractNewRecordState) gives its fields'
- * columns only. Value types are mapped by parquet-value-types.ts; arrays are 3-level LISTs of their
- * items, nested for arrays of arrays. Row columns are OPTIONAL whatever the Connect schema says: a
+ * columns only. Value types are mapped by parquet-value-types.ts, with the options' uuid and time
+ * choices; arrays are 3-level LISTs of their items (which follow the same choices), nested for
+ * arrays of arrays. Row columns are OPTIONAL whatever the Connect schema says: a
  * delete's key-only `before`, a truncate's missing image and an unchanged TOAST value (written null,
  * never as the placeholder text, and named in `unavailable`) leave them null; inside a column, list
  * elements follow the items' `optional`.
@@ -29,9 +30,10 @@ import { ConfigError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
 import { PlaceholderDetector } from '../toast.js';
 import { metadataColumns, type MetadataColumns } from './parquet-metadata-columns.js';
-import { parquetValueType, type LeafElement, type ParquetValueType } from './parquet-value-types.js';
+import { parquetValueType, type LeafElement, type ParquetValueType, type ValueTypeChoices } from './parquet-value-types.js';
 
-export interface LayoutOptions {
+/** The sink's settings that shape its files; `uuidType` and `timeType` are parquet.uuid.type and parquet.time.type. */
+export interface LayoutOptions extends ValueTypeChoices {
   /** metadata.field.prefix */
   metadataFieldPrefix: string;
   /** unavailable.value.placeholder */
@@ -78,7 +80,7 @@ export function parquetLayout(valueSchema: ConnectSchema | null | undefined, opt
         'Keep value.converter.schemas.enable=true (JsonConverter\'s default) so that records carry their schema, and do not drop it in a transform.',
     );
   }
-  const key = `${options.metadataFieldPrefix}\u0000${options.unavailableValuePlaceholder}`;
+  const key = [options.metadataFieldPrefix, options.unavailableValuePlaceholder, options.uuidType, options.timeType].join('\u0000');
   let byOptions = cache.get(valueSchema);
   if (!byOptions) cache.set(valueSchema, (byOptions = new Map()));
   let layout = byOptions.get(key);
@@ -108,7 +110,7 @@ class LayoutFamily {
     }
     this.kind = after ? 'envelope' : 'row';
     this.rowSchema = after ?? valueSchema;
-    this.rows = (this.rowSchema.fields ?? []).map(rowColumn);
+    this.rows = (this.rowSchema.fields ?? []).map((field) => rowColumn(field, options));
     this.metadata = after ? metadataColumns(options.metadataFieldPrefix) : null;
     for (const name of this.metadata?.names ?? []) {
       if (this.rows.some((c) => c.name === name)) {
@@ -209,14 +211,14 @@ function isEnvelope(schema: ConnectSchema): boolean {
   return schema.type === 'struct' && ['before', 'after', 'source', 'op'].every((n) => names.has(n)) && schema.fields!.find((f) => f.field === 'after')!.type === 'struct';
 }
 
-function rowColumn(field: ConnectField): RowColumn {
+function rowColumn(field: ConnectField, choices: ValueTypeChoices): RowColumn {
   let items: ConnectSchema = field;
   let declaredDepth = 0;
   while (items.type === 'array' && items.items) {
     items = items.items;
     declaredDepth++;
   }
-  return { name: field.field, type: parquetValueType(items), declaredDepth, itemsOptional: items.optional, mayDeepen: declaredDepth > 0 && items.type !== 'map' };
+  return { name: field.field, type: parquetValueType(items, choices), declaredDepth, itemsOptional: items.optional, mayDeepen: declaredDepth > 0 && items.type !== 'map' };
 }
 
 /** A column's elements: the leaf, or `depth` 3-level LISTs around it (inner lists OPTIONAL, the leaf as its items say). */

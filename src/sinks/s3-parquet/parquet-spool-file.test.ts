@@ -20,7 +20,7 @@ const SCHEMA: ConnectSchema = {
     { field: 'doc', type: 'string', optional: true, name: 'io.debezium.data.Json', version: 1 },
   ],
 };
-const LAYOUT = parquetLayout(SCHEMA, { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value' });
+const LAYOUT = parquetLayout(SCHEMA, { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value', uuidType: 'uuid', timeType: 'time' });
 const amount = numericMapping('amount', 12, 2, 'precise');
 
 /** Row `i`: compressible text that is not one repeated value, a negative amount for odd rows, JSON with an int64 beyond 2^53. */

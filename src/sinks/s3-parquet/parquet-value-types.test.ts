@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parquetValueType } from './parquet-value-types.js';
 
-const zoned = parquetValueType({ type: 'string', optional: true, name: 'io.debezium.time.ZonedTimestamp', version: 1 });
+const zoned = parquetValueType({ type: 'string', optional: true, name: 'io.debezium.time.ZonedTimestamp', version: 1 }, { uuidType: 'uuid', timeType: 'time' });
 
 /** µs since the epoch of "YYYY-MM-DDTHH:MM:SS[.f]Z", counted by Date.parse for the milliseconds. */
 function independentMicros(text: string): bigint {

@@ -11,9 +11,14 @@
  *   a Parquet DECIMAL has one scale per column and such a column has none; so are decimals of more
  *   than 38 digits, which no common reader (DuckDB, Spark, Athena) holds exactly.
  * - ZonedTimestamp / ZonedTime (UTC ISO text): TIMESTAMP / TIME(MICROS, adjusted to UTC).
- * - Enum: STRING. Json: its text with the JSON type. Uuid: the 16 bytes of UUID.
+ * - Enum: STRING. Json: its text with the JSON type.
  * - structs (geometries among them) and maps: their JSON text, with the JSON type.
  * - anything else by its Connect type; MicroDuration stays a plain INT64 of microseconds.
+ * Two choices, for readers that refuse a logical type (Spark 3.x and 4.0), made per sink
+ * (`ValueTypeChoices`: parquet.uuid.type and parquet.time.type):
+ * - Uuid: the 16 bytes of UUID, or (`string`) its canonical lower-case text as STRING.
+ * - Time, MicroTime, NanoTime, ZonedTime, Connect Time: TIME in the value's unit, or (`integer`)
+ *   the same number as a plain INT32 (ms) or INT64 (µs, ns).
  * INT(8/16/32) are given by their converted types INT_8/16/32 (the same meaning): hyparquet-writer
  * 0.17 writes the IntType logical type's bitWidth as i32 where Parquet's Thrift says i8, and
  * readers reject the file.
@@ -30,6 +35,19 @@ import { decimalText, unscaledValue } from '../decimal.js';
 
 /** A leaf column's element without its name and repetition. */
 export type LeafElement = Omit<SchemaElement, 'name' | 'repetition_type' | 'num_children'>;
+
+/** parquet.uuid.type: the UUID logical type, or the canonical text. */
+export const UUID_TYPES = ['uuid', 'string'] as const;
+/** parquet.time.type: the TIME logical type, or the same number without it. */
+export const TIME_TYPES = ['time', 'integer'] as const;
+export type UuidType = (typeof UUID_TYPES)[number];
+export type TimeType = (typeof TIME_TYPES)[number];
+
+/** How the types some readers refuse are written; one choice per sink, so that files never mix. */
+export interface ValueTypeChoices {
+  readonly uuidType: UuidType;
+  readonly timeType: TimeType;
+}
 
 export interface ParquetValueType {
   readonly element: LeafElement;
@@ -54,38 +72,40 @@ const int32 = (converted: 'INT_8' | 'INT_16' | 'INT_32', min: number, max: numbe
   leaf({ type: 'INT32', converted_type: converted }, (v) => (Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? v : fail(v, `an integer in [${min}, ${max}]`)));
 const int64 = (logical?: SchemaElement['logical_type']): ParquetValueType => leaf(logical ? { type: 'INT64', logical_type: logical } : { type: 'INT64' }, toBigInt);
 const timestamp = (unit: 'MILLIS' | 'MICROS' | 'NANOS', utc: boolean) => ({ type: 'TIMESTAMP' as const, isAdjustedToUTC: utc, unit });
-const time = (unit: 'MILLIS' | 'MICROS' | 'NANOS', utc: boolean) => ({ type: 'TIME' as const, isAdjustedToUTC: utc, unit });
 const text = leaf(STRING, (v) => (typeof v === 'string' ? v : fail(v, 'a string')));
 const json = (serialise: (value: unknown) => string): ParquetValueType => ({ element: JSON_TEXT, convert: (v) => Buffer.from(serialise(v)), statistics: false });
 
 const date = (): ParquetValueType => leaf({ type: 'INT32', converted_type: 'DATE', logical_type: { type: 'DATE' } }, requireInteger);
-const millisTime = (): ParquetValueType => leaf({ type: 'INT32', logical_type: time('MILLIS', false) }, requireInteger);
+const millisTime = (choices: ValueTypeChoices): ParquetValueType => timeOfDay(choices, 'INT32', 'MILLIS', false, requireInteger);
 const millisTimestamp = (): ParquetValueType => int64(timestamp('MILLIS', false));
 
 /** Semantic types by `<schema name>/<schema type>`, so a name on an unexpected type falls back to the type. */
-const NAMED: Readonly<Record<string, (schema: ConnectSchema) => ParquetValueType>> = {
+const NAMED: Readonly<Record<string, (schema: ConnectSchema, choices: ValueTypeChoices) => ParquetValueType>> = {
   [`${LOGICAL.decimal}/bytes`]: decimalType,
   'io.debezium.data.VariableScaleDecimal/struct': () =>
     leaf(STRING, (v) => (isPlainObject(v) && typeof v['value'] === 'string' ? decimalText(unscaledValue(v['value']), Number(v['scale'] ?? 0)) : fail(v, 'a VariableScaleDecimal struct'))),
   'io.debezium.time.Date/int32': date,
   [`${LOGICAL.date}/int32`]: date,
-  'io.debezium.time.Time/int32': millisTime,
-  [`${LOGICAL.time}/int32`]: millisTime,
-  'io.debezium.time.MicroTime/int64': () => int64(time('MICROS', false)),
-  'io.debezium.time.NanoTime/int64': () => int64(time('NANOS', false)),
-  'io.debezium.time.ZonedTime/string': () => leaf({ type: 'INT64', logical_type: time('MICROS', true) }, zonedTimeMicros),
+  'io.debezium.time.Time/int32': (_, choices) => millisTime(choices),
+  [`${LOGICAL.time}/int32`]: (_, choices) => millisTime(choices),
+  'io.debezium.time.MicroTime/int64': (_, choices) => timeOfDay(choices, 'INT64', 'MICROS', false, toBigInt),
+  'io.debezium.time.NanoTime/int64': (_, choices) => timeOfDay(choices, 'INT64', 'NANOS', false, toBigInt),
+  'io.debezium.time.ZonedTime/string': (_, choices) => timeOfDay(choices, 'INT64', 'MICROS', true, zonedTimeMicros),
   'io.debezium.time.Timestamp/int64': millisTimestamp,
   [`${LOGICAL.timestamp}/int64`]: millisTimestamp,
   'io.debezium.time.MicroTimestamp/int64': () => int64(timestamp('MICROS', false)),
   'io.debezium.time.NanoTimestamp/int64': () => int64(timestamp('NANOS', false)),
   'io.debezium.time.ZonedTimestamp/string': () => leaf({ type: 'INT64', logical_type: timestamp('MICROS', true) }, zonedTimestampMicros),
   'io.debezium.data.Json/string': () => json((v) => (typeof v === 'string' ? v : fail(v, 'JSON text'))),
-  'io.debezium.data.Uuid/string': () => leaf({ type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } }, uuidBytes),
+  'io.debezium.data.Uuid/string': (_, choices) =>
+    choices.uuidType === 'string'
+      ? leaf(STRING, (v) => canonicalUuid(uuidHex(v)))
+      : leaf({ type: 'FIXED_LEN_BYTE_ARRAY', type_length: 16, logical_type: { type: 'UUID' } }, (v) => Buffer.from(uuidHex(v), 'hex')),
 };
 
-export function parquetValueType(schema: ConnectSchema): ParquetValueType {
+export function parquetValueType(schema: ConnectSchema, choices: ValueTypeChoices): ParquetValueType {
   const named = schema.name === undefined ? undefined : NAMED[`${schema.name}/${schema.type}`];
-  if (named) return named(schema);
+  if (named) return named(schema, choices);
   switch (schema.type) {
     case 'int8':
       return int32('INT_8', -128, 127);
@@ -115,6 +135,11 @@ export function parquetValueType(schema: ConnectSchema): ParquetValueType {
 
 function leaf(element: LeafElement, convert: (value: unknown) => unknown): ParquetValueType {
   return { element, convert, statistics: true };
+}
+
+/** A time of day counted in `unit`: TIME, or for parquet.time.type=integer the bare number. */
+function timeOfDay(choices: ValueTypeChoices, physical: 'INT32' | 'INT64', unit: 'MILLIS' | 'MICROS' | 'NANOS', utc: boolean, convert: (value: unknown) => unknown): ParquetValueType {
+  return leaf(choices.timeType === 'integer' ? { type: physical } : { type: physical, logical_type: { type: 'TIME', isAdjustedToUTC: utc, unit } }, convert);
 }
 
 /**
@@ -175,9 +200,15 @@ function bytesValue(value: unknown): Uint8Array {
   return value instanceof Uint8Array ? value : fail(value, 'base64 bytes');
 }
 
-function uuidBytes(value: unknown): Uint8Array {
+/** The 32 lower-case hex digits of a UUID's text, with or without its dashes. */
+function uuidHex(value: unknown): string {
   const hex = typeof value === 'string' ? value.replaceAll('-', '') : '';
-  return /^[0-9a-fA-F]{32}$/.test(hex) ? Buffer.from(hex, 'hex') : fail(value, 'a UUID');
+  return /^[0-9a-fA-F]{32}$/.test(hex) ? hex.toLowerCase() : fail(value, 'a UUID');
+}
+
+/** 8-4-4-4-12, as Postgres prints a uuid. */
+function canonicalUuid(hex: string): string {
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 const ZONED_TIMESTAMP = /^([+-]?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?(Z|[+-]\d\d:\d\d(?::\d\d)?)$/;

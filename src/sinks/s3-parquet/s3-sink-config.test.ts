@@ -44,7 +44,7 @@ describe('the S3 Parquet sink config', () => {
         timestampField: null,
         partitionFields: [],
       },
-      rows: { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value' },
+      rows: { metadataFieldPrefix: '__', unavailableValuePlaceholder: '__debezium_unavailable_value', uuidType: 'uuid', timeType: 'time' },
       parquet: { codec: 'snappy', rowGroupRows: 10000 },
       json: { compression: 'none', level: -1 },
       warnings: [],
@@ -79,6 +79,8 @@ describe('the S3 Parquet sink config', () => {
       'partition.field.name': 'region, status',
       'parquet.codec': 'ZSTD',
       'parquet.row.group.rows': '5000',
+      'parquet.uuid.type': 'string',
+      'parquet.time.type': 'Integer',
       'metadata.field.prefix': '_cdc_',
       'unavailable.value.placeholder': '<toasted>',
     });
@@ -103,7 +105,7 @@ describe('the S3 Parquet sink config', () => {
       timestampField: 'placed_at',
       partitionFields: ['region', 'status'],
     });
-    expect(config.rows).toEqual({ metadataFieldPrefix: '_cdc_', unavailableValuePlaceholder: '<toasted>' });
+    expect(config.rows).toEqual({ metadataFieldPrefix: '_cdc_', unavailableValuePlaceholder: '<toasted>', uuidType: 'string', timeType: 'integer' });
     expect(config.parquet).toEqual({ codec: 'zstd', rowGroupRows: 5000 });
     expect(config.warnings).toEqual([]);
     expect(parseS3SinkConfig({ ...BASE, 'format.class': 'parquet' }).files.format).toBe('parquet');
@@ -247,6 +249,17 @@ describe('the S3 Parquet sink config', () => {
     expect(problems({ ...BASE, 'parquet.codec': 'lz4', 'parquet.row.group.rows': '0' })).toEqual([
       { key: 'parquet.codec', message: 'Invalid value lz4 for configuration parquet.codec: String must be one of (case insensitive): snappy, zstd, gzip, none' },
       { key: 'parquet.row.group.rows', message: 'Invalid value 0 for configuration parquet.row.group.rows: Value must be at least 1' },
+    ]);
+  });
+
+  it('refuses a Parquet uuid or time type it does not write, naming the ones it does', () => {
+    expect(problems({ ...BASE, 'parquet.uuid.type': 'binary', 'parquet.time.type': 'string' })).toEqual([
+      { key: 'parquet.uuid.type', message: 'Invalid value binary for configuration parquet.uuid.type: String must be one of (case insensitive): uuid, string' },
+      { key: 'parquet.time.type', message: 'Invalid value string for configuration parquet.time.type: String must be one of (case insensitive): time, integer' },
+    ]);
+    expect(() => parseS3SinkConfig({ ...BASE, 'parquet.uuid.type': 'text' })).toThrow(/parquet\.uuid\.type: Invalid value text for configuration parquet\.uuid\.type: String must be one of \(case insensitive\): uuid, string/);
+    expect(parseS3SinkConfig({ ...BASE, 'format.class': 'json', 'parquet.uuid.type': 'string' }).warnings).toEqual([
+      { key: 'parquet.uuid.type', message: 'parquet.uuid.type is ignored: the files are JSON lines.' },
     ]);
   });
 

@@ -19,8 +19,8 @@
  * Aiven's S3 sink's keys are read too (aiven-s3-keys.ts): its names of ours as aliases, its
  * format and compression keys beside ours.
  * Our own keys: `store.url` (S3-compatible servers and local directories), `rotate.size.bytes`,
- * `buffer.memory.bytes`, `staging.dir`, `parquet.row.group.rows`, `metadata.field.prefix`,
- * `unavailable.value.placeholder`.
+ * `buffer.memory.bytes`, `staging.dir`, `parquet.row.group.rows`, `parquet.uuid.type`,
+ * `parquet.time.type`, `metadata.field.prefix`, `unavailable.value.placeholder`.
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,6 +33,8 @@ import { DEFAULT_UNAVAILABLE_VALUE_PLACEHOLDER } from '../opensearch/opensearch-
 import { AIVEN, AIVEN_S3_KEYS, aivenCompression, aivenKeysNotRead, aivenOutputFormat } from './aiven-s3-keys.js';
 import type { JsonCompression } from './json-lines-format.js';
 import type { ObjectStoreSettings } from './object-store.js';
+import type { LayoutOptions } from './parquet-columns.js';
+import { TIME_TYPES, UUID_TYPES, type TimeType, type UuidType } from './parquet-value-types.js';
 import { DAILY_PATH_FORMAT } from './partitioner.js';
 import { pathFormatError } from './path-format.js';
 import { TIMESTAMP_EXTRACTORS, type TimestampExtractorKind } from './timestamp-extractor.js';
@@ -59,7 +61,7 @@ const PARQUET_CODECS = ['snappy', 'zstd', 'gzip', 'none'] as const;
 const JSON_COMPRESSIONS: readonly JsonCompression[] = ['none', 'gzip'];
 /** The keys only one format reads, warned about when set for the other. */
 const FORMAT_KEYS: Readonly<Record<OutputFormat, readonly string[]>> = {
-  parquet: ['parquet.codec', 'parquet.row.group.rows', 'metadata.field.prefix', 'unavailable.value.placeholder'],
+  parquet: ['parquet.codec', 'parquet.row.group.rows', 'parquet.uuid.type', 'parquet.time.type', 'metadata.field.prefix', 'unavailable.value.placeholder'],
   json: ['s3.compression.type', 's3.compression.level'],
 };
 
@@ -239,6 +241,14 @@ export const S3_SINK_KEYS: ConfigDefinition = {
       documentation: 'The compression of Parquet pages: snappy (the default), zstd, gzip or none.',
     },
     {
+      name: 'parquet.uuid.type', type: 'STRING', default: 'uuid', importance: 'LOW', group: ROWS, width: 'SHORT', displayName: 'Parquet UUID type', validator: oneOf(UUID_TYPES, { ignoreCase: true }),
+      documentation: 'How uuid columns (Debezium\'s io.debezium.data.Uuid), and arrays of them, are written. uuid (the default: Parquet\'s own type for UUIDs): FIXED_LEN_BYTE_ARRAY(16) with the UUID logical type, which DuckDB reads as UUID; Spark 3.x and 4.0 refuse any file holding such a column ("Illegal Parquet type: FIXED_LEN_BYTE_ARRAY (UUID)", apache/spark#55684). string: the canonical lower-case text as Postgres prints it (a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11), a UTF8 STRING that every Parquet reader reads, Spark included, and what Confluent\'s S3 sink writes for Debezium\'s uuids; 36 bytes a value before compression instead of 16.',
+    },
+    {
+      name: 'parquet.time.type', type: 'STRING', default: 'time', importance: 'LOW', group: ROWS, width: 'SHORT', displayName: 'Parquet time type', validator: oneOf(TIME_TYPES, { ignoreCase: true }),
+      documentation: 'How time and timetz columns, and arrays of them, are written. time (the default: Parquet\'s own type for times of day): the TIME logical type in the value\'s unit, which DuckDB reads as TIME (TIME WITH TIME ZONE for timetz); Spark before 4.1 refuses any file holding such a column, and Spark 4.1\'s TIME does not take TIME adjusted to UTC, which timetz columns are (SPARK-53368). integer: the same number without a logical type, a plain integer to every Parquet reader, as Confluent\'s S3 sink writes Debezium\'s MicroTime: INT32 milliseconds since midnight for io.debezium.time.Time and Connect\'s Time, INT64 microseconds for io.debezium.time.MicroTime, INT64 microseconds since midnight UTC for io.debezium.time.ZonedTime (timetz), INT64 nanoseconds for io.debezium.time.NanoTime; which of these a time column is follows the source\'s time.precision.mode.',
+    },
+    {
       name: 'parquet.row.group.rows', type: 'INT', default: 10000, importance: 'LOW', group: ROWS, width: 'SHORT', displayName: 'Parquet row group rows', validator: atLeast(1),
       documentation: 'The most rows in one Parquet row group; a row group is also written early when buffer.memory.bytes is reached. Default 10000 (hyparquet-writer defaults to 100000): the rows buffered per open file stay few, and each column of a row group fits in an array below the JavaScript engine\'s large-object size (128 KiB), which would be allocated in the old generation and collected only by full collections; measured, 20000 took more CPU per row and about 25 MB more peak memory. Readers skip row groups by their statistics.',
     },
@@ -287,7 +297,7 @@ export interface S3SinkConfig {
     stagingDir: string | null;
   };
   partitioning: PartitioningSettings;
-  rows: { metadataFieldPrefix: string; unavailableValuePlaceholder: string };
+  rows: LayoutOptions;
   parquet: { codec: ParquetCodec; rowGroupRows: number };
   json: { compression: JsonCompression; level: number };
   warnings: ConfigProblem[];
@@ -344,7 +354,12 @@ export function parseS3SinkConfig(raw: RawConfig): S3SinkConfig {
       timestampField: blankToNull(values.optionalString('timestamp.field')),
       partitionFields: values.list('partition.field.name'),
     },
-    rows: { metadataFieldPrefix: values.string('metadata.field.prefix'), unavailableValuePlaceholder: values.string('unavailable.value.placeholder') },
+    rows: {
+      metadataFieldPrefix: values.string('metadata.field.prefix'),
+      unavailableValuePlaceholder: values.string('unavailable.value.placeholder'),
+      uuidType: values.string('parquet.uuid.type').toLowerCase() as UuidType,
+      timeType: values.string('parquet.time.type').toLowerCase() as TimeType,
+    },
     parquet: { codec: compression ?? (values.string('parquet.codec').toLowerCase() as ParquetCodec), rowGroupRows: values.number('parquet.row.group.rows') },
     json: { compression: (compression as JsonCompression | null) ?? (values.string('s3.compression.type') as JsonCompression), level: values.number('s3.compression.level') },
     warnings,
