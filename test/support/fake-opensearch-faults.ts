@@ -2,10 +2,12 @@
  * The faults a test arms on the fake OpenSearch node (fake-opensearch.ts `faults`) and how they fall
  * on requests. Request-level faults are counted: arming one replaces its previous setting, and each
  * request it applies to uses one up (`forRequest`, called once per request as it arrives); item-level
- * faults are taken per bulk item. Nothing here does I/O; `hold` is the delay's wait, which the node
- * awaits before or after applying the request.
+ * faults are taken per bulk item (`itemRefusal` before the item's index is looked up or
+ * auto-created, as a node checks blocks and permissions); lost scrolls per scroll page
+ * (`takeScrollLoss`, fake-opensearch-search.ts). Nothing here does I/O; `hold` is the delay's wait,
+ * which the node awaits before or after applying the request.
  */
-import { OpenSearchError, type Source } from './fake-opensearch-protocol.js';
+import { indexNotFound, OpenSearchError, type Action, type Source } from './fake-opensearch-protocol.js';
 
 /** Which requests a request-level fault counts: every request, or `_bulk` requests only. */
 export type FaultScope = 'any' | 'bulk';
@@ -14,6 +16,19 @@ export type FaultScope = 'any' | 'bulk';
 export type InjectedFault = 'rejected' | 'items rejected' | 'unavailable' | 'delayed' | 'delayed after applying' | 'reset' | 'reset after applying';
 
 export interface DocumentCandidate { index: string; id: string; source: Source }
+
+/**
+ * Why an index refuses bulk items (`refuseItems`), as OpenSearch 2.x answers each: `write block` and
+ * `read-only block` the index blocks an administrator sets (`index.blocks.write`,
+ * `index.blocks.read_only`: 403 cluster_block_exception, every write and delete), `flood-stage block`
+ * the block a full disk puts on its indices (429, deletes still allowed), `no permission` a user
+ * without the right to write to it (403 security_exception), `index missing` an index deleted while
+ * the cluster does not create indices on writes (`action.auto_create_index=false`: 404).
+ */
+export type ItemRefusal = 'write block' | 'read-only block' | 'flood-stage block' | 'no permission' | 'index missing';
+
+/** Which search contexts a scroll page finds gone (`loseScrolls`): every shard's, or one shard's of two. */
+export type ScrollLoss = 'all shards' | 'one shard';
 
 /** Each call replaces the previous setting of the same fault; counts go down as requests use them up. */
 export interface FakeOpenSearchFaults {
@@ -33,6 +48,16 @@ export interface FakeOpenSearchFaults {
   resetConnection(count: number, options?: { afterApplying?: boolean; scope?: FaultScope }): void;
   /** Index, create and update items whose resulting document matches fail with a per-item 400 mapper_parsing_exception. */
   failMapping(match: (doc: DocumentCandidate) => boolean): void;
+  /** Until cleared, the items on `index` fail as `refusal` says (replacing its earlier refusal); nothing of them is applied. */
+  refuseItems(index: string, refusal: ItemRefusal): void;
+  /**
+   * The next `count` scroll pages (`_search/scroll`) find search contexts of their scroll gone, as
+   * once its keep-alive ran out or a node holding it restarted: `all shards` (the default) answers
+   * 404 search_context_missing_exception and the scroll is gone; `one shard` leaves the scroll
+   * without the hits of one shard of two from that page on, each page answered 200 with
+   * `_shards.failed: 1`, as a node answers a search allowed partial results.
+   */
+  loseScrolls(count: number, shards?: ScrollLoss): void;
   /** Lets every request a delay is holding go on now. */
   releaseDelayed(): void;
   /** Clears every fault (requests held by a delay stay held until their time or `releaseDelayed`). */
@@ -70,6 +95,8 @@ export class FaultPlan implements FakeOpenSearchFaults {
   private delays = { ...none('any'), ms: 0 };
   private resets = none('any');
   private mappingFailures: Array<(doc: DocumentCandidate) => boolean> = [];
+  private refusals = new Map<string, ItemRefusal>();
+  private scrollLosses: { remaining: number; shards: ScrollLoss } = { remaining: 0, shards: 'all shards' };
   private held = new Set<() => void>();
   /** How many bulk items have failed with an injected 429 so far. */
   itemsRejected = 0;
@@ -85,12 +112,15 @@ export class FaultPlan implements FakeOpenSearchFaults {
     this.resets = { remaining: count, scope: options.scope ?? 'any', afterApplying: options.afterApplying ?? false };
   }
   failMapping(match: (doc: DocumentCandidate) => boolean): void { this.mappingFailures.push(match); }
+  refuseItems(index: string, refusal: ItemRefusal): void { this.refusals.set(index, refusal); }
+  loseScrolls(count: number, shards: ScrollLoss = 'all shards'): void { this.scrollLosses = { remaining: count, shards }; }
   releaseDelayed(): void {
     for (const release of this.held) release();
   }
   clear(): void {
-    this.bulkRejections.remaining = this.unavailability.remaining = this.delays.remaining = this.resets.remaining = this.itemRejections = 0;
+    this.bulkRejections.remaining = this.unavailability.remaining = this.delays.remaining = this.resets.remaining = this.itemRejections = this.scrollLosses.remaining = 0;
     this.mappingFailures = [];
+    this.refusals.clear();
   }
 
   /** The request-level faults falling on a request that has just arrived, using them up. */
@@ -135,6 +165,33 @@ export class FaultPlan implements FakeOpenSearchFaults {
     this.itemRejections--;
     this.itemsRejected++;
     return true;
+  }
+
+  /** The error an item of `action` on `index` fails with under `refuseItems`, if any. */
+  itemRefusal(index: string, action: Action): OpenSearchError | undefined {
+    const refusal = this.refusals.get(index);
+    const blocked = (status: number, block: string) => new OpenSearchError(status, 'cluster_block_exception', `index [${index}] blocked by: [${block}];`);
+    switch (refusal) {
+      case undefined:
+        return undefined;
+      case 'write block':
+        return blocked(403, 'FORBIDDEN/8/index write (api)');
+      case 'read-only block':
+        return blocked(403, 'FORBIDDEN/5/index read-only (api)');
+      case 'flood-stage block':
+        return action === 'delete' ? undefined : blocked(429, 'TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block');
+      case 'no permission':
+        return new OpenSearchError(403, 'security_exception', 'no permissions for [indices:data/write/bulk[s]] and User [name=sluice, backend_roles=[], requestedTenant=null]');
+      case 'index missing':
+        return indexNotFound(index);
+    }
+  }
+
+  /** Which contexts the scroll page now asked for finds gone, if any, using one lost scroll up. */
+  takeScrollLoss(): ScrollLoss | undefined {
+    if (this.scrollLosses.remaining <= 0) return undefined;
+    this.scrollLosses.remaining--;
+    return this.scrollLosses.shards;
   }
 
   /** Whether a document about to be written fails with an injected mapping error. */

@@ -19,7 +19,8 @@
  *   write refused as a version conflict still adds its fields;
  * - mappings are checked when given: a field type OpenSearch does not have is refused ("No handler
  *   for type"), scaled_float needs `scaling_factor`; field definitions of a create request replace the
- *   template's of the same name, objects are merged.
+ *   template's of the same name, objects are merged; `dynamic` is kept (and answered) as text,
+ *   "false" for false.
  * Not modelled (refused when a mapping asks for them, naming the limit): field types other than
  * fake-opensearch-values.ts's, date formats fake-opensearch-dates.ts does not read, dynamic templates.
  * Field names with dots are taken as they are, not as object paths; unknown mapping parameters are
@@ -106,11 +107,18 @@ export function checkMappings(mappings: unknown): Mappings {
       if (problem !== undefined) throw fakeLimit(problem);
     }
     checkObject('', mappings);
-    return structuredClone(mappings) as Mappings;
+    return dynamicAsText(structuredClone(mappings) as Mappings);
   } catch (e) {
     if (!(e instanceof OpenSearchError) || e.message.startsWith('[fake-opensearch]')) throw e;
     throw mapperParsing(`Failed to parse mapping [_doc]: ${e.message}`, e.detail());
   }
+}
+
+/** `object` with every `dynamic` as the text a node renders it in (true, false or strict), however it was given. */
+function dynamicAsText(object: FieldMapping): FieldMapping {
+  if (object.dynamic !== undefined) object.dynamic = String(object.dynamic);
+  for (const field of Object.values(object.properties ?? {})) dynamicAsText(field);
+  return object;
 }
 
 function checkObject(path: string, object: Source): void {

@@ -190,6 +190,11 @@ export function timeValueMs(setting: string, value: unknown): number {
   return Number(match[1]) * TIME_UNITS_MS[match[2]!]!;
 }
 
+/** Whether `name` matches `pattern`, where `*` matches any characters (OpenSearch's simple match). */
+export function globMatches(pattern: string, name: string): boolean {
+  return new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`).test(name);
+}
+
 export function deepMerge(base: Source, patch: Source): Source {
   const out = { ...base };
   for (const [k, v] of Object.entries(patch)) out[k] = isObject(v) && isObject(out[k]) ? deepMerge(out[k], v) : v;

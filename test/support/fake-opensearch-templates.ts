@@ -14,7 +14,7 @@
  * aliases are kept but not applied; legacy `_template`s do not exist here, so none overlaps.
  */
 import { checkMappings } from './fake-opensearch-mapping.js';
-import { badRequest, indexSettings, isObject, OpenSearchError, type Mappings, type Source } from './fake-opensearch-protocol.js';
+import { badRequest, globMatches, indexSettings, isObject, OpenSearchError, type Mappings, type Source } from './fake-opensearch-protocol.js';
 
 export type IndexTemplate = { index_patterns: string[]; priority: number; template: { settings: Source; mappings: Mappings; aliases: Source }; version?: number; _meta?: Source };
 
@@ -53,15 +53,14 @@ export class IndexTemplates {
     this.byName.set(name, { ...(body as Source), index_patterns: patterns as string[], priority: priority as number, template });
   }
 
-  /** `GET _index_template[/<name>]`: the named template (404 when missing), or every one. */
-  get(name: string | undefined): Source {
-    const named = name === undefined ? [...this.byName] : this.byName.has(name) ? [[name, this.byName.get(name)!] as const] : [];
-    if (name !== undefined && named.length === 0) throw new OpenSearchError(404, 'resource_not_found_exception', `index template matching [${name}] not found`);
+  /**
+   * `GET _index_template[/<name>]`: every template, the named one (404 when missing), or those a
+   * `*` pattern matches (maybe none: the node then answers the empty list with 404).
+   */
+  get(name: string | undefined): { index_templates: Source[] } {
+    const named = [...this.byName].filter(([templateName]) => name === undefined || globMatches(name, templateName));
+    if (name !== undefined && !name.includes('*') && named.length === 0) throw new OpenSearchError(404, 'resource_not_found_exception', `index template matching [${name}] not found`);
     return { index_templates: named.map(([templateName, template]) => ({ name: templateName, index_template: structuredClone(template) })) };
-  }
-
-  has(name: string): boolean {
-    return this.byName.has(name);
   }
 
   delete(name: string): void {
@@ -121,10 +120,6 @@ function nestedSettings(flat: Source): Source {
     at[path.at(-1)!] = String(value);
   }
   return nested;
-}
-
-function globMatches(pattern: string, name: string): boolean {
-  return new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name);
 }
 
 /** Whether some name matches both `*`-patterns. */

@@ -3,14 +3,18 @@
  * OPENSEARCH_URL environment variable is set (e.g. http://localhost:9200 from docker-compose, security
  * plugin off), a real cluster, so the same tests keep the fake's behaviour honest.
  *
- * `openSearchTarget(prefix)` is called once per test file with a prefix unique to the run (the test
- * database's name). Every index a test writes must be named with `index(name)` (`<prefix>.<name>`):
- * that keeps runs apart on a shared cluster, and `close()` deletes exactly those indices there (on
- * the fake it stops the node). `documents(index)` reads what a search sees once all writes are
- * visible: the fake's live documents, or on a real cluster `_refresh` and then one search of every
- * document with its version; a missing index has none. Only HTTP calls block; nothing is retried.
+ * `openSearchTarget(prefix)` is called with a prefix unique to the run (a test database's name, or
+ * opensearch-fixture.ts's per test). Every index and index template a test makes must be named with
+ * `index(name)` (`<prefix>.<name>`); a sink configured with `sinkSettings` writes each topic to
+ * `index(topic)`. That keeps runs apart on a shared cluster, and `close()` deletes exactly those
+ * indices and templates there (named one by one: a cluster may refuse wildcard deletes); on the
+ * fake it stops the node. `documents(index)` reads what a search sees once all writes are visible:
+ * the fake's live documents, or on a real cluster `_refresh` and then one search of every document
+ * with its version (`version: true`: a search leaves versions out otherwise); a missing index has
+ * none. Only HTTP calls block; nothing is retried, and a failed call throws naming the request.
  */
 import { startFakeOpenSearch, type FakeOpenSearch, type FakeOpenSearchOptions, type Source } from './fake-opensearch.js';
+import { openSearchRequest } from './opensearch-http.js';
 
 export interface TargetDocument { id: string; version: number; source: Source }
 
@@ -18,8 +22,10 @@ export interface OpenSearchTarget {
   url: string;
   /** The fake node, for fault injection and its request log; null on a real cluster. */
   fake: FakeOpenSearch | null;
-  /** The run's name for an index: `<prefix>.<name>`. */
+  /** The run's name for an index or an index template: `<prefix>.<name>`. */
   index(name: string): string;
+  /** `connection.url` and an `index.name.format` that send each topic's documents to `index(topic)`. */
+  sinkSettings: Readonly<Record<string, string>>;
   /** Every document of `index` by id; empty when the index does not exist. */
   documents(index: string): Promise<Map<string, TargetDocument>>;
   close(): Promise<void>;
@@ -32,16 +38,17 @@ export const REAL_OPENSEARCH_URL: string | undefined = process.env.OPENSEARCH_UR
 const MAX_DOCUMENTS = 10_000;
 
 export async function openSearchTarget(prefix: string, fakeOptions: FakeOpenSearchOptions = {}): Promise<OpenSearchTarget> {
-  const index = (name: string) => `${prefix}.${name}`;
-  if (REAL_OPENSEARCH_URL === undefined) {
-    const fake = await startFakeOpenSearch(fakeOptions);
-    return { url: fake.url, fake, index, documents: async (name) => fake.documents(name), close: () => fake.close() };
-  }
-  const url = REAL_OPENSEARCH_URL;
+  if (REAL_OPENSEARCH_URL !== undefined) return clusterTarget(REAL_OPENSEARCH_URL, prefix);
+  const fake = await startFakeOpenSearch(fakeOptions);
+  return { ...naming(fake.url, prefix), fake, documents: async (name) => fake.documents(name), close: () => fake.close() };
+}
+
+/** The target at `url` as a real cluster is read and cleaned up: over HTTP only (its own test runs it against the fake). */
+export function clusterTarget(url: string, prefix: string): OpenSearchTarget {
+  const pattern = encodeURIComponent(`${prefix}.*`);
   return {
-    url,
+    ...naming(url, prefix),
     fake: null,
-    index,
     async documents(name) {
       const target = encodeURIComponent(name);
       const refreshed = await call(url, 'POST', `/${target}/_refresh`, undefined, [404]);
@@ -52,22 +59,23 @@ export async function openSearchTarget(prefix: string, fakeOptions: FakeOpenSear
       return new Map(hits.hits.map((hit) => [hit._id, { id: hit._id, version: hit._version, source: hit._source }]));
     },
     async close() {
-      const indices = (await call(url, 'GET', `/_cat/indices/${encodeURIComponent(index('*'))}?format=json&h=index`)) as Array<{ index: string }>;
-      // Named one by one: clusters may refuse wildcard deletes (action.destructive_requires_name).
+      const indices = (await call(url, 'GET', `/_cat/indices/${pattern}?format=json&h=index`)) as Array<{ index: string }>;
       if (indices.length > 0) await call(url, 'DELETE', `/${indices.map((i) => encodeURIComponent(i.index)).join(',')}`);
+      // A pattern no template matches answers 404 with an empty list.
+      const templates = (await call(url, 'GET', `/_index_template/${pattern}`, undefined, [404])) as { index_templates: Array<{ name: string }> } | null;
+      for (const { name } of templates?.index_templates ?? []) await call(url, 'DELETE', `/_index_template/${encodeURIComponent(name)}`);
     },
   };
 }
 
-/** One JSON request to the real cluster; a status in `absent` answers null, any other failure throws. */
+function naming(url: string, prefix: string): Pick<OpenSearchTarget, 'url' | 'index' | 'sinkSettings'> {
+  return { url, index: (name) => `${prefix}.${name}`, sinkSettings: { 'connection.url': url, 'index.name.format': `${prefix}.\${topic}` } };
+}
+
+/** One JSON request; a status in `absent` answers null, any other failure throws. */
 async function call(base: string, method: string, path: string, body?: unknown, absent: number[] = []): Promise<unknown> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (absent.includes(response.status)) return null;
-  if (!response.ok) throw new Error(`OpenSearch at ${base} answered ${method} ${path} with ${response.status}: ${text}`);
-  return JSON.parse(text) as unknown;
+  const answer = await openSearchRequest(base, method, path, body);
+  if (absent.includes(answer.status)) return null;
+  if (answer.status >= 300) throw new Error(`OpenSearch at ${base} answered ${method} ${path} with ${answer.status}: ${JSON.stringify(answer.body)}`);
+  return answer.body;
 }

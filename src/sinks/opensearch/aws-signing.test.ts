@@ -10,6 +10,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError } from '../../errors.js';
 import { createOpenSearchClient, type OpenSearchClient } from './client.js';
@@ -77,7 +78,7 @@ function sigv4Client(url: string, keys: Record<string, string>): OpenSearchClien
 async function exercise(client: OpenSearchClient): Promise<void> {
   await client.ensureIndex('orders+2024', { properties: { title: { type: 'text' } } } as never);
   await client.bulk(Buffer.from('{"index":{"_index":"orders+2024","_id":"1","version":7,"version_type":"external"}}\n{"title":"Grüße, \\"quoted\\""}\n'));
-  await client.deleteAll('orders+2024', null);
+  await client.deleteAll('orders+2024', null, pino({ level: 'silent' }));
 }
 
 const BULK = /\/_bulk(\?|$)/;

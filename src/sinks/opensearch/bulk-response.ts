@@ -3,20 +3,23 @@
  * answers (bulk-body.ts `BulkBody.items`, in the same order). Pure; called once per response.
  *
  * Outcomes per item:
- * - `done`: written, or nothing left to write: 2xx; a delete of a missing document (404
- *   `not_found`); a partial update whose document is gone (`document_missing_exception`: deleted by
- *   a later change, or never indexed; warns); a version conflict under
- *   `behavior.on.version.conflict` ignore or warn (the index holds newer data); a malformed
- *   document under `behavior.on.malformed.documents` ignore or warn. `warn` says whether to log it.
+ * - `done`: written, or nothing left to write: 2xx; a delete with nothing to delete (404
+ *   `not_found`, or its index is gone: `index_not_found_exception`); a partial update whose document
+ *   is gone (`document_missing_exception`: deleted by a later change, or never indexed; warns); a
+ *   version conflict under `behavior.on.version.conflict` ignore or warn (the index holds newer
+ *   data); a malformed document under `behavior.on.malformed.documents` ignore or warn. `warn` says
+ *   whether to log it.
  * - `retry`: the cluster turned it away for now: 429, 5xx, rejected execution, circuit breaking,
- *   unavailable shards, cluster blocks (a full disk's read-only block lifts by itself). Send it
- *   again, alone, with backoff.
+ *   unavailable shards, the block a full disk puts on an index (lifted by the cluster once there is
+ *   room again). Send it again, alone, with backoff.
  * - `report`: a version conflict or malformed document whose behavior is `report`: write it to the
  *   dead-letter queue with `error`, then count it done.
- * - `fail`: anything else (a missing index with auto-creation off, security errors, a
- *   read-only index, ...) and malformed documents or conflicts under `fail`: the task fails with `error`.
+ * - `fail`: anything else (a missing index with auto-creation off, security errors, an index an
+ *   administrator made read-only, ...) and malformed documents or conflicts under `fail`: the task
+ *   fails with `error` and `permanentItemFix`'s advice (`refusalFix`'s for a truncate's deletes).
  * A body that is not a bulk response for these actions is a RetriableError (a proxy's error page,
- * a cut connection).
+ * a cut connection). The truncate's deletes (versioned-truncate.ts) use the same rules for what is
+ * done, retried or permanent.
  */
 import { RetriableError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
@@ -52,7 +55,6 @@ const RETRIABLE_TYPES = new Set([
   'circuit_breaking_exception',
   'unavailable_shards_exception',
   'no_shard_available_action_exception',
-  'cluster_block_exception',
   'process_cluster_event_timeout_exception',
   'node_not_connected_exception',
   'node_closed_exception',
@@ -76,9 +78,39 @@ export function isRetriableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
-/** Whether a failed item was turned away for now (429, 5xx, rejected execution, ...): worth sending again. */
+/**
+ * Whether a failed item was turned away for now (429, 5xx, rejected execution, ...): worth sending
+ * again. A cluster block is, when it lifts by itself: a full disk's (429 since OpenSearch 2, 403
+ * "read-only / allow delete" in OpenSearch 1 and Elasticsearch 7) or a cluster not ready (503). The
+ * blocks an administrator sets (403: index write, index or cluster read-only) stay until one lifts
+ * them.
+ */
 export function isRetriableItem(error: ItemError): boolean {
+  if (error.type === 'cluster_block_exception') return isRetriableStatus(error.status) || error.reason.includes('read-only / allow delete');
   return RETRIABLE_TYPES.has(error.type) || isRetriableStatus(error.status);
+}
+
+/** Whether a delete's item left nothing to delete: the document (404 `not_found`) or its index is missing. */
+export function isNothingToDelete(status: number, error: unknown): boolean {
+  return status === 404 && (error === undefined || (isPlainObject(error) && error['type'] === 'index_not_found_exception'));
+}
+
+/**
+ * What to do about a write's item that failed (outcome `fail`), as a sentence for the error's
+ * message: the behavior that would let it pass, or what `refusalFix` says.
+ */
+export function permanentItemFix(error: ItemError, index: string): string {
+  if (MALFORMED_TYPES.has(error.type)) return 'Fix the mapping or the data, or set behavior.on.malformed.documents to warn, ignore or report.';
+  if (error.type === 'version_conflict_engine_exception') return `${index} holds a newer version of the document: set behavior.on.version.conflict to ignore, warn or report to keep it.`;
+  return refusalFix(error, index);
+}
+
+/** What to change on the cluster for `index` to take an item it refused for good (a block, a missing index or permission), as a sentence. */
+export function refusalFix(error: ItemError, index: string): string {
+  if (error.type === 'cluster_block_exception') return `Lift the block on ${index} (the index setting index.blocks.write or index.blocks.read_only, or the cluster setting cluster.blocks.read_only, as the reason names), then restart the task.`;
+  if (error.type === 'index_not_found_exception') return `Create ${index}, or let it be created: set index.auto.create=true, and let the cluster's action.auto_create_index allow its name.`;
+  if (error.type === 'security_exception' || error.status === 401 || error.status === 403) return `Give the connection's user (or IAM role) the permission to write to and delete from ${index}.`;
+  return 'Remove the cause the reason names, then restart the task.';
 }
 
 export function classifyBulkResponse(response: unknown, items: readonly BulkAction[], behaviors: ResponseBehaviors): ItemResult[] {
@@ -93,7 +125,7 @@ function classify(action: BulkAction, item: Record<string, unknown>, behaviors: 
   const status = typeof item['status'] === 'number' ? item['status'] : 0;
   if (status >= 200 && status < 300) return { action, outcome: 'done', error: null, warn: false };
   const error = itemError(status, item['error']);
-  if (status === 404 && action.op === 'delete' && item['error'] === undefined) return { action, outcome: 'done', error: null, warn: false };
+  if (action.op === 'delete' && isNothingToDelete(status, item['error'])) return { action, outcome: 'done', error: null, warn: false };
   if (error.type === 'document_missing_exception' && action.partial) return { action, outcome: 'done', error, warn: true };
   if (error.type === 'version_conflict_engine_exception') return byBehavior(action, error, behaviors.onVersionConflict);
   if (isRetriableItem(error)) return { action, outcome: 'retry', error, warn: false };

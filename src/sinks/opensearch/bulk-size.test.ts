@@ -1,5 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { expect, it } from 'vitest';
+import type { FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { describeOnFake, fakeOpenSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
 import { sinkTaskContext } from '../../../test/support/sink-context.js';
 import type { SinkRecord } from '../../events.js';
 import { EventBuilder } from '../../sources/postgres/event-builder.js';
@@ -21,14 +22,8 @@ function actionBytes(record: SinkRecord): number {
   return plan.action.bytes;
 }
 
-describe('OpenSearch sink task: bulk.size.bytes', () => {
-  let fake: FakeOpenSearch;
-  beforeEach(async () => {
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
-  });
-  afterEach(async () => {
-    await fake.close();
-  });
+describeOnFake('the request sizes are read from the fake node\'s request log', 'OpenSearch sink task: bulk.size.bytes', () => {
+  const fake = fakeOpenSearchForEachTest({ refreshIntervalMs: null });
 
   it('fills requests up to bulk.size.bytes and never past it, but sends a larger action alone', async () => {
     const { task, client } = await startOrdersSink(fake.url, { 'bulk.size.bytes': String(LIMIT), 'batch.size': '1000', 'linger.ms': '600000', 'max.in.flight.requests': '1' });

@@ -2,8 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { itOnFake, openSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
+import { openSearchRequest } from '../../../test/support/opensearch-http.js';
 import type { ErrantRecordReporter } from '../../contracts/sink-task.js';
 import { BulkPlanner, type BulkAction } from './bulk-body.js';
 import { BulkWriter, RetriesExhausted } from './bulk-writer.js';
@@ -14,16 +15,15 @@ import { orderUpdate, ORDERS_INDEX } from './orders-sink.fixture.js';
 import { sinkTaskContext } from '../../../test/support/sink-context.js';
 
 describe('BulkWriter', () => {
-  let fake: FakeOpenSearch;
-  let client: OpenSearchClient;
-  beforeEach(async () => {
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
-  });
+  const search = openSearchForEachTest({ refreshIntervalMs: null });
+  let client: OpenSearchClient | undefined;
   afterEach(async () => {
-    await client.close();
-    await fake.close();
+    await client?.close();
+    client = undefined;
   });
 
+  const itInjected = itOnFake('the items are rejected by the fake node\'s faults');
+  const orders = async () => search.documents(search.index(ORDERS_INDEX));
   const silent = pino({ level: 'silent' });
   const noDeadLetters: ErrantRecordReporter = { report: () => Promise.reject(new Error('nothing should be reported')) };
 
@@ -31,8 +31,9 @@ describe('BulkWriter', () => {
     settings: Record<string, string>,
     deadLetters = noDeadLetters,
   ): { write: (actions: BulkAction[]) => Promise<void>; plan: (...updates: Array<[number, string]>) => BulkAction[] } {
-    const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': fake.url, 'retry.backoff.ms': '1', ...settings });
-    client = createOpenSearchClient(config.connection);
+    const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, ...search.sinkSettings, 'retry.backoff.ms': '1', ...settings });
+    const opened = createOpenSearchClient(config.connection);
+    client = opened;
     const planner = new BulkPlanner(config);
     const plan = (...updates: Array<[number, string]>) =>
       updates.map(([id, status], offset) => {
@@ -40,28 +41,29 @@ describe('BulkWriter', () => {
         if (planned.kind !== 'action') throw new Error(`expected an action, got ${planned.kind}`);
         return planned.action;
       });
-    const bulk = new BulkWriter(client, config, silent, deadLetters);
+    const bulk = new BulkWriter(opened, config, silent, deadLetters);
     return { write: (actions) => bulk.write(actions), plan };
   }
 
-  it('sends an item after a retried one of the same document again, after it, so the retry cannot overwrite it', async () => {
+  itInjected('sends an item after a retried one of the same document again, after it, so the retry cannot overwrite it', async () => {
+    const fake = search.fake!;
     // upserts carry no version: only the order of the writes decides
     const { write, plan } = writer({ 'index.write.method': 'upsert' });
     fake.faults.rejectItems(1);
     await write(plan([1, 'placed'], [2, 'placed'], [1, 'paid']));
-    expect(fake.documents(ORDERS_INDEX).get('1')!.source['status']).toBe('paid');
-    expect(fake.documents(ORDERS_INDEX).get('2')!.source['status']).toBe('placed');
+    expect((await orders()).get('1')!.source['status']).toBe('paid');
+    expect((await orders()).get('2')!.source['status']).toBe('placed');
     expect(fake.requests.filter((r) => r.path.endsWith('/_bulk'))).toHaveLength(2);
   });
 
-  it('rejects with the actions still unwritten, in order, once max.retries is used up', async () => {
+  itInjected('rejects with the actions still unwritten, in order, once max.retries is used up', async () => {
     const { write, plan } = writer({ 'max.retries': '1' });
-    fake.faults.rejectItems(4);
+    search.fake!.faults.rejectItems(4);
     const error: unknown = await write(plan([1, 'placed'], [2, 'placed'], [3, 'placed'])).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetriesExhausted);
     expect((error as RetriesExhausted).retriable).toBe(true);
     expect((error as RetriesExhausted).unwritten.map((a) => a.id)).toEqual(['1']);
-    expect([...fake.documents(ORDERS_INDEX).keys()].sort()).toEqual(['2', '3']);
+    expect([...(await orders()).keys()].sort()).toEqual(['2', '3']);
   });
 
   it('reports a rejected document under behavior.on.malformed.documents=report with its record, and resolves once the report is written', async () => {
@@ -76,16 +78,19 @@ describe('BulkWriter', () => {
           await fileReporter.report(record, error);
         },
       });
-      fake.faults.failMapping((doc) => doc.id === '2');
-      await write(plan([1, 'placed'], [2, 'placed'], [3, 'placed']));
-      expect([...fake.documents(ORDERS_INDEX).keys()].sort()).toEqual(['1', '3']);
+      // The index maps status as a number: order 2's status does not fit.
+      const index = search.index(ORDERS_INDEX);
+      expect((await openSearchRequest(search.url, 'PUT', `/${index}`, { mappings: { properties: { status: { type: 'long' } } } })).status).toBe(200);
+      await write(plan([1, '1'], [2, 'placed'], [3, '3']));
+      expect([...(await orders()).keys()].sort()).toEqual(['1', '3']);
       expect(reported).toHaveLength(1);
       expect(reported[0]!.offset).toBe(1);
       expect(reported[0]!.error).toBeInstanceOf(DocumentRejected);
-      expect(reported[0]!.error.message).toMatch(/^OpenSearch rejected the document \(index shop\.public\.orders, id 2\): mapper_parsing_exception: failed to parse/);
+      const rejected = `OpenSearch rejected the document (index ${index}, id 2): mapper_parsing_exception: failed to parse`;
+      expect(reported[0]!.error.message.slice(0, rejected.length)).toBe(rejected);
       const lines = (await readFile(file, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
       expect(lines).toEqual([
-        { topic: ORDERS_INDEX, partition: 0, offset: 1, index: ORDERS_INDEX, id: '2', error: { status: 400, type: 'mapper_parsing_exception', reason: expect.stringMatching(/^failed to parse/) as unknown }, reportedAt: expect.any(String) as unknown },
+        { topic: ORDERS_INDEX, partition: 0, offset: 1, index, id: '2', error: { status: 400, type: 'mapper_parsing_exception', reason: expect.stringMatching(/^failed to parse/) as unknown }, reportedAt: expect.any(String) as unknown },
       ]);
     } finally {
       await rm(dir, { recursive: true, force: true });

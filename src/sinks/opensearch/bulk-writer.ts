@@ -23,7 +23,7 @@ import type { ErrantRecordReporter } from '../../contracts/sink-task.js';
 import { RetriableError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
 import { bulkBody, documentKey, type BulkAction } from './bulk-body.js';
-import { classifyBulkResponse, type ItemResult } from './bulk-response.js';
+import { classifyBulkResponse, permanentItemFix, type ItemResult } from './bulk-response.js';
 import type { OpenSearchClient } from './client.js';
 import { DocumentRejected } from './dead-letters.js';
 import { completeMerges, requestSegments } from './merged-updates.js';
@@ -150,7 +150,7 @@ export class BulkWriter {
         case 'fail':
           throw new SluiceError(
             'OPENSEARCH_DOCUMENT_REJECTED',
-            `OpenSearch rejected the document for ${action.record.topic}:${action.record.partition}:${action.record.offset} (index ${action.index}, id ${action.id}): ${error?.type}: ${error?.reason}. Fix the mapping or the data, or set behavior.on.malformed.documents to warn, ignore or report.`,
+            `OpenSearch rejected the document for ${action.record.topic}:${action.record.partition}:${action.record.offset} (index ${action.index}, id ${action.id}): ${error!.type}: ${error!.reason}. ${permanentItemFix(error!, action.index)}`,
             { stage: 'put' },
           );
       }

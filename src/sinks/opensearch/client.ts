@@ -4,8 +4,9 @@
  * set, AWS SigV4 signing (aws-signing.ts), over the agents of node-agents.ts (connect timeout,
  * TLS). Every failure is classified here: connection errors, 429 and 5xx are RetriableError;
  * anything else is a permanent SluiceError naming the fix, a node's certificate that is not trusted
- * too (it names the TLS keys); missing AWS credentials arrive as the signer's ConfigError and pass
- * through as they are.
+ * too (it names the TLS keys), or one for other host names than the URL's (it names
+ * connection.url); missing AWS credentials arrive as the signer's ConfigError and pass through as
+ * they are.
  *
  * Several `connection.url`s: the client sends each request to the next live node in turn, and
  * counts a node as dead after a connection error (refused, reset, timed out) or a 502-504 answer,
@@ -21,14 +22,16 @@
  *   the derived fields the template leaves to it (index-mapping.ts `underTemplate`). Where that is
  *   refused (no permission, or no such API) it sends the whole derived mapping and resolves to a
  *   message for the log naming the permission; any other failure is classified as above.
- * - `deleteAll(index, version)` deletes every document of an index (a TRUNCATE) once it is
- *   refreshed: at the truncate's version, leaving documents newer than it (versioned-truncate.ts),
- *   or, without a version, all of them with delete_by_query. A missing index is fine.
+ * - `deleteAll(index, version, logger)` deletes every document of an index (a TRUNCATE) that a
+ *   refresh makes searchable: at the truncate's version, leaving documents newer than it, and
+ *   listing the ids again when the listing is cut short (versioned-truncate.ts; logged at warn), or,
+ *   without a version, all of them with delete_by_query. A missing index is fine.
  * - `storedDocuments(refs)` reads documents as they are now (a real-time `_mget`, which sees writes
  *   not yet refreshed): per ref, its version and source, or null when it or its index is missing.
  *   Integers beyond 2^53 in a source come back as bigints, exact.
  */
 import type * as OpenSearch from '@opensearch-project/opensearch';
+import type { Logger } from 'pino';
 import { RetriableError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
 import { lazyRequire } from '../../util/lazy-require.js';
@@ -51,7 +54,7 @@ export interface OpenSearchClient {
   bulk(body: Buffer): Promise<unknown>;
   storedDocuments(refs: ReadonlyArray<{ index: string; id: string }>): Promise<Array<StoredDocument | null>>;
   ensureIndex(name: string, mapping: IndexMapping | null): Promise<{ templatesUnchecked: string | null }>;
-  deleteAll(index: string, version: number | null): Promise<void>;
+  deleteAll(index: string, version: number | null, logger: Logger): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -120,16 +123,14 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
       }
       return { templatesUnchecked };
     },
-    async deleteAll(index, version) {
+    async deleteAll(index, version, logger) {
       try {
-        // Both ways see what a search sees: refresh first, so the latest writes go too.
+        if (version !== null) return await deleteUpToVersion(scrollCalls(client), index, version, where, logger);
+        // A delete by query sees what a search sees: refresh first, so the latest writes go too.
         await client.indices.refresh({ index });
-        if (version === null) await client.deleteByQuery({ index, body: { query: { match_all: {} } }, refresh: true, conflicts: 'proceed' });
-        else await deleteUpToVersion(scrollCalls(client), index, version, where);
+        await client.deleteByQuery({ index, body: { query: { match_all: {} } }, refresh: true, conflicts: 'proceed' });
       } catch (error) {
         if (errorType(error) === 'index_not_found_exception') return;
-        // A scroll answers 404 once its context is gone (its keep-alive ran out between two pages).
-        if (version !== null && statusOf(error) === 404) throw new RetriableError('OPENSEARCH_UNAVAILABLE', `OpenSearch at ${where} lost the scroll over the ids of ${index} during a truncate; the truncate is carried out again.`, { stage: 'put', cause: error });
         throw describe(error, `deleting the documents of ${index}`);
       }
     },
@@ -140,8 +141,17 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
 /** The scroll and bulk requests of a versioned truncate, without the client's classification of failures. */
 function scrollCalls(client: OpenSearch.Client): ScrollCalls {
   return {
+    refresh: async (index) => void (await client.indices.refresh({ index })),
     openScroll: async (index, body, keepAlive) => (await client.search({ index, scroll: keepAlive, filter_path: PAGE_FIELDS, body })).body,
-    nextPage: async (scrollId, keepAlive) => (await client.scroll({ filter_path: PAGE_FIELDS, body: { scroll: keepAlive, scroll_id: scrollId } })).body,
+    nextPage: async (scrollId, keepAlive) => {
+      try {
+        return (await client.scroll({ filter_path: PAGE_FIELDS, body: { scroll: keepAlive, scroll_id: scrollId } })).body;
+      } catch (error) {
+        // A scroll whose search contexts are all gone answers 404 search_context_missing_exception.
+        if (statusOf(error) === 404) return null;
+        throw error;
+      }
+    },
     clearScroll: async (scrollId) => void (await client.clearScroll({ body: { scroll_id: scrollId } })),
     bulk: async (body) => (await client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS })).body,
   };
@@ -176,8 +186,15 @@ function responseMessage(error: unknown): string {
 
 function describeFailure(error: unknown, what: string, where: string, credentialKeys: string, connectFailure: EstablishFailure | undefined): SluiceError {
   if (error instanceof SluiceError) return error;
+  // Retrying cannot help: the same certificate comes back until the config or the certificate changes.
+  if (connectFailure?.code === 'ERR_TLS_CERT_ALTNAME_INVALID') {
+    return new SluiceError(
+      'OPENSEARCH_TLS',
+      `OpenSearch at ${where} presented a certificate for other host names than the URL's, for the ${what} (${connectFailure.code}: ${(error as Error).message}): set connection.url to a host name or IP address the certificate names, or have the node's certificate issued for the one in the URL; connection.ssl.verify=false accepts any certificate and host name, for development only.`,
+      { stage: 'put', cause: error },
+    );
+  }
   if (connectFailure?.kind === 'certificate') {
-    // Retrying cannot help: the same certificate comes back until the config or the certificate changes.
     return new SluiceError(
       'OPENSEARCH_TLS',
       `OpenSearch at ${where} presented a certificate that is not trusted for the ${what} (${connectFailure.code}: ${(error as Error).message}): set connection.ssl.ca.file to a PEM file of the CA that signed it (otherwise the system's CAs are trusted), and use URLs with a host name or IP address the certificate names; connection.ssl.verify=false accepts any certificate, for development only.`,

@@ -1,14 +1,17 @@
 /**
  * The sink's derived mappings (index-mapping.ts) and documents (document-values.ts) on the fake node,
- * which checks every value against its field's mapping as OpenSearch does: the values Postgres
- * columns hold fit the mappings derived for them; and an index template's mapping is kept, for an
- * index that exists when the sink writes and for one it creates (derived mappings only for the
- * fields the template leaves), unless the user may not ask which template applies.
+ * which checks every value against its field's mapping as OpenSearch does, or on the OPENSEARCH_URL
+ * cluster: the values Postgres columns hold fit the mappings derived for them; and an index
+ * template's mapping is kept, for an index that exists when the sink writes and for one it creates
+ * (derived mappings only for the fields the template leaves), unless the user may not ask which
+ * template applies.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { startFakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { itOnFake, openSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
+import { openSearchRequest, type Json } from '../../../test/support/opensearch-http.js';
 import { openTextFixture, type TextFixture } from '../../../test/support/type-fixture.js';
 import type { ConnectSchema, Row } from '../../events.js';
 import { toJson } from '../../json.js';
@@ -19,26 +22,14 @@ import { createOpenSearchClient, type OpenSearchClient } from './client.js';
 import { DocumentConverter } from './document-values.js';
 import { deriveIndexMapping } from './index-mapping.js';
 import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
-import { orderUpdate, ORDERS_INDEX, startOrdersSink } from './orders-sink.fixture.js';
+import { orderUpdate, ORDERS_INDEX } from './orders-sink.fixture.js';
 import { OpenSearchSinkTask } from './sink-task.js';
-
-/** A parsed response body, read field by field. */
-type Json = any;
 
 const ARTICLES_INDEX = 'shop.public.articles';
 const INFO = 30;
 
-let fake: FakeOpenSearch;
-beforeEach(async () => {
-  fake = await startFakeOpenSearch({ refreshIntervalMs: null });
-});
-afterEach(() => fake.close());
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await fetch(`${fake.url}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { 'content-type': 'application/json' } });
-  const text = await response.text();
-  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
-}
+const search = openSearchForEachTest({ refreshIntervalMs: null });
+const call = (method: string, path: string, body?: unknown) => openSearchRequest(search.url, method, path, body);
 
 describe('derived mappings take the documents the sink writes', () => {
   let fixture: TextFixture;
@@ -50,12 +41,13 @@ describe('derived mappings take the documents the sink writes', () => {
     await fixture.close();
   });
   beforeEach(() => {
-    client = createOpenSearchClient(parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: 't', 'connection.url': fake.url }).connection);
+    client = createOpenSearchClient(parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: 't', 'connection.url': search.url }).connection);
   });
   afterEach(() => client.close());
 
-  /** Creates `index` as the sink does and writes each row's document; the bulk response's items. */
-  async function writeRows(index: string, columns: Record<string, string>, rows: string[][]): Promise<Json[]> {
+  /** Creates the index `search.index(indexName)` as the sink does and writes each row's document; the bulk response's items. */
+  async function writeRows(indexName: string, columns: Record<string, string>, rows: string[][]): Promise<Json[]> {
+    const index = search.index(indexName);
     const read = await fixture.read(columns, rows);
     const names = Object.keys(columns);
     const schema: ConnectSchema = { type: 'struct', optional: true, name: 't.Value', fields: names.map((name) => read[name]!.field) };
@@ -93,7 +85,7 @@ describe('derived mappings take the documents the sink writes', () => {
       ],
     ]);
     expect(items.map((item) => [item.status, item.error?.reason])).toEqual([[201, undefined], [201, undefined], [201, undefined]]);
-    const stored = fake.documents('fit');
+    const stored = await search.documents(search.index('fit'));
     expect(stored.get('1')!.source).toMatchObject({ zoned: 'infinity', stamps: ['-infinity'] });
     expect(stored.get('2')!.source).toMatchObject({ stamp: '+10000-01-01T00:00:00.000', day: '-0043-03-15' });
   });
@@ -105,76 +97,94 @@ describe('derived mappings take the documents the sink writes', () => {
 });
 
 describe('index templates', () => {
-  const TEMPLATE = { index_patterns: ['shop.*'], template: { mappings: { properties: { status: { type: 'keyword' }, note: { type: 'keyword' } } } } };
+  const KEYWORDS = { mappings: { properties: { status: { type: 'keyword' }, note: { type: 'keyword' } } } };
   const TEXT = { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
-  const mappingOf = async () => (await call('GET', `/${ORDERS_INDEX}/_mapping`)).body[ORDERS_INDEX].mappings.properties;
+  const orders = () => search.index(ORDERS_INDEX);
+  /** Puts the test's template `shop`, of its indices `shop.*` (the orders' among them), with these settings and mappings. */
+  const putShopTemplate = (template: Json) => call('PUT', `/_index_template/${search.index('shop')}`, { index_patterns: [`${search.index('shop')}.*`], template });
+  const mappingOf = async () => (await call('GET', `/${orders()}/_mapping`)).body[orders()].mappings.properties;
 
-  async function writeOrders(): Promise<void> {
-    const { task } = await startOrdersSink(fake.url, {});
+  /** Writes two orders through a sink task; the index checks its client made, each with what it said of templates (null: none refused). */
+  async function writeOrders(): Promise<Array<[string, string | null]>> {
+    const checks: Array<[string, string | null]> = [];
+    const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, ...search.sinkSettings });
+    const task = new OpenSearchSinkTask(config, (connection) => {
+      const client = createOpenSearchClient(connection);
+      const ensureIndex: OpenSearchClient['ensureIndex'] = async (name, mapping) => {
+        const checked = await client.ensureIndex(name, mapping);
+        checks.push([name, checked.templatesUnchecked]);
+        return checked;
+      };
+      return { ...client, ensureIndex };
+    });
+    await task.start(sinkTaskContext({ connector: 'search' }));
     await task.put([orderUpdate(0, 1, 'paid'), orderUpdate(1, 2, 'new')]);
     await task.flush();
     await task.stop();
+    return checks;
   }
 
   it('keeps the mapping a template gave an index that exists, mapping the other fields dynamically', async () => {
-    expect((await call('PUT', '/_index_template/shop', TEMPLATE)).status).toBe(200);
-    expect((await call('PUT', `/${ORDERS_INDEX}`)).status).toBe(200);
+    expect((await putShopTemplate(KEYWORDS)).status).toBe(200);
+    expect((await call('PUT', `/${orders()}`)).status).toBe(200);
     await writeOrders();
     const properties = await mappingOf();
     expect(properties).toMatchObject({ status: { type: 'keyword' }, note: { type: 'keyword' }, id: { type: 'long' } });
     expect(properties.customer).toEqual(TEXT);
-    expect([...fake.documents(ORDERS_INDEX).keys()]).toEqual(['1', '2']);
-    expect((await call('GET', '/_index_template/shop')).body.index_templates[0].index_template).toMatchObject(TEMPLATE);
+    expect([...(await search.documents(orders())).keys()].sort()).toEqual(['1', '2']);
+    expect((await call('GET', `/_index_template/${search.index('shop')}`)).body.index_templates[0].index_template).toMatchObject({ index_patterns: [`${search.index('shop')}.*`], template: KEYWORDS });
   });
 
   it('creates a missing index with a matching template\'s mapping for the fields it maps and the derived mapping for the others', async () => {
-    await call('PUT', '/_index_template/shop', TEMPLATE);
-    await writeOrders();
+    await putShopTemplate(KEYWORDS);
+    // One index check, whose template check was answered.
+    expect(await writeOrders()).toEqual([[orders(), null]]);
     const properties = await mappingOf();
     expect(properties.status).toEqual({ type: 'keyword' });
     expect(properties.note).toEqual({ type: 'keyword' });
     expect(properties.total).toEqual({ type: 'scaled_float', scaling_factor: 100 });
     expect(properties.customer).toEqual(TEXT);
-    expect(fake.requests.filter((r) => r.path === `/_index_template/_simulate_index/${ORDERS_INDEX}`).map((r) => [r.method, r.status])).toEqual([['POST', 200]]);
-    expect(fake.documents(ORDERS_INDEX).size).toBe(2);
+    expect((await search.documents(orders())).size).toBe(2);
   });
 
   it('derives every field under a template that sets only settings, and none under one that turns dynamic mapping off', async () => {
-    await call('PUT', '/_index_template/shop', { index_patterns: ['shop.*'], template: { settings: { index: { gc_deletes: '0s' } } } });
+    await putShopTemplate({ settings: { index: { gc_deletes: '0s' } } });
     await writeOrders();
     expect((await mappingOf()).total).toEqual({ type: 'scaled_float', scaling_factor: 100 });
 
-    await call('DELETE', `/${ORDERS_INDEX}`);
-    await call('PUT', '/_index_template/shop', { index_patterns: ['shop.*'], template: { mappings: { dynamic: false, properties: { status: { type: 'keyword' } } } } });
+    await call('DELETE', `/${orders()}`);
+    await putShopTemplate({ mappings: { dynamic: false, properties: { status: { type: 'keyword' } } } });
     await writeOrders();
     expect(await mappingOf()).toEqual({ status: { type: 'keyword' } });
-    expect(fake.documents(ORDERS_INDEX).get('1')!.source).toMatchObject({ status: 'paid', customer: 'Alice' });
+    expect((await search.documents(orders())).get('1')!.source).toMatchObject({ status: 'paid', customer: 'Alice' });
   });
 
-  it('creates the index with the whole derived mapping, and says once at info which permission is missing, when the user may not simulate templates', async () => {
-    await fake.close();
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null, auth: { username: 'sluice', password: 'pw', denied: ['indices:admin/index_template/simulate_index'] } });
-    const authorization = `Basic ${Buffer.from('sluice:pw').toString('base64')}`;
-    const put = await fetch(`${fake.url}/_index_template/shop`, { method: 'PUT', body: JSON.stringify(TEMPLATE), headers: { 'content-type': 'application/json', authorization } });
-    expect(put.status).toBe(200);
-    const { logger, lines } = capturingLogger();
-    const config = parseOpenSearchSinkConfig({
-      name: 'search', 'connector.class': 'OpenSearchSink', topics: `${ORDERS_INDEX},${ARTICLES_INDEX}`, 'connection.url': fake.url, 'connection.username': 'sluice', 'connection.password': 'pw',
-    });
-    const task = new OpenSearchSinkTask(config);
-    await task.start(sinkTaskContext({ connector: 'search', logger }));
-    await task.put([orderUpdate(0, 1, 'paid'), sinkRecord(articleCreated, 0)]);
-    await task.flush();
-    await task.stop();
+  itOnFake('the denied permission is the fake node\'s auth option')('creates the index with the whole derived mapping, and says once at info which permission is missing, when the user may not simulate templates', async () => {
+    const fake = await startFakeOpenSearch({ refreshIntervalMs: null, auth: { username: 'sluice', password: 'pw', denied: ['indices:admin/index_template/simulate_index'] } });
+    try {
+      const headers = { authorization: `Basic ${Buffer.from('sluice:pw').toString('base64')}` };
+      expect((await openSearchRequest(fake.url, 'PUT', '/_index_template/shop', { index_patterns: ['shop.*'], template: KEYWORDS }, { headers })).status).toBe(200);
+      const { logger, lines } = capturingLogger();
+      const config = parseOpenSearchSinkConfig({
+        name: 'search', 'connector.class': 'OpenSearchSink', topics: `${ORDERS_INDEX},${ARTICLES_INDEX}`, 'connection.url': fake.url, 'connection.username': 'sluice', 'connection.password': 'pw',
+      });
+      const task = new OpenSearchSinkTask(config);
+      await task.start(sinkTaskContext({ connector: 'search', logger }));
+      await task.put([orderUpdate(0, 1, 'paid'), sinkRecord(articleCreated, 0)]);
+      await task.flush();
+      await task.stop();
 
-    const mapping = await fetch(`${fake.url}/${ORDERS_INDEX}/_mapping`, { headers: { authorization } });
-    expect(((await mapping.json()) as Json)[ORDERS_INDEX].mappings.properties.status).toEqual(TEXT);
-    expect(fake.requests.filter((r) => r.path.startsWith('/_index_template/_simulate_index/')).map((r) => r.status)).toEqual([403, 403]);
-    expect([fake.documents(ORDERS_INDEX).size, fake.documents(ARTICLES_INDEX).size]).toEqual([1, 1]);
-    const told = lines.filter((line) => line.msg.includes('index templates'));
-    expect(told).toHaveLength(1);
-    expect(told[0]).toMatchObject({ level: INFO, index: ORDERS_INDEX });
-    expect(told[0]!.msg).toMatch(/\(403: .*no permissions for \[indices:admin\/index_template\/simulate_index\].*grant the connection's user the cluster permission indices:admin\/index_template\/simulate_index/);
+      const mapping = await openSearchRequest(fake.url, 'GET', `/${ORDERS_INDEX}/_mapping`, undefined, { headers });
+      expect(mapping.body[ORDERS_INDEX].mappings.properties.status).toEqual(TEXT);
+      expect(fake.requests.filter((r) => r.path.startsWith('/_index_template/_simulate_index/')).map((r) => r.status)).toEqual([403, 403]);
+      expect([fake.documents(ORDERS_INDEX).size, fake.documents(ARTICLES_INDEX).size]).toEqual([1, 1]);
+      const told = lines.filter((line) => line.msg.includes('index templates'));
+      expect(told).toHaveLength(1);
+      expect(told[0]).toMatchObject({ level: INFO, index: ORDERS_INDEX });
+      expect(told[0]!.msg).toMatch(/\(403: .*no permissions for \[indices:admin\/index_template\/simulate_index\].*grant the connection's user the cluster permission indices:admin\/index_template\/simulate_index/);
+    } finally {
+      await fake.close();
+    }
   });
 });
 

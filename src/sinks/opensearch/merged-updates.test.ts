@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { openSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
 import type { ChangeEvent } from '../../events.js';
 import { EventBuilder } from '../../sources/postgres/event-builder.js';
 import type { TupleValue } from '../../sources/postgres/replication/pgoutput-decoder.js';
@@ -25,17 +25,27 @@ const created = (lsn: number, lastCommit: number | null) => builder.change(ARTIC
 const retitled = (values: TupleValue[], lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'u', articleKey(values), null, ARTICLES.row(values), origin(lsn, lastCommit));
 const deleted = (lsn: number, lastCommit: number | null) => builder.change(ARTICLES, 'd', articleKey(OLD_KEY), ARTICLES.row(OLD_KEY), null, origin(lsn, lastCommit));
 
+/** A client that records its requests in order: `bulk`, or `read` for a read of stored documents (`_mget`). */
+function recordingClient(inner: OpenSearchClient, calls: string[]): OpenSearchClient {
+  return {
+    ...inner,
+    bulk: (body) => (calls.push('bulk'), inner.bulk(body)),
+    storedDocuments: (refs) => (calls.push('read'), inner.storedDocuments(refs)),
+  };
+}
+
 describe('TOAST partial updates completed from the stored document', () => {
-  let fake: FakeOpenSearch;
+  const search = openSearchForEachTest({ refreshIntervalMs: null });
   let client: OpenSearchClient;
+  let calls: string[];
   let warnings: string[];
   let write: (events: ChangeEvent[]) => Promise<void>;
   let plan: (events: ChangeEvent[]) => BulkAction[];
 
-  beforeEach(async () => {
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
-    const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: INDEX, 'connection.url': fake.url, 'retry.backoff.ms': '1' });
+  beforeEach(() => {
+    const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: INDEX, ...search.sinkSettings, 'retry.backoff.ms': '1' });
     client = createOpenSearchClient(config.connection);
+    calls = [];
     warnings = [];
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg as string) });
     const planner = new BulkPlanner(config);
@@ -45,40 +55,39 @@ describe('TOAST partial updates completed from the stored document', () => {
       if (planned.kind !== 'action') throw new Error(`expected an action, got ${planned.kind}`);
       return planned.action;
     });
-    const writer = new BulkWriter(client, config, logger, { report: () => Promise.reject(new Error('nothing should be reported')) });
+    const writer = new BulkWriter(recordingClient(client, calls), config, logger, { report: () => Promise.reject(new Error('nothing should be reported')) });
     write = (events) => writer.write(plan(events));
   });
   afterEach(async () => {
     await client.close();
-    await fake.close();
   });
 
-  const stored = () => fake.documents(INDEX).get(ID);
+  const stored = async () => (await search.documents(search.index(INDEX))).get(ID);
 
   it('apply every change of a transaction whose changes share one version, one request each', async () => {
     for (const event of [created(100, 500), retitled(RETITLED, 110, 500), retitled(RETITLED_AGAIN, 120, 500)]) await write([event]);
-    expect(stored()).toMatchObject({ version: 500, source: { title: 'Hello third', body: 'A long body', tags: ['search', 'cdc'], cover: 'AQL/' } });
+    expect(await stored()).toMatchObject({ version: 500, source: { title: 'Hello third', body: 'A long body', tags: ['search', 'cdc'], cover: 'AQL/' } });
     // An update keeps the version the change's (no update API call raises it), so the delete of the same transaction applies.
     await write([deleted(130, 500)]);
-    expect(stored()?.source ?? null).toBeNull();
-    expect(fake.requests.some((r) => r.path.endsWith('/_update'))).toBe(false);
+    expect(await stored()).toBeUndefined();
+    // Every write was a bulk request, each merge read first.
+    expect(calls).toEqual(['bulk', 'read', 'bulk', 'read', 'bulk', 'bulk']);
   });
 
   it('apply them in one request too, sent in parts so each merge reads what came before it', async () => {
     await write([created(100, 500), retitled(RETITLED, 110, 500), retitled(RETITLED_AGAIN, 120, 500)]);
-    expect(stored()).toMatchObject({ version: 500, source: { title: 'Hello third', body: 'A long body', tags: ['search', 'cdc'] } });
-    expect(fake.requests.filter((r) => r.path.endsWith('/_bulk'))).toHaveLength(3);
-    expect(fake.requests.filter((r) => r.path.endsWith('/_mget'))).toHaveLength(2);
+    expect(await stored()).toMatchObject({ version: 500, source: { title: 'Hello third', body: 'A long body', tags: ['search', 'cdc'] } });
+    expect(calls).toEqual(['bulk', 'read', 'bulk', 'read', 'bulk']);
   });
 
   it('write nothing for a change older than the stored document, nor for a document that is missing, which is logged', async () => {
     await write([retitled(RETITLED, 110, null)]);
-    expect(stored()).toBeUndefined();
+    expect(await stored()).toBeUndefined();
     expect(warnings).toEqual([expect.stringContaining('found no document to complete')]);
     await write([created(7_000, null)]);
     await write([retitled(RETITLED, 6_100, 6_050)]);
-    expect(stored()).toMatchObject({ version: 7_000, source: { title: 'Hello' } });
-    expect(fake.requests.filter((r) => r.path.endsWith('/_bulk'))).toHaveLength(1);
+    expect(await stored()).toMatchObject({ version: 7_000, source: { title: 'Hello' } });
+    expect(calls).toEqual(['read', 'bulk', 'read']);
   });
 
   it('cut a request before a merge whose document has an action earlier in the same part, and nowhere else', () => {

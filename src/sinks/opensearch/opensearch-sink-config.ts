@@ -89,7 +89,7 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
   keys: [
     {
       name: 'connection.url', type: 'LIST', importance: 'HIGH', group: CONNECTION, width: 'LONG', displayName: 'Connection URLs', validator: httpUrls,
-      documentation: 'List of OpenSearch HTTP connection URLs, e.g. http://eshost1:9200,http://eshost2:9200. Requests go to each in turn. A node that cannot be connected to, or answers 502-504, is left out for a minute (longer while it stays down) and its request goes to another node: at once when no connection could be made, else when it is retried per max.retries.',
+      documentation: 'List of OpenSearch HTTP connection URLs, e.g. http://eshost1:9200,http://eshost2:9200. Requests go to each in turn. A node that cannot be connected to, or answers 502-504, is left out for a minute (longer while it stays down) and its request goes to another node: at once when no connection could be made, else when it is retried per max.retries. When no node is left, the ones left out are tried.',
     },
     { name: 'connection.username', type: 'STRING', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Username', documentation: 'The username for HTTP basic authentication.' },
     { name: 'connection.password', type: 'PASSWORD', default: null, importance: 'MEDIUM', group: CONNECTION, width: 'SHORT', displayName: 'Password', documentation: 'The password for HTTP basic authentication.' },
@@ -201,7 +201,7 @@ export const OPENSEARCH_SINK_KEYS: ConfigDefinition = {
     },
     {
       name: 'truncate.behavior', type: 'STRING', default: 'delete_by_query', importance: 'LOW', group: INDICES, width: 'SHORT', displayName: 'Truncate behavior', validator: oneOf(TRUNCATE_BEHAVIORS, { ignoreCase: true }),
-      documentation: 'What a truncate event does: delete_by_query deletes every document of the table\'s index, ignore keeps them. The documents are listed with a scroll and deleted at the truncate\'s version, so documents written after the truncate stay when it is replayed (offsets reset); a truncate without a version uses _delete_by_query. The source emits truncates only when its skipped.operations allows them.',
+      documentation: 'What a truncate event does: delete_by_query deletes every document of the table\'s index, ignore keeps them. The documents are listed with a scroll and deleted at the truncate\'s version, so documents written after the truncate stay when it is replayed (offsets reset); a truncate without a version uses _delete_by_query. A listing cut short (a scroll lost, a shard failed) starts over; a delete refused for good (an index made read-only, no right to delete) fails the task, naming the fix. The source emits truncates only when its skipped.operations allows them.',
     },
     {
       name: 'errors.deadletterqueue.file', type: 'STRING', default: null, importance: 'MEDIUM', group: 'Error Handling', width: 'LONG', displayName: 'Dead letter queue file',

@@ -6,6 +6,7 @@
  * requests in flight ever shared a document. `hold()` keeps bulk responses back (the fake has
  * applied the request, the sink has not seen the answer) until `release` lets them go.
  */
+import type { Logger } from 'pino';
 import type { SinkRecord } from '../../events.js';
 import { EventBuilder, type EventOrigin } from '../../sources/postgres/event-builder.js';
 import { ORDERS } from '../../transforms/debezium-events.fixture.js';
@@ -118,10 +119,10 @@ export class RecordingClient implements OpenSearchClient {
     }
   }
 
-  async deleteAll(index: string, version: number | null): Promise<void> {
+  async deleteAll(index: string, version: number | null, logger: Logger): Promise<void> {
     const call = this.calls++;
     this.events.push({ kind: 'delete-start', call, ids: [] });
-    await this.inner.deleteAll(index, version);
+    await this.inner.deleteAll(index, version, logger);
     this.events.push({ kind: 'delete-end', call, ids: [] });
   }
 
@@ -130,11 +131,11 @@ export class RecordingClient implements OpenSearchClient {
   close = (): Promise<void> => this.inner.close();
 }
 
-/** A started task writing to `url` with these settings, and the recording client it uses. */
-export async function startOrdersSink(url: string, settings: Record<string, string>): Promise<{ task: OpenSearchSinkTask; client: RecordingClient }> {
+/** A started task writing to `url` with these settings (and logging to `logger`, silent by default), and the recording client it uses. */
+export async function startOrdersSink(url: string, settings: Record<string, string>, logger?: Logger): Promise<{ task: OpenSearchSinkTask; client: RecordingClient }> {
   const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': url, ...settings });
   let client: RecordingClient | undefined;
   const task = new OpenSearchSinkTask(config, (connection) => (client = new RecordingClient(createOpenSearchClient(connection))));
-  await task.start(sinkTaskContext({ connector: 'search' }));
+  await task.start(sinkTaskContext({ connector: 'search', ...(logger && { logger }) }));
   return { task, client: client! };
 }

@@ -1,6 +1,6 @@
 import pino from 'pino';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { describeOnFake, fakeOpenSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
 import { BulkPlanner } from './bulk-body.js';
 import { BulkWriter, retryDelay } from './bulk-writer.js';
 import { createOpenSearchClient, type OpenSearchClient } from './client.js';
@@ -31,23 +31,20 @@ describe('retryDelay', () => {
   });
 });
 
-describe('BulkWriter retries', () => {
-  let fake: FakeOpenSearch;
-  let client: OpenSearchClient;
-  beforeEach(async () => {
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
-  });
+describeOnFake('the 429s are the fake node\'s faults', 'BulkWriter retries', () => {
+  const fake = fakeOpenSearchForEachTest({ refreshIntervalMs: null });
+  let client: OpenSearchClient | undefined;
   afterEach(async () => {
-    await client.close();
-    await fake.close();
+    await client?.close();
   });
 
   it('waits longer before each attempt of a request the cluster keeps refusing with 429', async () => {
     const backoffMs = 40;
     const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': fake.url, 'max.retries': '4', 'retry.backoff.ms': String(backoffMs) });
-    client = createOpenSearchClient(config.connection);
+    const opened = createOpenSearchClient(config.connection);
+    client = opened;
     const attempts: number[] = [];
-    const timed: OpenSearchClient = { ...client, bulk: (body) => (attempts.push(performance.now()), client.bulk(body)) };
+    const timed: OpenSearchClient = { ...opened, bulk: (body) => (attempts.push(performance.now()), opened.bulk(body)) };
     const planned = new BulkPlanner(config).plan(orderUpdate(0, 1, 'placed'));
     if (planned.kind !== 'action') throw new Error(`expected an action, got ${planned.kind}`);
     fake.faults.rejectBulk(4);

@@ -4,12 +4,15 @@
  */
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, expect, it, vi } from 'vitest';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { describeOnFake, fakeOpenSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
 import { rejectionOf } from '../../../test/support/failures.js';
 import { sinkTaskContext } from '../../../test/support/sink-context.js';
 import { capturingLogger } from '../../../test/support/source-task-harness.js';
+import { forwardTcp, type TcpForwarder } from '../../../test/support/tcp-forwarder.js';
 import { TEST_CA_FILE, testServerTls } from '../../../test/support/test-tls.js';
+import { waitFor } from '../../../test/support/wait.js';
 import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { orderUpdate, ORDERS_INDEX, startOrdersSink } from './orders-sink.fixture.js';
 import { OpenSearchSinkTask } from './sink-task.js';
@@ -29,22 +32,29 @@ async function closedPortUrl(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
-describe('OpenSearch sink task over https', () => {
-  let fake: FakeOpenSearch;
+describeOnFake('the node serves the test CA\'s certificate', 'OpenSearch sink task over https', () => {
+  const fake = fakeOpenSearchForEachTest({ refreshIntervalMs: null, tls: testServerTls() });
   let task: OpenSearchSinkTask | undefined;
+  let forwarder: TcpForwarder | undefined;
   afterEach(async () => {
     await task?.stop();
     task = undefined;
-    await fake.close();
+    await forwarder?.close();
+    forwarder = undefined;
   });
 
-  const start = async (settings: Record<string, string>) => {
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null, tls: testServerTls() });
+  /** Starts a task writing to the fake; with `otherAddress`, the task reaches the fake at 127.0.0.2, which its certificate does not name. */
+  const start = async (settings: Record<string, string>, otherAddress = false) => {
+    let url = fake.url;
+    if (otherAddress) {
+      forwarder = await forwardTcp('127.0.0.2', { host: '127.0.0.1', port: Number(new URL(fake.url).port) });
+      url = `https://127.0.0.2:${forwarder.port}`;
+    }
     const { logger, lines } = capturingLogger();
-    const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': fake.url, 'linger.ms': '600000', ...settings });
+    const config = parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': url, 'linger.ms': '600000', ...settings });
     task = new OpenSearchSinkTask(config);
     await task.start(sinkTaskContext({ connector: 'search', logger }));
-    return { lines };
+    return { lines, url };
   };
 
   it('writes to a node whose certificate the CA in connection.ssl.ca.file signed', async () => {
@@ -66,6 +76,27 @@ describe('OpenSearch sink task over https', () => {
     expect(fake.requests).toEqual([]);
   });
 
+  it('fails for good, naming the host-name mismatch and the fix, when the certificate of a trusted CA names other hosts than the URL\'s', async () => {
+    const { url } = await start({ 'connection.ssl.ca.file': TEST_CA_FILE }, true);
+    const error = await rejectionOf(task!.put(orders(1, 1)));
+    expect(error).toMatchObject({ code: 'OPENSEARCH_TLS', retriable: false });
+    expect(error.message).toBe(
+      `OpenSearch at ${url} presented a certificate for other host names than the URL's, for the index check (ERR_TLS_CERT_ALTNAME_INVALID: Hostname/IP does not match certificate's altnames: IP: 127.0.0.2 is not in the cert's list: 127.0.0.1): ` +
+        'set connection.url to a host name or IP address the certificate names, or have the node\'s certificate issued for the one in the URL; connection.ssl.verify=false accepts any certificate and host name, for development only.',
+    );
+    // Once: one connection, never retried, and no request reached the node.
+    expect(forwarder!.connections).toBe(1);
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('writes to a node whose certificate names other hosts under connection.ssl.verify=false', async () => {
+    await start({ 'connection.ssl.verify': 'false' }, true);
+    await task!.put(orders(1, 2));
+    await task!.flush();
+    expect(ids(fake)).toEqual([1, 2]);
+    expect(forwarder!.connections).toBeGreaterThan(0);
+  });
+
   it('writes to any node under connection.ssl.verify=false, and warns when it starts', async () => {
     const { lines } = await start({ 'connection.ssl.verify': 'false' });
     await task!.put(orders(1, 2));
@@ -77,7 +108,7 @@ describe('OpenSearch sink task over https', () => {
   });
 });
 
-describe('OpenSearch sink task with several connection.url', () => {
+describeOnFake('a node goes down and a port refuses connections', 'OpenSearch sink task with several connection.url', () => {
   const fakes: FakeOpenSearch[] = [];
   let stopTask: (() => Promise<void>) | undefined;
   afterEach(async () => {
@@ -122,5 +153,60 @@ describe('OpenSearch sink task with several connection.url', () => {
     expect(await task.preCommit(offsets(16))).toEqual(offsets(16));
     expect(ids(second).filter((id) => id > 8)).toEqual(range(9, 16));
     expect(ids(first).filter((id) => id > 8)).toEqual([]);
+  });
+
+  /** Two nodes and a task writing to both, the first down from the start: orders 1 to 4 go to the second. */
+  const twoNodesFirstDown = async () => {
+    const [first, second] = [await startFake(), await startFake()];
+    const { task } = await startOrdersSink(`${first.url},${second.url}`, { 'batch.size': '2', 'linger.ms': '600000', 'retry.backoff.ms': '10' });
+    stopTask = () => task.stop();
+    await first.down();
+    await task.put(orders(1, 4));
+    await task.flush();
+    return { first, second, task };
+  };
+
+  it('writes to a node left out as dead once it is back and the other one goes down, before the client would try it again, losing nothing', async () => {
+    const { first, second, task } = await twoNodesFirstDown();
+    expect(ids(second)).toEqual(range(1, 4));
+
+    // With no live node left, the client tries the ones it counts as dead.
+    await first.up();
+    await second.down();
+    await task.put(orders(5, 10));
+    await task.flush();
+    expect(await task.preCommit(offsets(10))).toEqual(offsets(10));
+    expect(ids(first)).toEqual(range(5, 10));
+  });
+
+  it('tries a node that was down again after the client\'s wait, and writes to it alone once the other one goes down, losing nothing', async () => {
+    // The client leaves a dead node out for a minute by its clock (Date.now); the test moves that clock a minute on, not its timers.
+    vi.useFakeTimers({ toFake: ['Date'], shouldAdvanceTime: true });
+    try {
+      const { first, second, task } = await twoNodesFirstDown();
+      await first.up();
+      await task.put(orders(5, 8));
+      await task.flush();
+      // Back, but still counted as dead: everything went to the other node.
+      expect(ids(second)).toEqual(range(1, 8));
+      expect(first.requests).toEqual([]);
+
+      vi.setSystemTime(Date.now() + 60_000);
+      await task.put(orders(9, 10));
+      await task.flush();
+      await waitFor(() => first.requests.some((r) => r.method === 'HEAD' && r.path === '/' && r.status === 200), 10_000, 'the client to ping the node that was down');
+      await task.put(orders(11, 14));
+      await task.flush();
+      expect(bulkRequests(first).length).toBeGreaterThan(0);
+
+      await second.down();
+      await task.put(orders(15, 20));
+      await task.flush();
+      expect(await task.preCommit(offsets(20))).toEqual(offsets(20));
+      expect(ids(first).filter((id) => id > 14)).toEqual(range(15, 20));
+      expect([...new Set([...ids(first), ...ids(second)])].sort((a, b) => a - b)).toEqual(range(1, 20));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -70,7 +70,7 @@ export class OpenSearchSinkTask implements SinkTask {
       const plan = this.planner.plan(record);
       if (plan.kind === 'truncate') {
         await this.scheduler.drain();
-        await this.client.deleteAll(plan.index, plan.version);
+        await this.client.deleteAll(plan.index, plan.version, this.logger);
         this.writes.put(plan.record, null);
         continue;
       }

@@ -1,21 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import type { FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
+import { describeOnFake, fakeOpenSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
+import { rejectionOf } from '../../../test/support/failures.js';
+import { capturingLogger } from '../../../test/support/source-task-harness.js';
 import type { SinkRecord } from '../../events.js';
 import { createOpenSearchClient, type OpenSearchClient } from './client.js';
 import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { orderDeleted, orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink } from './orders-sink.fixture.js';
+import { MAX_LISTINGS } from './versioned-truncate.js';
 
 /** The index as the fake holds it: each live document's version and status. */
 const indexState = (fake: FakeOpenSearch) => Object.fromEntries([...fake.documents(ORDERS_INDEX)].map(([id, doc]) => [id, { version: doc.version, status: doc.source['status'] }]));
+/** The searches and scroll requests among `requests`, with the status of each answer. */
+const listingRequests = (requests: FakeOpenSearch['requests']) => requests.filter((r) => r.path.endsWith('/_search') || r.path === '/_search/scroll').map((r) => `${r.method} ${r.path} ${r.status}`);
+const RELISTED = 'the listing of the ids a truncate deletes was cut short; listing them again';
 
-describe('OpenSearch sink: a truncate deletes at its version', () => {
-  let fake: FakeOpenSearch;
-  beforeEach(async () => {
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
-  });
-  afterEach(async () => {
-    await fake.close();
-  });
+describeOnFake('it reads the fake node\'s documents, scrolls and request log, and arms its faults', 'OpenSearch sink: a truncate deletes at its version', () => {
+  const fake = fakeOpenSearchForEachTest({ refreshIntervalMs: null });
 
   /** Runs `records` through a new sink task, as a worker does after the sink's offsets were reset, to the end. */
   const deliver = async (records: SinkRecord[]) => {
@@ -54,26 +55,63 @@ describe('OpenSearch sink: a truncate deletes at its version', () => {
     expect(pages.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /shop.public.orders/_search', ...Array<string>(3).fill('POST /_search/scroll'), 'DELETE /_search/scroll']);
     expect(fake.openScrolls()).toBe(0);
   });
+
+  /** Writes `count` orders, then truncates with `fault` armed and writes one more; the offsets the task can commit after. */
+  const truncateWith = async (count: number, fault: () => void) => {
+    const { logger, lines } = capturingLogger();
+    const { task } = await startOrdersSink(fake.url, { 'batch.size': '500', 'linger.ms': '600000' }, logger);
+    await task.put(Array.from({ length: count }, (_, i) => orderUpdate(i, i + 1, 'placed')));
+    await task.flush();
+    const requestsBefore = fake.requests.length;
+    fault();
+    await task.put([ordersTruncated(count), orderUpdate(count + 1, 7, 'placed again')]);
+    await task.flush();
+    const committable = await task.preCommit(new Map([[`${ORDERS_INDEX}:0`, count + 2]]));
+    await task.stop();
+    return { committable, relisted: lines.filter((line) => line['msg'] === RELISTED), requests: fake.requests.slice(requestsBefore) };
+  };
+
+  it('lists the ids again, and deletes every document written before it, when its scroll is lost between two pages', async () => {
+    const { committable, relisted, requests } = await truncateWith(2_500, () => fake.faults.loseScrolls(1));
+    expect(indexState(fake)).toEqual({ 7: { version: 3_501, status: 'placed again' } });
+    expect(committable).toEqual(new Map([[`${ORDERS_INDEX}:0`, 2_502]]));
+    // The first listing's second page found the scroll gone; the second listing, of the 1 500 left, went to its end.
+    expect(listingRequests(requests)).toEqual([
+      `POST /${ORDERS_INDEX}/_search 200`, 'POST /_search/scroll 404',
+      `POST /${ORDERS_INDEX}/_search 200`, 'POST /_search/scroll 200', 'POST /_search/scroll 200', 'DELETE /_search/scroll 200',
+    ]);
+    expect(relisted).toEqual([expect.objectContaining({ level: 40, index: ORDERS_INDEX, listing: 1, cut: expect.stringContaining('search context is gone') })]);
+    expect(fake.openScrolls()).toBe(0);
+  });
+
+  it('lists the ids again when a page comes back without the hits of a shard that failed, rather than leaving them', async () => {
+    const { committable, relisted } = await truncateWith(2_500, () => fake.faults.loseScrolls(1, 'one shard'));
+    expect(indexState(fake)).toEqual({ 7: { version: 3_501, status: 'placed again' } });
+    expect(committable).toEqual(new Map([[`${ORDERS_INDEX}:0`, 2_502]]));
+    expect(relisted).toEqual([expect.objectContaining({ index: ORDERS_INDEX, listing: 1, cut: expect.stringMatching(/^1 shard\(s\) failed \(search_context_missing_exception: No search context found for id \[\d+\]\)$/) })]);
+    // The cut listing's scroll, still open on the other shard, was cleared too.
+    expect(fake.openScrolls()).toBe(0);
+  });
 });
 
-describe('OpenSearch client: deleteAll', () => {
-  let fake: FakeOpenSearch;
+describeOnFake('it reads the fake node\'s documents, scrolls and request log, and arms its faults', 'OpenSearch client: deleteAll', () => {
+  const fake = fakeOpenSearchForEachTest({ refreshIntervalMs: null });
   let client: OpenSearchClient;
-  beforeEach(async () => {
-    fake = await startFakeOpenSearch({ refreshIntervalMs: null });
+  beforeEach(() => {
     client = createOpenSearchClient(parseOpenSearchSinkConfig({ name: 'search', 'connector.class': 'OpenSearchSink', topics: ORDERS_INDEX, 'connection.url': fake.url }).connection);
   });
   afterEach(async () => {
-    await client.close();
-    await fake.close();
+    // Unset when the test was skipped against a real cluster.
+    await client?.close();
   });
 
   const write = (id: string, version: number) => client.bulk(Buffer.from(`{"index":{"_index":"orders","_id":"${id}","version":${version},"version_type":"external_gte"}}\n{"id":${id}}\n`));
   const versions = () => Object.fromEntries([...fake.documents('orders')].map(([id, doc]) => [id, doc.version]));
+  const { logger, lines } = capturingLogger();
 
   it('keeps documents newer than the version, and deletes the rest', async () => {
     for (const [id, version] of [['1', 10], ['2', 20], ['3', 30]] as const) await write(id, version);
-    await client.deleteAll('orders', 20);
+    await client.deleteAll('orders', 20, logger);
     expect(versions()).toEqual({ 3: 30 });
     // Their tombstones keep the truncate's version: a write after it, at a version at least as high, applies.
     await write('2', 20);
@@ -83,24 +121,40 @@ describe('OpenSearch client: deleteAll', () => {
   it('throws a retriable error when a delete is turned away for now, clears its scroll, and finishes when called again', async () => {
     for (const id of ['1', '2', '3']) await write(id, 5);
     fake.faults.rejectItems(1);
-    await expect(client.deleteAll('orders', 5)).rejects.toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE', retriable: true });
+    await expect(client.deleteAll('orders', 5, logger)).rejects.toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE', retriable: true });
     expect(fake.openScrolls()).toBe(0);
     expect(Object.keys(versions())).toHaveLength(1);
-    await client.deleteAll('orders', 5);
+    await client.deleteAll('orders', 5, logger);
     expect(versions()).toEqual({});
   });
 
   it('throws a retriable error when the cluster answers 503, and does nothing for a missing index', async () => {
     await write('1', 5);
     fake.faults.unavailable(1);
-    await expect(client.deleteAll('orders', 5)).rejects.toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE', retriable: true });
-    await expect(client.deleteAll('missing', 5)).resolves.toBeUndefined();
+    await expect(client.deleteAll('orders', 5, logger)).rejects.toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE', retriable: true });
+    await expect(client.deleteAll('missing', 5, logger)).resolves.toBeUndefined();
     expect(fake.openScrolls()).toBe(0);
+  });
+
+  it('throws a retriable error once its listing was cut short MAX_LISTINGS times, having deleted what it listed, and finishes when called again', async () => {
+    const count = 1_000 * MAX_LISTINGS + 500;
+    await client.bulk(Buffer.from(Array.from({ length: count }, (_, i) => `{"index":{"_index":"orders","_id":"${i}","version":5,"version_type":"external_gte"}}\n{"id":${i}}\n`).join('')));
+    fake.faults.loseScrolls(MAX_LISTINGS);
+    lines.length = 0;
+    const error = await rejectionOf(client.deleteAll('orders', 5, logger));
+    expect(error).toMatchObject({ code: 'OPENSEARCH_UNAVAILABLE', retriable: true });
+    expect(error.message).toBe(`OpenSearch at ${fake.url} cut short the listing of the ids of orders for a truncate ${MAX_LISTINGS} times (the last: its scroll's search context is gone: expired, or its node restarted); the truncate is carried out again.`);
+    // Each listing deleted its first page before its scroll was lost, and every cut but the last was logged.
+    expect(Object.keys(versions())).toHaveLength(500);
+    expect(lines.filter((line) => line['msg'] === RELISTED).map((line) => line['listing'])).toEqual(Array.from({ length: MAX_LISTINGS - 1 }, (_, i) => i + 1));
+    expect(fake.openScrolls()).toBe(0);
+    await client.deleteAll('orders', 5, logger);
+    expect(versions()).toEqual({});
   });
 
   it('deletes every document by query when the truncate carries no version', async () => {
     for (const [id, version] of [['1', 10], ['2', 20]] as const) await write(id, version);
-    await client.deleteAll('orders', null);
+    await client.deleteAll('orders', null, logger);
     expect(versions()).toEqual({});
     expect(fake.requests.some((r) => r.path === '/orders/_delete_by_query')).toBe(true);
     expect(fake.requests.some((r) => r.path.endsWith('_search'))).toBe(false);
