@@ -46,6 +46,17 @@ describe('faults', () => {
     expect([...os.documents('f').keys()]).toEqual(['2']);
   });
 
+  it('answers every bulk request 403 for a cluster block until cleared, applying none, and other requests as usual', async () => {
+    os.faults.blockCluster();
+    for (const id of ['1', '2']) {
+      expect(await sendBulk(id)).toMatchObject({ status: 403, body: { status: 403, error: { type: 'cluster_block_exception', reason: 'blocked by: [FORBIDDEN/6/cluster read-only (api)];' } } });
+    }
+    expect((await call('GET', '/')).status).toBe(200);
+    expect(os.documents('f').size).toBe(0);
+    os.faults.clear();
+    expect((await sendBulk('3')).status).toBe(200);
+  });
+
   it('resets the connection before applying, or after applying, the next N requests', async () => {
     os.faults.resetConnection(1);
     const lost = await sendBulk('1').catch((e: Error & { cause?: { code?: string } }) => e);

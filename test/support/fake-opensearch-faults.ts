@@ -13,7 +13,7 @@ import { indexNotFound, OpenSearchError, type Action, type Source } from './fake
 export type FaultScope = 'any' | 'bulk';
 
 /** A fault as the request log (`RequestRecord.faults`) names it: 'items rejected' when some of a bulk request's items were. */
-export type InjectedFault = 'rejected' | 'items rejected' | 'unavailable' | 'delayed' | 'delayed after applying' | 'reset' | 'reset after applying';
+export type InjectedFault = 'rejected' | 'items rejected' | 'unavailable' | 'cluster blocked' | 'delayed' | 'delayed after applying' | 'reset' | 'reset after applying';
 
 export interface DocumentCandidate { index: string; id: string; source: Source }
 
@@ -38,6 +38,11 @@ export interface FakeOpenSearchFaults {
   rejectItems(count: number): void;
   /** The next `count` requests answer 503 cluster_block_exception; nothing is applied. */
   unavailable(count: number, scope?: FaultScope): void;
+  /**
+   * Until cleared, every `_bulk` request answers 403 cluster_block_exception, as under the block an
+   * administrator sets on the whole cluster (`cluster.blocks.read_only`); nothing is applied.
+   */
+  blockCluster(): void;
   /**
    * The next `count` requests are answered `ms` late: they wait before being handled (and are still
    * applied if the client gave up meanwhile), or with `afterApplying` are applied at once and the
@@ -92,6 +97,7 @@ export class FaultPlan implements FakeOpenSearchFaults {
   private bulkRejections = none('bulk');
   private itemRejections = 0;
   private unavailability = none('any');
+  private clusterBlocked = false;
   private delays = { ...none('any'), ms: 0 };
   private resets = none('any');
   private mappingFailures: Array<(doc: DocumentCandidate) => boolean> = [];
@@ -104,6 +110,7 @@ export class FaultPlan implements FakeOpenSearchFaults {
   rejectBulk(count: number): void { this.bulkRejections = { ...none('bulk'), remaining: count }; }
   rejectItems(count: number): void { this.itemRejections = count; }
   unavailable(count: number, scope: FaultScope = 'any'): void { this.unavailability = { ...none(scope), remaining: count }; }
+  blockCluster(): void { this.clusterBlocked = true; }
   delay(ms: number, count: number, options: FaultScope | { afterApplying?: boolean; scope?: FaultScope } = 'any'): void {
     const { scope = 'any', afterApplying = false } = typeof options === 'string' ? { scope: options } : options;
     this.delays = { remaining: count, scope, afterApplying, ms };
@@ -121,6 +128,7 @@ export class FaultPlan implements FakeOpenSearchFaults {
     this.bulkRejections.remaining = this.unavailability.remaining = this.delays.remaining = this.resets.remaining = this.itemRejections = this.scrollLosses.remaining = 0;
     this.mappingFailures = [];
     this.refusals.clear();
+    this.clusterBlocked = false;
   }
 
   /** The request-level faults falling on a request that has just arrived, using them up. */
@@ -136,7 +144,10 @@ export class FaultPlan implements FakeOpenSearchFaults {
       planned.names.push(this.resets.afterApplying ? 'reset after applying' : 'reset');
       if (!this.resets.afterApplying) return planned;
     }
-    if (take(this.unavailability, isBulk)) {
+    if (isBulk && this.clusterBlocked) {
+      planned.error = new OpenSearchError(403, 'cluster_block_exception', 'blocked by: [FORBIDDEN/6/cluster read-only (api)];');
+      planned.names.push('cluster blocked');
+    } else if (take(this.unavailability, isBulk)) {
       planned.error = new OpenSearchError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];');
       planned.names.push('unavailable');
     } else if (take(this.bulkRejections, isBulk)) {

@@ -3,7 +3,9 @@
  * sink retries per item, with backoff), authenticated with HTTP basic auth or, when `aws.region` is
  * set, AWS SigV4 signing (aws-signing.ts), over the agents of node-agents.ts (connect timeout,
  * TLS). Every failure is classified here: connection errors, 429 and 5xx are RetriableError;
- * anything else is a permanent SluiceError naming the fix, a node's certificate that is not trusted
+ * anything else is a permanent SluiceError naming the fix: a whole request refused for a block an
+ * administrator set (403 cluster_block_exception: cluster.blocks.read_only, an index's write block)
+ * names the block to lift (bulk-response.ts, as for items), a node's certificate that is not trusted
  * too (it names the TLS keys), or one for other host names than the URL's (it names
  * connection.url); missing AWS credentials arrive as the signer's ConfigError and pass through as
  * they are.
@@ -36,6 +38,7 @@ import { RetriableError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
 import { lazyRequire } from '../../util/lazy-require.js';
 import { awsSigv4ClientOptions } from './aws-signing.js';
+import { isRetriableItem, refusalFix, type ItemError } from './bulk-response.js';
 import { underTemplate, type IndexMapping } from './index-mapping.js';
 import { nodeAgents, type EstablishFailure } from './node-agents.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
@@ -178,6 +181,13 @@ function errorType(error: unknown): string | undefined {
   return (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
 }
 
+/** A whole request refused for a block (the cluster's, or every index it names), as an item error; null for anything else. */
+function clusterBlock(error: unknown, status: number | null | undefined): ItemError | null {
+  const body = (error as { meta?: { body?: { error?: { type?: unknown; reason?: unknown } } } }).meta?.body?.error;
+  if (status == null || body?.type !== 'cluster_block_exception') return null;
+  return { status, type: body.type, reason: typeof body.reason === 'string' ? body.reason : '' };
+}
+
 function responseMessage(error: unknown): string {
   // AWS answers its own refusals (a bad signature, a denied identity) as {"message": "..."}, which the client does not read.
   const awsMessage = (error as { meta?: { body?: { message?: unknown } } }).meta?.body?.message;
@@ -203,6 +213,10 @@ function describeFailure(error: unknown, what: string, where: string, credential
   }
   const status = statusOf(error);
   const message = responseMessage(error);
+  const blocked = clusterBlock(error, status);
+  if (blocked !== null && !isRetriableItem(blocked)) {
+    return new SluiceError('OPENSEARCH_BLOCKED', `OpenSearch at ${where} refused the ${what} (${status}: ${blocked.reason}): ${refusalFix(blocked, 'the index or the cluster')}`, { stage: 'put', cause: error });
+  }
   // A connection error (reset, refused, timeout) has no status: null or absent.
   if (status == null || status === 429 || status >= 500) {
     return new RetriableError('OPENSEARCH_UNAVAILABLE', `OpenSearch at ${where} did not complete the ${what} (${status ?? 'no answer'}: ${message}); retrying.`, { stage: 'put', cause: error });

@@ -94,4 +94,17 @@ describe('OpenSearch sink: items an index refuses', () => {
     // The failure is the task's for good: a commit throws it too, and nothing after it is committed.
     await expect(task.preCommit(offsets(4))).rejects.toBe(error);
   });
+
+  it('fails once, naming the block to lift and not the credentials, when the cluster refuses whole bulk requests for a read-only block', async () => {
+    await start(0);
+    fake.faults.blockCluster();
+    await task.put(orders(4, 5));
+    const error = await rejectionOf(task.flush());
+    expect(error).toMatchObject({ code: 'OPENSEARCH_BLOCKED', retriable: false });
+    expect(error.message).toContain('blocked by: [FORBIDDEN/6/cluster read-only (api)]');
+    expect(error.message).toContain('Lift the block on the index or the cluster');
+    expect(error.message).not.toContain('connection.username');
+    expect(ids(fake)).toEqual([1, 2, 3]);
+    expect(await task.preCommit(offsets(5)).catch(() => 'refused')).toBe('refused');
+  });
 });
