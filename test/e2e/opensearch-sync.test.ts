@@ -18,7 +18,8 @@ import { StandaloneHerder } from '../../src/worker/standalone-herder.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { postgresSourceConfig, workerDir } from '../support/connectors.js';
 import type { FakeOpenSearch, FakeOpenSearchFaults, InjectedFault } from '../support/fake-opensearch.js';
-import { openSearchTarget, REAL_OPENSEARCH_URL, type OpenSearchTarget, type TargetDocument } from '../support/opensearch-target.js';
+import { itOnFake } from '../support/opensearch-fixture.js';
+import { openSearchTarget, type OpenSearchTarget, type TargetDocument } from '../support/opensearch-target.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
 import { waitFor } from '../support/wait.js';
 import { startWorkerProcess } from '../support/worker-process.js';
@@ -212,8 +213,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     }
   });
 
-  // Fake only: a real cluster cannot be made to answer 429s and 503s or reset connections on demand.
-  it.skipIf(REAL_OPENSEARCH_URL !== undefined)('reaches the same state with 429 storms, 503s, connection resets and read timeouts throughout', { timeout: 180_000 }, async () => {
+  itOnFake('a real cluster cannot be made to answer 429s and 503s or reset connections on demand')('reaches the same state with 429 storms, 503s, connection resets and read timeouts throughout', { timeout: 180_000 }, async () => {
     // With few retries per request, a request's retries run out during a storm and the runner sends
     // its items again after its own pause, which starts the backoff over: that path is exercised too.
     const { herder, rows, docs, fallen } = await sync('faulted', { faulted: true, maxRetries: 3 });
@@ -225,8 +225,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     }
   });
 
-  // Fake only: the rejected document is chosen by the fake's failMapping fault.
-  it.skipIf(REAL_OPENSEARCH_URL !== undefined)('sends a document OpenSearch rejects to the dead-letter file with its reason, and indexes the rest', { timeout: 120_000 }, async () => {
+  itOnFake('the rejected document is chosen by the fake\'s failMapping fault')('sends a document OpenSearch rejects to the dead-letter file with its reason, and indexes the rest', { timeout: 120_000 }, async () => {
     const fake = search.fake!;
     fake.faults.failMapping((doc) => doc.source['title'] === 'title 7');
     const { herder, rows, docs, deadLetters } = await sync('poisoned');
@@ -299,8 +298,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     expectSynced(rows, docs);
   });
 
-  // Fake only: the faults are the fake's, armed from this process while the worker runs in its own.
-  it.skipIf(REAL_OPENSEARCH_URL !== undefined)('reaches the same state when the worker is killed with SIGKILL while faults fall throughout', { timeout: 180_000 }, async () => {
+  itOnFake('the faults are the fake\'s, armed from this process while the worker runs in its own')('reaches the same state when the worker is killed with SIGKILL while faults fall throughout', { timeout: 180_000 }, async () => {
     const { rows, docs, fallen } = await syncThroughKill('killed_faulted', { afterStreamOffset: true, faulted: true });
     expectSynced(rows, docs);
     expect([...fallen].sort()).toEqual(FAULT_TURNS.map(([name]) => name).sort());
@@ -335,8 +333,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     }
   });
 
-  // Fake only: the node holds the request back until the test lets it go.
-  it.skipIf(REAL_OPENSEARCH_URL !== undefined)('keeps the newer change when the node applies a write after the sink gave up on it and wrote a newer one', { timeout: 120_000 }, async () => {
+  itOnFake('the node holds the request back until the test lets it go')('keeps the newer change when the node applies a write after the sink gave up on it and wrote a newer one', { timeout: 120_000 }, async () => {
     const fake = search.fake!;
     const table = 'late';
     const slot = `${db.name}_${table}`;
