@@ -23,6 +23,7 @@ describe('planStart', () => {
     it('streams from the existing slot, at the committed offset when there is one', () => {
       expect(shape(state('no_data', { slotLsn: 100 }))).toEqual({ createSlot: null, snapshot: null, stream: { from: null }, level: 'info' });
       expect(shape(state('no_data', { slotLsn: 100, resumeLsn: 300 }))).toEqual({ createSlot: null, snapshot: null, stream: { from: 300 }, level: 'info' });
+      expect(shape(state('no_data', { slotLsn: 900, resumeLsn: 300 }))).toEqual({ createSlot: null, snapshot: null, stream: { from: 900 }, level: 'warn' });
     });
 
     it('creates a plain slot and streams from its position on a first start', () => {
@@ -87,6 +88,14 @@ describe('planStart', () => {
 
     it('resumes streaming at the committed offset', () => {
       expect(shape(state(mode, { slotLsn: 100, resumeLsn: 300 }))).toEqual({ createSlot: null, snapshot: null, stream: { from: 300 }, level: 'info' });
+      // After a clean stop the slot holds exactly what the offset says: it is not ahead of it.
+      expect(shape(state(mode, { slotLsn: 300, resumeLsn: 300 }))).toEqual({ createSlot: null, snapshot: null, stream: { from: 300 }, level: 'info' });
+    });
+
+    it('resumes streaming at the slot\'s position, with a warning, when the slot has confirmed past the stored offset (offsets restored from a backup)', () => {
+      const plan = planStart(state(mode, { slotLsn: 900, resumeLsn: 300 }));
+      expect(plan).toMatchObject({ createSlot: null, snapshot: null, stream: { from: 900 }, level: 'warn' });
+      expect(plan.reason).toContain(`the replication slot "${SLOT}" has confirmed changes past this connector's stored offset`);
     });
 
     it('snapshots, then streams from a slot that exists without offsets', () => {

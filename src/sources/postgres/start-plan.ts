@@ -60,9 +60,21 @@ export function planStart(state: StartState): StartPlan {
     level: 'info',
   });
 
+  const resumeStream = (reason: string): StartPlan => {
+    const from = resumeLsn === null || slotLsn === null ? resumeLsn : resumePoint(resumeLsn, slotLsn);
+    if (from === resumeLsn) return { createSlot: null, snapshot: null, stream: { from }, reason, level: 'info' };
+    return {
+      createSlot: null,
+      snapshot: null,
+      stream: { from },
+      reason: `the replication slot "${state.slotName}" has confirmed changes past this connector's stored offset (the offsets are older than the slot: restored from a backup?); streaming from the slot's position. The changes in between were confirmed as written and are not read again.`,
+      level: 'warn',
+    };
+  };
+
   switch (mode) {
     case 'no_data':
-      if (slotExists) return { createSlot: null, snapshot: null, stream: { from: resumeLsn }, reason: 'snapshot.mode=no_data: streaming from the slot', level: 'info' };
+      if (slotExists) return resumeStream('snapshot.mode=no_data: streaming from the slot');
       if (resumeLsn !== null) {
         return {
           createSlot: 'plain',
@@ -93,7 +105,7 @@ export function planStart(state: StartState): StartPlan {
         return fullSnapshotWithNewSlot(`the replication slot "${state.slotName}" is gone, so the interrupted snapshot starts over`, 'warn');
       }
       if (resumeLsn !== null) {
-        if (slotExists) return { createSlot: null, snapshot: null, stream: { from: resumeLsn }, reason: 'resuming the stream', level: 'info' };
+        if (slotExists) return resumeStream('resuming the stream');
         if (mode === 'when_needed') return fullSnapshotWithNewSlot(`the replication slot "${state.slotName}" is gone: taking a new snapshot (snapshot.mode=when_needed)`, 'warn');
         throw new ConfigError(
           `The replication slot "${state.slotName}" no longer exists, but this connector's offsets say it streamed from it: changes made since then cannot be recovered from the slot. To take a new snapshot, set snapshot.mode=when_needed (or delete the connector's offsets).`,
@@ -102,4 +114,17 @@ export function planStart(state: StartState): StartPlan {
       if (slotExists) return snapshotThenStream(null, `the replication slot "${state.slotName}" exists: taking a snapshot, then streaming from the slot`);
       return fullSnapshotWithNewSlot('first start: creating the slot and taking the initial snapshot');
   }
+}
+
+/**
+ * Where a stream resumed from a stored offset starts, and so what its first changes' positions are
+ * named after (source-offset.ts `streamPosition`): the offset's LSN, unless the slot has confirmed
+ * past it. The source confirms a position only once the offsets up to it are durable
+ * (replication-stream.ts), so the slot is ahead only of offsets older than what was written,
+ * restored from a backup. The server then sends nothing before the slot's
+ * position; named after the older offset, its first changes would sort at or below positions the
+ * sinks' restored records hold, and be passed over as changes they already have.
+ */
+function resumePoint(resumeLsn: Lsn, slotLsn: Lsn): Lsn {
+  return Math.max(resumeLsn, slotLsn);
 }

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Envelope, SourceRecord } from '../../../src/events.js';
 import { postgresSourceConfig } from '../../support/connectors.js';
 import { createTestDatabase, type TestDatabase } from '../../support/postgres.js';
-import { MemoryOffsets, startTask } from '../../support/source-task-harness.js';
+import { MemoryOffsets, startTask, WARN } from '../../support/source-task-harness.js';
+import { waitFor } from '../../support/wait.js';
+import { readStreamResumeLsn } from '../../../src/sources/postgres/source-offset.js';
 
 const changeRecords = (records: SourceRecord[]) => records.filter((r) => r.event !== null && ['c', 'u', 'd'].includes((r.event.value as Envelope | null)?.op ?? ''));
 const identity = (r: SourceRecord) => `${(r.event!.value as Envelope).op}:${JSON.stringify(r.event!.key)}`;
@@ -151,6 +153,48 @@ describe('Postgres source record positions', () => {
       expect(resumed.length).toBeGreaterThan(1000);
       expect(resumed.length).toBeLessThan(2000);
       expect(named(resumed)).toEqual(named(firstRows.slice(2000 - resumed.length)));
+    } finally {
+      await second.task.stop();
+    }
+  });
+
+  it('names the changes a restart from offsets older than the slot (restored from a backup) reads first as the run before named them, past every position the backup holds', async () => {
+    await db.sql(`CREATE TABLE restored (id int PRIMARY KEY, note text)`);
+    await db.sql(`INSERT INTO restored VALUES (1, 'before the slot')`);
+    const slot = `${db.name}_restored`;
+    const config = postgresSourceConfig(db.url, { 'table.include.list': 'public.restored', 'slot.name': slot, 'publication.name': 'restored_pub' });
+    const offsets = new MemoryOffsets();
+    const first = await startTask(config, { offsets });
+    await first.pollUntil((records) => records.some((r) => (r.event?.value as Envelope | null)?.op === 'r'));
+    await db.sql(`INSERT INTO restored VALUES (10, 'a'), (11, 'b')`);
+    await db.sql(`BEGIN; UPDATE restored SET note = 'changed' WHERE id = 10; DELETE FROM restored WHERE id = 11; COMMIT`);
+    await db.sql(`INSERT INTO restored VALUES (20, 'c'), (21, 'd')`);
+    const firstRun = changeRecords(await first.pollUntil((records) => changeRecords(records).length >= 6));
+    // The backup: the worker's offsets while it was inside the second transaction, its sinks having written the update and the delete.
+    const backup = firstRun[3]!;
+    // The worker goes on: everything up to the third transaction is durable, and the slot confirms it.
+    const lastRecord = firstRun[5]!;
+    offsets.set(lastRecord.partition, lastRecord.offset);
+    await first.task.commit(lastRecord.offset);
+    const confirmed = readStreamResumeLsn(lastRecord.offset)!;
+    await waitFor(async () => {
+      const [row] = await db.sql<{ lsn: string }>(`SELECT (confirmed_flush_lsn - '0/0'::pg_lsn)::text AS lsn FROM pg_replication_slots WHERE slot_name = $1`, [slot]);
+      return Number(row!.lsn) >= confirmed;
+    }, 30_000, 'the slot to confirm the third transaction\'s start');
+    await first.task.stop();
+
+    // The offsets are restored from the backup; the slot stays where it is.
+    offsets.set(backup.partition, backup.offset);
+    const second = await startTask(config, { offsets });
+    try {
+      await db.sql(`INSERT INTO restored VALUES (30, 'e')`);
+      const secondRun = changeRecords(await second.pollUntil((records) => changeRecords(records).length >= 3));
+      // The server sends what follows the slot's position, named as when first read (not after the older offset,
+      // where they would sort among the second transaction's, which a sink restored from the backup holds).
+      expect(secondRun.map(identity)).toEqual(['c:{"id":20}', 'c:{"id":21}', 'c:{"id":30}']);
+      expect(secondRun.slice(0, 2).map((r) => r.position)).toEqual(firstRun.slice(4, 6).map((r) => r.position));
+      expect(secondRun.every((r) => r.position! > backup.position!)).toBe(true);
+      expect(second.lines.some((line) => line.level === WARN && line.msg.includes('has confirmed changes past this connector\'s stored offset'))).toBe(true);
     } finally {
       await second.task.stop();
     }
