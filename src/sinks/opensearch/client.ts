@@ -38,7 +38,7 @@ import { RetriableError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
 import { lazyRequire } from '../../util/lazy-require.js';
 import { awsSigv4ClientOptions } from './aws-signing.js';
-import { isRetriableItem, refusalFix, type ItemError } from './bulk-response.js';
+import { isRetriableItem, itemError, refusalFix, type ItemError } from './bulk-response.js';
 import { underTemplate, type IndexMapping } from './index-mapping.js';
 import { nodeAgents, type EstablishFailure } from './node-agents.js';
 import type { OpenSearchSinkConfig } from './opensearch-sink-config.js';
@@ -92,9 +92,7 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
     }
   };
   return {
-    // The body is NDJSON made with our bigint-safe writer; the client sends a buffer as it is.
-    // Only each item's status and error are read: the rest of a large response is not worth parsing.
-    bulk: (body) => call('bulk', () => client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS })),
+    bulk: (body) => call('bulk', () => sendBulk(client, body)),
     async storedDocuments(refs) {
       const body = await call('document read', () => client.mget({ body: { docs: refs.map(({ index, id }) => ({ _index: index, _id: id })) } }) as Promise<{ body: unknown }>);
       const docs = isPlainObject(body) && Array.isArray(body['docs']) ? body['docs'] : null;
@@ -141,6 +139,15 @@ export function createOpenSearchClient(config: OpenSearchSinkConfig['connection'
   };
 }
 
+/**
+ * One `_bulk` request. The body is NDJSON made with our bigint-safe writer; the client sends a
+ * buffer as it is. Only each item's status and error are read: the rest of a large response is not
+ * worth parsing.
+ */
+function sendBulk(client: OpenSearch.Client, body: Buffer) {
+  return client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS });
+}
+
 /** The scroll and bulk requests of a versioned truncate, without the client's classification of failures. */
 function scrollCalls(client: OpenSearch.Client): ScrollCalls {
   return {
@@ -156,7 +163,7 @@ function scrollCalls(client: OpenSearch.Client): ScrollCalls {
       }
     },
     clearScroll: async (scrollId) => void (await client.clearScroll({ body: { scroll_id: scrollId } })),
-    bulk: async (body) => (await client.bulk({ body: body as unknown as object[], filter_path: BULK_RESPONSE_FIELDS })).body,
+    bulk: async (body) => (await sendBulk(client, body)).body,
   };
 }
 
@@ -177,15 +184,20 @@ function statusOf(error: unknown): number | null | undefined {
   return (error as { meta?: { statusCode?: number | null } }).meta?.statusCode;
 }
 
+/** The `error` of the answer a failed request got, if it got one. */
+function responseError(error: unknown): unknown {
+  return (error as { meta?: { body?: { error?: unknown } } }).meta?.body?.error;
+}
+
 function errorType(error: unknown): string | undefined {
-  return (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type;
+  const body = responseError(error);
+  return isPlainObject(body) && typeof body['type'] === 'string' ? body['type'] : undefined;
 }
 
 /** A whole request refused for a block (the cluster's, or every index it names), as an item error; null for anything else. */
 function clusterBlock(error: unknown, status: number | null | undefined): ItemError | null {
-  const body = (error as { meta?: { body?: { error?: { type?: unknown; reason?: unknown } } } }).meta?.body?.error;
-  if (status == null || body?.type !== 'cluster_block_exception') return null;
-  return { status, type: body.type, reason: typeof body.reason === 'string' ? body.reason : '' };
+  if (status == null || errorType(error) !== 'cluster_block_exception') return null;
+  return itemError(status, responseError(error));
 }
 
 function responseMessage(error: unknown): string {
