@@ -15,14 +15,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import pino from 'pino';
 import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
-import { loadKafka } from '../../src/worker/kafka/kafka-client.js';
-import { committedOffsets } from '../../src/worker/kafka/kafka-sink.fixture.js';
 import { Metrics } from '../../src/worker/metrics.js';
 import { loadWorkerConfig, type WorkerConfig } from '../../src/worker/worker-config.js';
 import { postgresSourceConfig, workerDir } from '../support/connectors.js';
 import { readParquet } from '../support/duckdb.js';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../support/fake-opensearch.js';
 import { MOCK_CONSUMER_TUNING, startMockKafka, type MockKafka } from '../support/kafka-mock.js';
+import { sinkGroupOffsets, totalOf } from '../support/kafka-worker.js';
 import { downloadLake, rebuildTable, type LakeChange } from '../support/lake.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
 import { startS3Server, type S3Fault, type S3TestServer } from '../support/s3-server.js';
@@ -57,17 +56,7 @@ describe('Kafka mode: Postgres to OpenSearch and S3 Parquet through Kafka', () =
     await db?.drop();
   });
 
-  /**
-   * The offsets a sink's group has committed for each partition of TOPIC (0 where none), read with
-   * a consumer's committed(): the mock cluster answers the admin client's offset fetch, which
-   * herder.offsets uses, with nothing.
-   */
-  const committed = async (connector: string): Promise<Map<number, number>> => {
-    const partitions = [...(await kafka.endOffsets(TOPIC)).keys()].map((partition) => ({ topic: TOPIC, partition }));
-    const offsets = await committedOffsets(await loadKafka(), kafka.bootstrapServers, connector, partitions);
-    return new Map(partitions.map(({ partition }) => [partition, Math.max(0, offsets[`${TOPIC}:${partition}`]!)]));
-  };
-  const total = (offsets: Map<number, number>) => [...offsets.values()].reduce((sum, offset) => sum + offset, 0);
+  const committed = (connector: string) => sinkGroupOffsets(kafka, TOPIC, connector);
 
   // One registry for both runs of the worker, so that what the first run's tasks met is still counted.
   const metrics = new Metrics({ processMetrics: false });
@@ -136,7 +125,7 @@ describe('Kafka mode: Postgres to OpenSearch and S3 Parquet through Kafka', () =
         ...SINK_CONSUMER,
       });
       workload = startWorkload(db.url, { maxId: ROWS, seed: 17, pauseMs: 10 });
-      await waitFor(async () => total(await committed('search')) >= ROWS && total(await committed('lake')) >= ROWS, 60_000, 'both sinks past the snapshot', 200);
+      await waitFor(async () => totalOf(await committed('search')) >= ROWS && totalOf(await committed('lake')) >= ROWS, 60_000, 'both sinks past the snapshot', 200);
 
       // The OpenSearch node goes away (connections refused) until the sink has failed on it, and comes back.
       await search.down();

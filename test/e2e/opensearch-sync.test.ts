@@ -87,8 +87,17 @@ function faultsThroughout(fake: FakeOpenSearch) {
 }
 
 /** A table of 100 rows with a TOASTed text column. */
-async function createDocuments(client: pg.Client, table: string): Promise<void> {
+async function createDocumentsTable(client: pg.Client, table: string): Promise<void> {
   await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
+}
+
+/** The table's rows as the index must hold them (expectSynced). */
+async function tableRows(client: pg.Client, table: string) {
+  return (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
+}
+
+async function createDocuments(client: pg.Client, table: string): Promise<void> {
+  await createDocumentsTable(client, table);
   // A primary-key change sends an unchanged TOASTed value only with REPLICA IDENTITY FULL; with
   // DEFAULT the moved row arrives without it (the sink warns), so exact sync needs FULL here.
   await client.query(`ALTER TABLE ${table} REPLICA IDENTITY FULL`);
@@ -177,7 +186,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
       await faults?.stop();
     }
     const docs = () => search.documents(index);
-    const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
+    const rows = await tableRows(client, table);
     await client.end();
     return { herder, rows, docs, index, deadLetters, slot: `${db.name}_${table}`, fallen: faults?.fallen() ?? new Set<InjectedFault>() };
   }
@@ -281,7 +290,7 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
       await faults?.stop();
       worker.child.kill('SIGTERM');
       expect(await worker.exited).toBe(0);
-      const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
+      const rows = await tableRows(client, table);
       return { rows, docs: await search.documents(index), fallen: faults?.fallen() ?? new Set<InjectedFault>() };
     } finally {
       await faults?.stop();
@@ -304,56 +313,58 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
     expect([...fallen].sort()).toEqual(FAULT_TURNS.map(([name]) => name).sort());
   });
 
-  it('keeps stored TOASTed text when an update leaves it unchanged (REPLICA IDENTITY DEFAULT: a partial update)', { timeout: 120_000 }, async () => {
-    const table = 'toasted';
+  /**
+   * A table of 20 rows whose body is `body` (SQL), indexed into an index of its own by a standalone
+   * worker (`searchSettings` on top of the sink's); resolves once the snapshot is indexed. `close`
+   * ends the client and shuts the worker down.
+   */
+  async function indexTwentyRows(table: string, body: string, searchSettings: Record<string, string> = {}) {
+    const slot = `${db.name}_${table}`;
     const client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
-    await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${BIG}, g FROM generate_series(1, 20) g`);
-    const dir = workerDir();
+    await createDocumentsTable(client, table);
+    await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, ${body}, g FROM generate_series(1, 20) g`);
     const topic = `test.public.${table}`;
     const index = search.index(table);
-    const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: 'silent' }));
+    const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: workerDir().configFile, env: {} }), pino({ level: 'silent' }));
+    const close = async () => {
+      await client.end();
+      await herder.shutdown();
+    };
     try {
       await herder.start([
-        { name: 'search', config: { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: topic, 'topic.to.index.map': `${topic}:${index}` } },
-        { name: 'source', config: postgresSourceConfig(db.url, { 'slot.name': `${db.name}_${table}`, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' }) },
+        { name: 'search', config: { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: topic, 'topic.to.index.map': `${topic}:${index}`, ...searchSettings } },
+        { name: 'source', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' }) },
       ]);
       await waitFor(async () => (await search.documents(index)).size === 20, 60_000, 'the snapshot indexed');
+    } catch (error) {
+      await close();
+      throw error;
+    }
+    return { client, slot, index, close };
+  }
+
+  it('keeps stored TOASTed text when an update leaves it unchanged (REPLICA IDENTITY DEFAULT: a partial update)', { timeout: 120_000 }, async () => {
+    const table = 'toasted';
+    const { client, slot, index, close } = await indexTwentyRows(table, BIG);
+    try {
       // Only title and price change: pgoutput marks the TOASTed body unchanged, the event carries the placeholder.
       await client.query(`UPDATE ${table} SET title = 'renamed ' || id, price = price + 0.5 WHERE id <= 10`);
-      await writeAndWaitForSlot(client, `${db.name}_${table}`, `INSERT INTO ${table} VALUES (-1, 'marker', NULL, 0)`);
-      const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
+      await writeAndWaitForSlot(client, slot, `INSERT INTO ${table} VALUES (-1, 'marker', NULL, 0)`);
+      const rows = await tableRows(client, table);
       const docs = await search.documents(index);
       expectSynced(rows, docs);
       expect(docs.get('3')!.source['title']).toBe('renamed 3');
     } finally {
-      await client.end();
-      await herder.shutdown();
+      await close();
     }
   });
 
   itOnFake('the node holds the request back until the test lets it go')('keeps the newer change when the node applies a write after the sink gave up on it and wrote a newer one', { timeout: 120_000 }, async () => {
     const fake = search.fake!;
     const table = 'late';
-    const slot = `${db.name}_${table}`;
-    const client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    await client.query(`CREATE TABLE ${table} (id int PRIMARY KEY, title text NOT NULL, body text, price numeric(10,2))`);
-    await client.query(`INSERT INTO ${table} SELECT g, 'title ' || g, 'body', g FROM generate_series(1, 20) g`);
-    const dir = workerDir();
-    const topic = `test.public.${table}`;
-    const index = search.index(table);
-    const herder = await StandaloneHerder.open(await loadWorkerConfig({ file: dir.configFile, env: {} }), pino({ level: 'silent' }));
+    const { client, slot, index, close } = await indexTwentyRows(table, `'body'`, { 'read.timeout.ms': String(READ_TIMEOUT_MS), 'retry.backoff.ms': '20' });
     try {
-      await herder.start([
-        {
-          name: 'search',
-          config: { 'connector.class': 'OpenSearchSink', 'connection.url': search.url, topics: topic, 'topic.to.index.map': `${topic}:${index}`, 'read.timeout.ms': String(READ_TIMEOUT_MS), 'retry.backoff.ms': '20' },
-        },
-        { name: 'source', config: postgresSourceConfig(db.url, { 'slot.name': slot, 'table.include.list': `public.${table}`, 'heartbeat.interval.ms': '0' }) },
-      ]);
-      await waitFor(async () => (await search.documents(index)).size === 20, 60_000, 'the snapshot indexed');
       const from = fake.requests.length;
       fake.faults.delay(UNTIL_RELEASED_MS, 1, 'bulk');
       await client.query(`UPDATE ${table} SET title = 'first' WHERE id = 1`);
@@ -367,15 +378,14 @@ describe('OpenSearch sink keeps an index exactly in sync', () => {
       fake.faults.releaseDelayed();
       await waitFor(() => held!.status !== undefined, 10_000, 'the held write applied');
       expect(held!.status).toBe(200);
-      const rows = (await client.query<{ id: number; title: string; body: string | null; price: string | null }>(`SELECT id, title, body, price::text FROM ${table} ORDER BY id`)).rows;
+      const rows = await tableRows(client, table);
       const docs = await search.documents(index);
       expectSynced(rows, docs);
       expect(docs.get('1')!.source['title']).toBe('second');
     } finally {
       fake.faults.clear();
       fake.faults.releaseDelayed();
-      await client.end();
-      await herder.shutdown();
+      await close();
     }
   });
 });

@@ -18,12 +18,10 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { freePort } from '../../src/embedded/postgres-server.js';
-import { loadKafka } from '../../src/worker/kafka/kafka-client.js';
-import { committedOffsets } from '../../src/worker/kafka/kafka-sink.fixture.js';
 import { postgresSourceConfig, workerDir } from '../support/connectors.js';
 import { readParquet } from '../support/duckdb.js';
 import { startMockKafka, type MockKafka } from '../support/kafka-mock.js';
-import { kafkaWorkerProcessSettings } from '../support/kafka-worker.js';
+import { kafkaWorkerProcessSettings, sinkGroupOffsets, totalOf } from '../support/kafka-worker.js';
 import { downloadLake, rebuildTable, type LakeChange } from '../support/lake.js';
 import { createTestDatabase, writeAndWaitForSlot, type TestDatabase } from '../support/postgres.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
@@ -66,15 +64,7 @@ describe('Kafka mode: the S3 sink through kill -9', () => {
     await db?.drop();
   });
 
-  /** What the sink's group has committed for each partition of TOPIC (0 where nothing); none before the topic exists. */
-  const committed = async (): Promise<Map<number, number>> => {
-    const ends = await kafka.endOffsets(TOPIC).catch(() => new Map<number, number>());
-    if (ends.size === 0) return ends;
-    const partitions = [...ends.keys()].map((partition) => ({ topic: TOPIC, partition }));
-    const offsets = await committedOffsets(await loadKafka(), kafka.bootstrapServers, 'lake', partitions);
-    return new Map(partitions.map(({ partition }) => [partition, Math.max(0, offsets[`${TOPIC}:${partition}`]!)]));
-  };
-  const total = (offsets: Map<number, number>) => [...offsets.values()].reduce((sum, offset) => sum + offset, 0);
+  const committed = () => sinkGroupOffsets(kafka, TOPIC, 'lake');
 
   it('holds every record of the topic below the committed offsets exactly once, and the table, after kill -9 during writing and upload', { timeout: 300_000 }, async () => {
     const port = await freePort();
@@ -116,7 +106,7 @@ describe('Kafka mode: the S3 sink through kill -9', () => {
 
     const workload = startWorkload(db.url, { maxId: ROWS, seed: 23, pauseMs: 5 });
     try {
-      await waitForWorker(async () => total(await committed()) > 0, 'the lake to commit its first files');
+      await waitForWorker(async () => totalOf(await committed()) > 0, 'the lake to commit its first files');
       // 1. Killed while the server holds the upload of an object, which it then stores.
       const hold = s3.hold((request) => request.method === 'PUT' && request.bucket === BUCKET && request.key.endsWith('.parquet'));
       try {
@@ -128,8 +118,8 @@ describe('Kafka mode: the S3 sink through kill -9', () => {
       // 2. Killed at different moments after the restarted worker has committed more.
       for (const pause of [700, 1500, 300]) {
         worker = startWorkerProcess(dir.configFile, files);
-        const before = total(await committed());
-        await waitForWorker(async () => total(await committed()) > before, 'the lake to commit again after a restart');
+        const before = totalOf(await committed());
+        await waitForWorker(async () => totalOf(await committed()) > before, 'the lake to commit again after a restart');
         await sleep(pause);
         await kill();
       }

@@ -4,9 +4,12 @@
  * creation timeout (the mock cannot create topics: it auto-creates them). Opened, not started.
  * `kafkaWorkerProcessSettings` are the same settings for a worker run as a child process
  * (worker-process.ts), with its REST port, which with the host is its id in the group.
+ * `sinkGroupOffsets` reads what a sink connector's group has committed, `totalOf` sums it.
  */
 import pino from 'pino';
 import { DistributedHerder } from '../../src/worker/kafka/distributed-herder.js';
+import { loadKafka } from '../../src/worker/kafka/kafka-client.js';
+import { committedOffsets } from '../../src/worker/kafka/kafka-sink.fixture.js';
 import { loadWorkerConfig } from '../../src/worker/worker-config.js';
 import { workerDir } from './connectors.js';
 import { MOCK_CONSUMER_TUNING, type MockKafka } from './kafka-mock.js';
@@ -49,3 +52,18 @@ export function kafkaWorkerProcessSettings(kafka: MockKafka, group: string, port
     'sluice.topic.creation.timeout.ms': '200',
   };
 }
+
+/**
+ * What the group of the sink connector `connector` has committed for each partition of `topic` (0
+ * where nothing), read with a consumer's committed(): the mock cluster answers the admin client's
+ * offset fetch with nothing. Empty before the topic exists.
+ */
+export async function sinkGroupOffsets(kafka: MockKafka, topic: string, connector: string): Promise<Map<number, number>> {
+  const ends = await kafka.endOffsets(topic).catch(() => new Map<number, number>());
+  const partitions = [...ends.keys()].map((partition) => ({ topic, partition }));
+  if (partitions.length === 0) return new Map();
+  const offsets = await committedOffsets(await loadKafka(), kafka.bootstrapServers, connector, partitions);
+  return new Map(partitions.map(({ partition }) => [partition, Math.max(0, offsets[`${topic}:${partition}`]!)]));
+}
+
+export const totalOf = (offsets: Map<number, number>): number => [...offsets.values()].reduce((sum, offset) => sum + offset, 0);
