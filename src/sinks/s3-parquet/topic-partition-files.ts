@@ -76,9 +76,8 @@ export interface RotationSummary {
 export class TopicPartitionFiles {
   private readonly files = new Map<string, OpenFile>();
   private records = 0;
-  private lastOffset: number | null = null;
-  /** The position of the last record counted (positionOf), when records have one. */
-  lastPosition: string | null = null;
+  /** The last record written or counted. */
+  private lastRecord: SinkRecord | null = null;
   private committed: number | null = null;
   /** The time of the first record written since the last rotation (rotate.interval.ms counts from it). */
   private firstTime: number | null = null;
@@ -142,6 +141,15 @@ export class TopicPartitionFiles {
     this.counted(record, now);
   }
 
+  /** The position of the last record counted (positionOf), when records have one; made when asked, not per record. */
+  get lastPosition(): string | null {
+    return this.lastRecord === null ? null : this.options.positionOf(this.lastRecord);
+  }
+
+  private get lastOffset(): number | null {
+    return this.lastRecord?.kafkaOffset ?? null;
+  }
+
   /** Whether records were written or counted since the last rotation. */
   get holdsRecords(): boolean {
     return this.records > 0;
@@ -156,8 +164,7 @@ export class TopicPartitionFiles {
     // With no file open it is committed at once, and a crash may resume just past it: counted, it
     // would cut the next files a record away from where records delivered again are cut.
     if (this.files.size === 0) {
-      this.lastOffset = record.kafkaOffset;
-      this.lastPosition = this.options.positionOf(record);
+      this.lastRecord = record;
       return;
     }
     this.counted(record, now);
@@ -232,8 +239,7 @@ export class TopicPartitionFiles {
   }
 
   private counted(record: SinkRecord, now: number): void {
-    this.lastOffset = record.kafkaOffset;
-    this.lastPosition = this.options.positionOf(record);
+    this.lastRecord = record;
     this.records++;
     const schedule = this.options.policy.rotateScheduleIntervalMs;
     if (schedule !== null && this.scheduledAt === null) this.scheduledAt = (Math.floor(now / schedule) + 1) * schedule;
