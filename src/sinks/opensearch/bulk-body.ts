@@ -72,7 +72,17 @@ export interface BulkAction {
   source: SinkRecord;
   /** The row's schema (a delete's: its before image's), to derive the mapping of an index the sink creates; null when unknown (a tombstone). */
   rowSchema: ConnectSchema | null;
-  /** Set once the action is durable: its request settled with it written or dealt with (written-offsets.ts). */
+  /**
+   * Marked once the action is durable: its request settled with it written or dealt with
+   * (written-offsets.ts). Apart from the action, so that what waits for a commit is this alone,
+   * not the action's text and record.
+   */
+  receipt: WriteReceipt;
+}
+
+export interface WriteReceipt {
+  /** The record's offset (RecordRef.offset). */
+  offset: number;
   written: boolean;
 }
 
@@ -213,32 +223,26 @@ function action(
   const given = warnings.filter((w): w is PlanWarning => w !== null);
   return {
     kind: 'action',
-    action: { op, index, id, version, partial, merge: null, text, bytes, record: ref, source, rowSchema, written: false },
+    action: { op, index, id, version, partial, merge: null, text, bytes, record: ref, source, rowSchema, receipt: { offset: ref.offset, written: false } },
     warnings: given.length === 0 ? NO_WARNINGS : given,
   };
 }
 
 /** An action's NDJSON lines and their UTF-8 length; `version` goes into the action line, `body` (if any) is the second line. */
 export function actionText(op: BulkAction['op'], index: string, id: string, version: number | null, body: Document | null): { text: string; bytes: number } {
-  const start = actionLineStart(op, index);
-  const idJson = JSON.stringify(id);
   const end = version === null ? '}}\n' : `,"version":${version},"version_type":"${VERSION_TYPE}"}}\n`;
-  const document = body === null ? '' : `${toJson(body)}\n`;
-  // The parts are counted apart (`end` is ASCII): counting the joined text would copy it into one string for nothing.
-  const bytes = start.bytes + Buffer.byteLength(idJson) + end.length + Buffer.byteLength(document);
-  return { text: start.text + idJson + end + document, bytes };
+  const text = actionLineStart(op, index) + JSON.stringify(id) + end + (body === null ? '' : `${toJson(body)}\n`);
+  // Counting the bytes joins the parts into one string, once: writing it into a body later copies nothing more.
+  return { text, bytes: Buffer.byteLength(text) };
 }
 
 /** `{"<op>":{"_index":"<index>","_id":`, made once per op and index. */
-const lineStarts: Record<BulkAction['op'], Map<string, { text: string; bytes: number }>> = { index: new Map(), update: new Map(), delete: new Map() };
+const lineStarts: Record<BulkAction['op'], Map<string, string>> = { index: new Map(), update: new Map(), delete: new Map() };
 
-function actionLineStart(op: BulkAction['op'], index: string): { text: string; bytes: number } {
+function actionLineStart(op: BulkAction['op'], index: string): string {
   const starts = lineStarts[op];
   let start = starts.get(index);
-  if (start === undefined) {
-    const text = `{${JSON.stringify(op)}:{"_index":${JSON.stringify(index)},"_id":`;
-    starts.set(index, (start = { text, bytes: Buffer.byteLength(text) }));
-  }
+  if (start === undefined) starts.set(index, (start = `{${JSON.stringify(op)}:{"_index":${JSON.stringify(index)},"_id":`));
   return start;
 }
 

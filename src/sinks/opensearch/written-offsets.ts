@@ -16,13 +16,13 @@
  */
 import { topicPartitionKey } from '../../events.js';
 import { RingQueue } from '../../util/ring-queue.js';
-import type { BulkAction, RecordRef } from './bulk-body.js';
+import type { BulkAction, RecordRef, WriteReceipt } from './bulk-body.js';
 
 interface PartitionWrites {
   /** The offset after the last record put. */
   next: number;
-  /** Actions not yet known written at the front, in put order, with any written behind them. */
-  unwritten: RingQueue<BulkAction>;
+  /** The receipts of actions not yet known written at the front, in put order, with any written behind them. */
+  unwritten: RingQueue<WriteReceipt>;
 }
 
 export class WrittenOffsets {
@@ -34,12 +34,12 @@ export class WrittenOffsets {
     if (!partition) this.partitions.set(key, (partition = { next: 0, unwritten: new RingQueue() }));
     // A retried put offers records again: the offset after them never moves back.
     partition.next = Math.max(partition.next, ref.offset + 1);
-    if (action !== null) partition.unwritten.push(action);
+    if (action !== null) partition.unwritten.push(action.receipt);
   }
 
-  /** Marks the actions written (BulkAction.written): a mark on the action leaves with it when its partition is forgotten. */
+  /** Marks the actions' receipts written: a mark on a receipt leaves with it when its partition is forgotten. */
   written(actions: readonly BulkAction[]): void {
-    for (const action of actions) action.written = true;
+    for (const action of actions) action.receipt.written = true;
   }
 
   committable(key: string): number | undefined {
@@ -47,7 +47,7 @@ export class WrittenOffsets {
     if (!partition) return undefined;
     const { unwritten } = partition;
     for (let front = unwritten.peek(); front !== undefined && front.written; front = unwritten.peek()) unwritten.shift();
-    return unwritten.peek()?.record.offset ?? partition.next;
+    return unwritten.peek()?.offset ?? partition.next;
   }
 
   forget(keys: Iterable<string>): void {
