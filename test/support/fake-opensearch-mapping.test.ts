@@ -67,7 +67,20 @@ describe('mappings', () => {
     expect(statuses(response)).toEqual([201, 400, 400]);
     expect(item(response, 1).error).toEqual({ type: 'strict_dynamic_mapping_exception', reason: 'mapping set to strict, dynamic introduction of [other] within [_doc] is not allowed' });
     expect(sourceOf('strict', '1')).toEqual({ id: 1, open: { anything: 'goes', n: { deep: 1 } } });
-    expect((await mappingOf('strict')).properties.open).toEqual({ type: 'object', dynamic: 'false', properties: {} });
+    expect((await mappingOf('strict')).properties.open).toEqual({ type: 'object', dynamic: 'false' });
+  });
+
+  it('answers mappings as a node renders them: objects typed only while they map nothing, properties only once there are some, nested typed', async () => {
+    const mappings = { properties: { z: { type: 'keyword' }, o: { type: 'object', properties: { b: { type: 'long' }, a: { type: 'text' } } }, e: { type: 'object', properties: {} }, n: { type: 'nested', properties: {} }, p: { properties: { x: { type: 'long' } } } } };
+    expect((await call('PUT', '/rendered', { mappings })).status).toBe(200);
+    expect((await call('PUT', '/bare', {})).status).toBe(200);
+    const rendered = await mappingOf('rendered');
+    expect(rendered).toEqual({ properties: { e: { type: 'object' }, n: { type: 'nested' }, o: { properties: { a: { type: 'text' }, b: { type: 'long' } } }, p: { properties: { x: { type: 'long' } } }, z: { type: 'keyword' } } });
+    expect(Object.keys(rendered.properties)).toEqual(['e', 'n', 'o', 'p', 'z']);
+    expect(Object.keys(rendered.properties.o.properties)).toEqual(['a', 'b']);
+    expect(await mappingOf('bare')).toEqual({});
+    await write('rendered', [{ e: { added: 1 } }]);
+    expect((await mappingOf('rendered')).properties.e).toEqual({ properties: { added: { type: 'long' } } });
   });
 
   it('adds the fields of a write that is then refused as a version conflict, as the mapping update comes first', async () => {

@@ -160,6 +160,25 @@ const OTHER_OPENSEARCH_TYPES = new Set([
   'double_range', 'date_range', 'ip_range', 'derived', 'star_tree',
 ]);
 
+/**
+ * Mappings as a node answers them (`GET <index>/_mapping`, `_simulate_index`), as OpenSearch's
+ * ObjectMapper renders objects: an object field says `type: object` only while it maps no field,
+ * and `properties` only once it maps some, sorted by name; a nested field keeps its type; the root
+ * has neither, so an index that maps nothing answers `{}`.
+ */
+export function renderedMappings(mappings: Mappings): Mappings {
+  return renderedObject(mappings, true);
+}
+
+function renderedObject(object: FieldMapping, root: boolean): FieldMapping {
+  const { type, properties, ...parameters } = object;
+  const fields = Object.entries(properties ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  const rendered: FieldMapping = !root && (type === 'nested' || fields.length === 0) ? { type: type ?? 'object' } : {};
+  Object.assign(rendered, structuredClone(parameters));
+  if (fields.length > 0) rendered.properties = Object.fromEntries(fields.map(([name, field]) => [name, isObjectMapping(field) ? renderedObject(field, false) : structuredClone(field)]));
+  return rendered;
+}
+
 /** `override`'s mappings laid over `base`'s (a template's): its fields replace `base`'s of the same name, objects are merged. */
 export function mergeMappings(base: Mappings, override: Mappings): Mappings {
   const merged: Mappings = { ...base, ...override };

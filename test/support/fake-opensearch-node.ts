@@ -17,6 +17,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FakeOpenSearchOptions, RequestRecord } from './fake-opensearch.js';
 import { FaultPlan } from './fake-opensearch-faults.js';
 import { FakeIndices, newUuid } from './fake-opensearch-indices.js';
+import { renderedMappings } from './fake-opensearch-mapping.js';
 import { badRequest, filterResponse, isObject, OpenSearchError, parseJson, type Source } from './fake-opensearch-protocol.js';
 import { FakeSearches, type SearchAnswer } from './fake-opensearch-search.js';
 import { IndexTemplates } from './fake-opensearch-templates.js';
@@ -76,7 +77,7 @@ export class FakeNode {
         PUT: (c) => ok(this.indices.create(c.index, c.body)), HEAD: (c) => ({ status: this.indices.get(c.index) ? 200 : 404 }), DELETE: (c) => ok(this.indices.delete(c.index)),
       }],
       [['{index}', '_bulk'], { POST: bulk, PUT: bulk }],
-      [['{index}', '_mapping'], { GET: (c) => ok({ [c.index]: { mappings: this.indices.existing(c.index).mappings } }) }],
+      [['{index}', '_mapping'], { GET: (c) => ok({ [c.index]: { mappings: renderedMappings(this.indices.existing(c.index).mappings) } }) }],
       [['{index}', '_doc', '{id}'], { GET: (c) => this.getDoc(c) }],
       [['{index}', '_mget'], { POST: mget, GET: mget }],
       [['{index}', '_count'], { GET: count, POST: count }],

@@ -13,7 +13,7 @@
  * templates (`composed_of`), data streams, a template to simulate with in the request's body;
  * aliases are kept but not applied; legacy `_template`s do not exist here, so none overlaps.
  */
-import { checkMappings } from './fake-opensearch-mapping.js';
+import { checkMappings, renderedMappings } from './fake-opensearch-mapping.js';
 import { badRequest, globMatches, indexSettings, isObject, OpenSearchError, type Mappings, type Source } from './fake-opensearch-protocol.js';
 
 export type IndexTemplate = { index_patterns: string[]; priority: number; template: { settings: Source; mappings: Mappings; aliases: Source }; version?: number; _meta?: Source };
@@ -86,7 +86,8 @@ export class IndexTemplates {
     const overlapping = [...this.byName]
       .filter(([other, t]) => other !== name && patterns.some((a) => t.index_patterns.some((b) => globsOverlap(a, b))))
       .map(([other, t]) => ({ name: other, index_patterns: [...t.index_patterns] }));
-    const { settings, mappings, aliases } = structuredClone(template);
+    const { settings, aliases } = structuredClone(template);
+    const mappings = renderedMappings(template.mappings);
     return { template: { settings: nestedSettings(settings), ...(Object.keys(mappings).length > 0 && { mappings }), aliases }, overlapping };
   }
 

@@ -102,7 +102,7 @@ describe('OpenSearchClient.storedDocuments', () => {
   it('reads integers beyond 2^53 exactly (bigints), numbers written with an exponent as numbers, and a missing document or index as null', async () => {
     const server = createServer((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' }).end(
-        '{"docs":[{"_index":"a","_id":"1","_version":3,"found":true,"_source":{"n":9007199254740993,"m":[1,2],"neg":-9007199254740993,"e":1.5E300}},'
+        '{"docs":[{"_index":"a","_id":"1","_version":3,"found":true,"_source":{"n":9007199254740993,"m":[1,2],"neg":-9007199254740993,"e":2.5E-3}},'
           + '{"_index":"a","_id":"2","found":false},'
           + '{"_index":"b","_id":"1","error":{"type":"index_not_found_exception","reason":"no such index [b]"}}]}',
       );
@@ -112,7 +112,7 @@ describe('OpenSearchClient.storedDocuments', () => {
     const client = createOpenSearchClient(config.connection);
     try {
       const docs = await client.storedDocuments([{ index: 'a', id: '1' }, { index: 'a', id: '2' }, { index: 'b', id: '1' }]);
-      expect(docs).toEqual([{ version: 3, source: { n: 9007199254740993n, m: [1, 2], neg: -9007199254740993n, e: 1.5e300 } }, null, null]);
+      expect(docs).toEqual([{ version: 3, source: { n: 9007199254740993n, m: [1, 2], neg: -9007199254740993n, e: 0.0025 } }, null, null]);
     } finally {
       await client.close();
       server.close();
