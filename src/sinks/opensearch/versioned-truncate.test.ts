@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeOpenSearch } from '../../../test/support/fake-opensearch.js';
-import { describeOnFake, fakeOpenSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
+import { describeOnFake, fakeOpenSearchForEachTest, openSearchForEachTest } from '../../../test/support/opensearch-fixture.js';
 import { rejectionOf } from '../../../test/support/failures.js';
 import { capturingLogger } from '../../../test/support/source-task-harness.js';
 import type { SinkRecord } from '../../events.js';
@@ -9,22 +9,24 @@ import { parseOpenSearchSinkConfig } from './opensearch-sink-config.js';
 import { orderDeleted, orderUpdate, ORDERS_INDEX, ordersTruncated, startOrdersSink } from './orders-sink.fixture.js';
 import { MAX_LISTINGS } from './versioned-truncate.js';
 
-/** The index as the fake holds it: each live document's version and status. */
-const indexState = (fake: FakeOpenSearch) => Object.fromEntries([...fake.documents(ORDERS_INDEX)].map(([id, doc]) => [id, { version: doc.version, status: doc.source['status'] }]));
+/** Each live document's version and status, by id. */
+const stateOf = (documents: ReadonlyMap<string, { version: number; source: Record<string, unknown> }>) => Object.fromEntries([...documents].map(([id, doc]) => [id, { version: doc.version, status: doc.source['status'] }]));
 /** The searches and scroll requests among `requests`, with the status of each answer. */
 const listingRequests = (requests: FakeOpenSearch['requests']) => requests.filter((r) => r.path.endsWith('/_search') || r.path === '/_search/scroll').map((r) => `${r.method} ${r.path} ${r.status}`);
+/** Runs `records` through a new sink task writing to `url`, as a worker does after the sink's offsets were reset, to the end. */
+async function deliverAll(url: string, settings: Record<string, string>, records: SinkRecord[]): Promise<void> {
+  const { task } = await startOrdersSink(url, { ...settings, 'batch.size': '3', 'linger.ms': '600000' });
+  await task.put(records);
+  await task.flush();
+  await task.stop();
+}
 const RELISTED = 'the listing of the ids a truncate deletes was cut short; listing them again';
 
-describeOnFake('it reads the fake node\'s documents, scrolls and request log, and arms its faults', 'OpenSearch sink: a truncate deletes at its version', () => {
-  const fake = fakeOpenSearchForEachTest({ refreshIntervalMs: null });
+describe('OpenSearch sink: a truncate deletes at its version', () => {
+  const search = openSearchForEachTest({ refreshIntervalMs: null });
+  const indexState = async () => stateOf(await search.documents(search.index(ORDERS_INDEX)));
 
-  /** Runs `records` through a new sink task, as a worker does after the sink's offsets were reset, to the end. */
-  const deliver = async (records: SinkRecord[]) => {
-    const { task } = await startOrdersSink(fake.url, { 'batch.size': '3', 'linger.ms': '600000' });
-    await task.put(records);
-    await task.flush();
-    await task.stop();
-  };
+  const deliver = (records: SinkRecord[]) => deliverAll(search.url, search.sinkSettings, records);
 
   it('leaves the index exactly as it was when the whole stream, truncate included, is delivered again from offset 0', async () => {
     const stream = [
@@ -33,24 +35,30 @@ describeOnFake('it reads the fake node\'s documents, scrolls and request log, an
       orderUpdate(4, 1, 'placed again'), orderUpdate(5, 3, 'placed'), orderUpdate(6, 3, 'shipped'), orderUpdate(7, 4, 'placed'), orderDeleted(8, 4), orderUpdate(9, 5, 'placed'),
     ];
     await deliver(stream);
-    const once = indexState(fake);
+    const once = await indexState();
     expect(once).toEqual({ 1: { version: 1004, status: 'placed again' }, 3: { version: 1006, status: 'shipped' }, 5: { version: 1009, status: 'placed' } });
     await deliver(stream);
-    expect(indexState(fake)).toEqual(once);
-    expect(fake.openScrolls()).toBe(0);
+    expect(await indexState()).toEqual(once);
   });
 
   it('deletes every document written before it, those of its own transaction (same version) included, and none after it', async () => {
     // An earlier transaction, then one that writes 2 and 3, truncates and writes 4; its changes share
     // the version of a commit logged in between, 2_000.
     await deliver([orderUpdate(0, 1, 'placed', 1_500), orderUpdate(1, 2, 'placed', 2_000), orderUpdate(2, 3, 'placed', 2_000), ordersTruncated(3, 2_000), orderUpdate(4, 4, 'placed', 2_000)]);
-    expect(indexState(fake)).toEqual({ 4: { version: 2_000, status: 'placed' } });
+    expect(await indexState()).toEqual({ 4: { version: 2_000, status: 'placed' } });
   });
+});
+
+describeOnFake('it reads the fake node\'s documents, scrolls and request log, and arms its faults', 'OpenSearch sink: a truncate\'s listing of ids', () => {
+  const fake = fakeOpenSearchForEachTest({ refreshIntervalMs: null });
+  const indexState = () => stateOf(fake.documents(ORDERS_INDEX));
+
+  const deliver = (records: SinkRecord[]) => deliverAll(fake.url, {}, records);
 
   it('deletes an index of more documents than one page of its scan, and clears the scroll', async () => {
     const written = Array.from({ length: 2_500 }, (_, i) => orderUpdate(i, i + 1, 'placed'));
     await deliver([...written, ordersTruncated(2_500), orderUpdate(2_501, 7, 'placed again')]);
-    expect(indexState(fake)).toEqual({ 7: { version: 3_501, status: 'placed again' } });
+    expect(indexState()).toEqual({ 7: { version: 3_501, status: 'placed again' } });
     const pages = fake.requests.filter((r) => r.path.endsWith('/_search') || r.path === '/_search/scroll');
     expect(pages.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /shop.public.orders/_search', ...Array<string>(3).fill('POST /_search/scroll'), 'DELETE /_search/scroll']);
     expect(fake.openScrolls()).toBe(0);
@@ -73,7 +81,7 @@ describeOnFake('it reads the fake node\'s documents, scrolls and request log, an
 
   it('lists the ids again, and deletes every document written before it, when its scroll is lost between two pages', async () => {
     const { committable, relisted, requests } = await truncateWith(2_500, () => fake.faults.loseScrolls(1));
-    expect(indexState(fake)).toEqual({ 7: { version: 3_501, status: 'placed again' } });
+    expect(indexState()).toEqual({ 7: { version: 3_501, status: 'placed again' } });
     expect(committable).toEqual(new Map([[`${ORDERS_INDEX}:0`, 2_502]]));
     // The first listing's second page found the scroll gone; the second listing, of the 1 500 left, went to its end.
     expect(listingRequests(requests)).toEqual([
@@ -86,7 +94,7 @@ describeOnFake('it reads the fake node\'s documents, scrolls and request log, an
 
   it('lists the ids again when a page comes back without the hits of a shard that failed, rather than leaving them', async () => {
     const { committable, relisted } = await truncateWith(2_500, () => fake.faults.loseScrolls(1, 'one shard'));
-    expect(indexState(fake)).toEqual({ 7: { version: 3_501, status: 'placed again' } });
+    expect(indexState()).toEqual({ 7: { version: 3_501, status: 'placed again' } });
     expect(committable).toEqual(new Map([[`${ORDERS_INDEX}:0`, 2_502]]));
     expect(relisted).toEqual([expect.objectContaining({ index: ORDERS_INDEX, listing: 1, cut: expect.stringMatching(/^1 shard\(s\) failed \(search_context_missing_exception: No search context found for id \[\d+\]\)$/) })]);
     // The cut listing's scroll, still open on the other shard, was cleared too.
