@@ -33,6 +33,15 @@ const ARTICLE_TEXT =
   '{"region":"eu","id":9007199254740993,"title":"Hello","body":"A long body","tags":["search","cdc"],"cover":"AQL/","price":19.9,"published":"2024-03-07"}';
 
 describe('bulk actions', () => {
+  it('keep their record only where an item can be reported to the dead-letter queue', () => {
+    const record = sinkRecord(articleRead, 10);
+    const sourceUnder = (overrides: Record<string, string>) => actionOf(planner(overrides).plan(record)).source;
+    expect(sourceUnder({})).toBeNull();
+    expect(sourceUnder({ 'behavior.on.malformed.documents': 'warn', 'behavior.on.version.conflict': 'warn' })).toBeNull();
+    expect(sourceUnder({ 'behavior.on.malformed.documents': 'report', 'errors.deadletterqueue.file': '/tmp/dlq' })).toBe(record);
+    expect(sourceUnder({ 'behavior.on.version.conflict': 'report', 'errors.deadletterqueue.file': '/tmp/dlq' })).toBe(record);
+  });
+
   it('index a written row under its key with the change\'s version', () => {
     const read = plan(articleRead);
     expect(read).toEqual({ kind: 'action', action: expect.objectContaining({ op: 'index', index: 'shop.public.articles', id: ARTICLE_ID, version: 5000, partial: false }), warnings: [] });

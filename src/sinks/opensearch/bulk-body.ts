@@ -68,8 +68,12 @@ export interface BulkAction {
   /** UTF-8 length of `text`. */
   bytes: number;
   record: RecordRef;
-  /** The record it was planned from: what is reported to the dead-letter queue. */
-  source: SinkRecord;
+  /**
+   * The record it was planned from, what is reported to the dead-letter queue; kept only where an
+   * item can be reported (`behavior.on.malformed.documents` or `behavior.on.version.conflict` is
+   * report), else null: the whole event would otherwise live as long as the request.
+   */
+  source: SinkRecord | null;
   /** The row's schema (a delete's: its before image's), to derive the mapping of an index the sink creates; null when unknown (a tombstone). */
   rowSchema: ConnectSchema | null;
   /**
@@ -124,6 +128,8 @@ export class BulkPlanner {
   private readonly converter: DocumentConverter;
   private readonly ids = new DocumentIds();
   private readonly placeholders: PlaceholderDetector;
+  /** Whether an item can be reported to the dead-letter queue: its action then keeps its record. */
+  private readonly reports: boolean;
   /** Topics seen carrying flat rows without `__deleted`: their deletes arrive only as tombstones. */
   private readonly deletedByTombstone = new Set<string>();
 
@@ -133,6 +139,7 @@ export class BulkPlanner {
     this.namer = new IndexNamer(config.indices.nameFormat, config.indices.topicToIndex);
     this.converter = new DocumentConverter(config.documents.decimalFormat === 'string');
     this.placeholders = new PlaceholderDetector(config.documents.unavailableValuePlaceholder);
+    this.reports = config.documents.onMalformedDocuments === 'report' || config.documents.onVersionConflict === 'report';
   }
 
   plan(record: SinkRecord): RecordPlan {
@@ -151,11 +158,15 @@ export class BulkPlanner {
         if (this.documents.keyIgnore) return skip(ref);
         const id = this.ids.keyId(record.key, record.keySchema);
         if (id === null) return skip(ref, [keyless(ref)]);
-        return action(record, ref, 'delete', this.namer.indexFor(change.table), id, change.version, change.rowSchema, null, false, [unversioned(ref, change.version)]);
+        return action(this.reportable(record), ref, 'delete', this.namer.indexFor(change.table), id, change.version, change.rowSchema, null, false, [unversioned(ref, change.version)]);
       }
       case 'write':
         return this.write(record, ref, change);
     }
+  }
+
+  private reportable(record: SinkRecord): SinkRecord | null {
+    return this.reports ? record : null;
   }
 
   private tombstone(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'tombstone' }>): RecordPlan {
@@ -170,7 +181,7 @@ export class BulkPlanner {
     }
     const id = this.ids.keyId(record.key, record.keySchema);
     if (id === null) return skip(ref);
-    return action(record, ref, 'delete', this.namer.indexFor(change.table), id, null, null, null, false, []);
+    return action(this.reportable(record), ref, 'delete', this.namer.indexFor(change.table), id, null, null, null, false, []);
   }
 
   private write(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'write' }>): RecordPlan {
@@ -184,16 +195,16 @@ export class BulkPlanner {
     if (keyId === null) {
       if (op === 'u' && !keyIgnore) return skip(ref, [keyless(ref)]);
       const warnings = [dropped, keyIgnore || op === 'c' || op === 'r' ? null : keyless(ref)];
-      return action(record, ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
+      return action(this.reportable(record), ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
     }
-    if (writeMethod === 'upsert') return action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
+    if (writeMethod === 'upsert') return action(this.reportable(record), ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
     if (omit.length > 0 && op !== 'c' && op !== 'r') {
-      if (version === null) return action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
-      const planned = action(record, ref, 'index', index, keyId, version, rowSchema, document, true, []);
+      if (version === null) return action(this.reportable(record), ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
+      const planned = action(this.reportable(record), ref, 'index', index, keyId, version, rowSchema, document, true, []);
       planned.action.merge = { document, omitted: omit };
       return planned;
     }
-    return action(record, ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
+    return action(this.reportable(record), ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
   }
 }
 
@@ -208,7 +219,7 @@ export function bulkBody(actions: readonly BulkAction[]): BulkBody {
 
 /** The action with its text (actionText). */
 function action(
-  source: SinkRecord,
+  source: SinkRecord | null,
   ref: RecordRef,
   op: BulkAction['op'],
   index: string,

@@ -145,7 +145,8 @@ export class BulkWriter {
           (retried ??= new Set()).add(documentKey(action));
           break;
         case 'report':
-          await this.deadLetters.report(action.source, new DocumentRejected(action.index, action.id, error!));
+          // Outcome `report` comes only from a behavior set to report, under which actions keep their records.
+          await this.deadLetters.report(action.source!, new DocumentRejected(action.index, action.id, error!));
           break;
         case 'fail':
           throw new SluiceError(
