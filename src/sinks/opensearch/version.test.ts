@@ -47,6 +47,17 @@ describe('versions', () => {
     expect(envelopeVersion({ op: 'c' })).toBeNull();
   });
 
+  it('read the last commit LSN of a sequence in any JSON form, and ignore one that is not an LSN', () => {
+    const value = created.value as Envelope;
+    const withSequence = (sequence: string) => envelopeVersion({ ...value, source: { ...value.source, lsn: 100, sequence } });
+    expect(withSequence('["300","100"]')).toBe(300);
+    expect(withSequence('[ "301" , "100" ]')).toBe(301);
+    expect(withSequence('[null,"100"]')).toBe(100);
+    expect(withSequence('["99999999999999999999","100"]')).toBe(100);
+    expect(withSequence('["-5","100"]')).toBe(100);
+    expect(withSequence('not json')).toBe(100);
+  });
+
   it('come from the fields add.fields copied into a flat row, else there are none', () => {
     const flat = (fields: string) => createTransform(EXTRACT_NEW_RECORD_STATE_CLASS, { 'add.fields': fields }).apply(created)!.value as Record<string, unknown>;
     expect(flatRowVersion(flat('lsn'))).toBe(33_837_424);

@@ -58,7 +58,13 @@ function lastCommitLsn(sequence: string): number | null {
   return lastSequence.lsn;
 }
 
+/** The first element as Debezium and Sluice write it: a string of digits. */
+const LEADING_LSN = /^\["(\d{1,16})"/;
+
 function parseLastCommitLsn(sequence: string): number | null {
+  // Every streamed change has a sequence of its own; reading its first element spares a JSON.parse of it.
+  const leading = LEADING_LSN.exec(sequence);
+  if (leading !== null) return lsnNumber(leading[1]);
   try {
     const parsed: unknown = JSON.parse(sequence);
     return Array.isArray(parsed) ? lsnNumber(parsed[0]) : null;
