@@ -27,11 +27,11 @@ interface PartitionWrites {
 
 export class WrittenOffsets {
   private readonly partitions = new Map<string, PartitionWrites>();
+  /** The partition of the last record put: records come in runs of one partition, so its key is not made per record. */
+  private last: { topic: string; partition: number; writes: PartitionWrites } | null = null;
 
   put(ref: RecordRef, action: BulkAction | null): void {
-    const key = topicPartitionKey(ref.topic, ref.partition);
-    let partition = this.partitions.get(key);
-    if (!partition) this.partitions.set(key, (partition = { next: 0, unwritten: new RingQueue() }));
+    const partition = this.last !== null && this.last.topic === ref.topic && this.last.partition === ref.partition ? this.last.writes : this.partitionOf(ref);
     // A retried put offers records again: the offset after them never moves back.
     partition.next = Math.max(partition.next, ref.offset + 1);
     if (action !== null) partition.unwritten.push(action.receipt);
@@ -52,5 +52,14 @@ export class WrittenOffsets {
 
   forget(keys: Iterable<string>): void {
     for (const key of keys) this.partitions.delete(key);
+    this.last = null;
+  }
+
+  private partitionOf(ref: RecordRef): PartitionWrites {
+    const key = topicPartitionKey(ref.topic, ref.partition);
+    let writes = this.partitions.get(key);
+    if (!writes) this.partitions.set(key, (writes = { next: 0, unwritten: new RingQueue() }));
+    this.last = { topic: ref.topic, partition: ref.partition, writes };
+    return writes;
   }
 }
