@@ -51,6 +51,12 @@ export interface CaptureResult {
   /** Records the source produced, position-only ones included. */
   records: number;
   seconds: number;
+  /**
+   * opensearch: the seconds from the worker's start to the index holding every document, where
+   * `seconds` is then the window of the `_bulk` requests (opensearch-replay.ts `bulkSeconds`), as
+   * for the replay it is compared with.
+   */
+  endToEndSeconds?: number;
   /** User plus system CPU time of the child, from worker start to the end of the measurement. */
   cpuMicros: number;
   /** Peak resident set size of the child, in KiB. */

@@ -28,6 +28,12 @@ export interface OpenSearchTarget {
   fake: FakeOpenSearch;
   /** Write requests in the order the proxy received them (empty unless recording). */
   recorded: RecordedRequest[];
+  /**
+   * The seconds from the arrival of the first `_bulk` request at the proxy to the end of its answer
+   * to the last: the window documents flowed into the node, measured the same way for Sluice and
+   * the replay. Throws when no `_bulk` request came.
+   */
+  bulkSeconds(): number;
   close(): Promise<void>;
 }
 
@@ -48,13 +54,18 @@ function send(agent: Agent, base: string, req: { method: string; path: string; c
   });
 }
 
-const isWrite = (method: string, path: string) => path.split('?')[0]!.endsWith('/_bulk') || (method === 'PUT' && /^\/[^_/][^/]*\/?(\?.*)?$/.test(path));
+const isBulk = (path: string) => path.split('?')[0]!.endsWith('/_bulk');
+const isWrite = (method: string, path: string) => isBulk(path) || (method === 'PUT' && /^\/[^_/][^/]*\/?(\?.*)?$/.test(path));
 
 export async function startOpenSearchTarget(options: { record: boolean }): Promise<OpenSearchTarget> {
   const fake = await startFakeOpenSearch({ refreshIntervalMs: null });
   const agent = new Agent({ keepAlive: true });
   const recorded: RecordedRequest[] = [];
+  let firstBulk: bigint | null = null;
+  let lastBulkAnswered: bigint | null = null;
   const server = createServer((req, res) => {
+    const bulk = isBulk(req.url ?? '/');
+    if (bulk) firstBulk ??= process.hrtime.bigint();
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
@@ -65,6 +76,7 @@ export async function startOpenSearchTarget(options: { record: boolean }): Promi
           const headers = { ...reply.headers, 'content-length': reply.body.length };
           delete headers['transfer-encoding'];
           res.writeHead(reply.status, headers).end(reply.body);
+          if (bulk) lastBulkAnswered = process.hrtime.bigint();
         },
         (error: unknown) => res.writeHead(502).end(String(error)),
       );
@@ -79,6 +91,10 @@ export async function startOpenSearchTarget(options: { record: boolean }): Promi
     url: `http://127.0.0.1:${port}`,
     fake,
     recorded,
+    bulkSeconds() {
+      if (firstBulk === null || lastBulkAnswered === null) throw new Error('no _bulk request reached the fake OpenSearch node');
+      return Number(lastBulkAnswered - firstBulk) / 1e9;
+    },
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -93,11 +109,8 @@ export async function timeBulkReplay(recorded: RecordedRequest[], index: string,
   const target = await startOpenSearchTarget({ record: false });
   const agent = new Agent({ keepAlive: true });
   try {
-    const isBulk = (r: RecordedRequest) => r.path.split('?')[0]!.endsWith('/_bulk');
-    for (const creation of recorded.filter((r) => !isBulk(r))) await send(agent, target.url, creation);
-    const bulks = recorded.filter(isBulk);
-    const started = process.hrtime.bigint();
-    for (const bulk of bulks) {
+    for (const creation of recorded.filter((r) => !isBulk(r.path))) await send(agent, target.url, creation);
+    for (const bulk of recorded.filter((r) => isBulk(r.path))) {
       signal.throwIfAborted();
       const reply = await send(agent, target.url, bulk);
       // `"errors":false` sits at the start of the response; parsing it all would time JSON.parse too.
@@ -105,10 +118,9 @@ export async function timeBulkReplay(recorded: RecordedRequest[], index: string,
         throw new Error(`replayed ${bulk.path} answered ${reply.status}: ${reply.body.subarray(0, 500).toString()}`);
       }
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const stored = target.fake.documents(index).size;
     if (stored !== expectedDocs) throw new Error(`the replay left ${stored} documents in ${index}, not ${expectedDocs}`);
-    return seconds;
+    return target.bulkSeconds();
   } finally {
     agent.destroy();
     await target.close();
