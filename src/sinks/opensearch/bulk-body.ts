@@ -158,15 +158,11 @@ export class BulkPlanner {
         if (this.documents.keyIgnore) return skip(ref);
         const id = this.ids.keyId(record.key, record.keySchema);
         if (id === null) return skip(ref, [keyless(ref)]);
-        return action(this.reportable(record), ref, 'delete', this.namer.indexFor(change.table), id, change.version, change.rowSchema, null, false, [unversioned(ref, change.version)]);
+        return this.action(record, ref, 'delete', this.namer.indexFor(change.table), id, change.version, change.rowSchema, null, false, [unversioned(ref, change.version)]);
       }
       case 'write':
         return this.write(record, ref, change);
     }
-  }
-
-  private reportable(record: SinkRecord): SinkRecord | null {
-    return this.reports ? record : null;
   }
 
   private tombstone(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'tombstone' }>): RecordPlan {
@@ -181,7 +177,7 @@ export class BulkPlanner {
     }
     const id = this.ids.keyId(record.key, record.keySchema);
     if (id === null) return skip(ref);
-    return action(this.reportable(record), ref, 'delete', this.namer.indexFor(change.table), id, null, null, null, false, []);
+    return this.action(record, ref, 'delete', this.namer.indexFor(change.table), id, null, null, null, false, []);
   }
 
   private write(record: SinkRecord, ref: RecordRef, change: Extract<Change, { kind: 'write' }>): RecordPlan {
@@ -195,16 +191,38 @@ export class BulkPlanner {
     if (keyId === null) {
       if (op === 'u' && !keyIgnore) return skip(ref, [keyless(ref)]);
       const warnings = [dropped, keyIgnore || op === 'c' || op === 'r' ? null : keyless(ref)];
-      return action(this.reportable(record), ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
+      return this.action(record, ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
     }
-    if (writeMethod === 'upsert') return action(this.reportable(record), ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
+    if (writeMethod === 'upsert') return this.action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
     if (omit.length > 0 && op !== 'c' && op !== 'r') {
-      if (version === null) return action(this.reportable(record), ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
-      const planned = action(this.reportable(record), ref, 'index', index, keyId, version, rowSchema, document, true, []);
+      if (version === null) return this.action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
+      const planned = this.action(record, ref, 'index', index, keyId, version, rowSchema, document, true, []);
       planned.action.merge = { document, omitted: omit };
       return planned;
     }
-    return action(this.reportable(record), ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
+    return this.action(record, ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
+  }
+
+  /** The action with its text (actionText), keeping its record where it can be reported (`reports`). */
+  private action(
+    record: SinkRecord,
+    ref: RecordRef,
+    op: BulkAction['op'],
+    index: string,
+    id: string,
+    version: number | null,
+    rowSchema: ConnectSchema | null,
+    body: Document | null,
+    partial: boolean,
+    warnings: ReadonlyArray<PlanWarning | null>,
+  ): { kind: 'action'; action: BulkAction; warnings: readonly PlanWarning[] } {
+    const { text, bytes } = actionText(op, index, id, version, body);
+    const given = warnings.filter((w): w is PlanWarning => w !== null);
+    return {
+      kind: 'action',
+      action: { op, index, id, version, partial, merge: null, text, bytes, record: ref, source: this.reports ? record : null, rowSchema, receipt: { offset: ref.offset, written: false } },
+      warnings: given.length === 0 ? NO_WARNINGS : given,
+    };
   }
 }
 
@@ -215,28 +233,6 @@ export function bulkBody(actions: readonly BulkAction[]): BulkBody {
   let written = 0;
   for (const action of actions) written += body.write(action.text, written);
   return { body, bytes, items: actions };
-}
-
-/** The action with its text (actionText). */
-function action(
-  source: SinkRecord | null,
-  ref: RecordRef,
-  op: BulkAction['op'],
-  index: string,
-  id: string,
-  version: number | null,
-  rowSchema: ConnectSchema | null,
-  body: Document | null,
-  partial: boolean,
-  warnings: ReadonlyArray<PlanWarning | null>,
-): { kind: 'action'; action: BulkAction; warnings: readonly PlanWarning[] } {
-  const { text, bytes } = actionText(op, index, id, version, body);
-  const given = warnings.filter((w): w is PlanWarning => w !== null);
-  return {
-    kind: 'action',
-    action: { op, index, id, version, partial, merge: null, text, bytes, record: ref, source, rowSchema, receipt: { offset: ref.offset, written: false } },
-    warnings: given.length === 0 ? NO_WARNINGS : given,
-  };
 }
 
 /** An action's NDJSON lines and their UTF-8 length; `version` goes into the action line, `body` (if any) is the second line. */
