@@ -19,7 +19,7 @@
  *   write refused as a version conflict still adds its fields;
  * - mappings are checked when given: a field type OpenSearch does not have is refused ("No handler
  *   for type"), scaled_float needs `scaling_factor`; field definitions of a create request replace the
- *   template's of the same name, objects are merged; `dynamic` is kept (and answered) as text,
+ *   template's of the same name, objects are merged; `dynamic` is answered as text,
  *   "false" for false.
  * Not modelled (refused when a mapping asks for them, naming the limit): field types other than
  * fake-opensearch-values.ts's, date formats fake-opensearch-dates.ts does not read, dynamic templates.
@@ -107,18 +107,11 @@ export function checkMappings(mappings: unknown): Mappings {
       if (problem !== undefined) throw fakeLimit(problem);
     }
     checkObject('', mappings);
-    return dynamicAsText(structuredClone(mappings) as Mappings);
+    return structuredClone(mappings) as Mappings;
   } catch (e) {
     if (!(e instanceof OpenSearchError) || e.message.startsWith('[fake-opensearch]')) throw e;
     throw mapperParsing(`Failed to parse mapping [_doc]: ${e.message}`, e.detail());
   }
-}
-
-/** `object` with every `dynamic` as the text a node renders it in (true, false or strict), however it was given. */
-function dynamicAsText(object: FieldMapping): FieldMapping {
-  if (object.dynamic !== undefined) object.dynamic = String(object.dynamic);
-  for (const field of Object.values(object.properties ?? {})) dynamicAsText(field);
-  return object;
 }
 
 function checkObject(path: string, object: Source): void {
@@ -164,7 +157,8 @@ const OTHER_OPENSEARCH_TYPES = new Set([
  * Mappings as a node answers them (`GET <index>/_mapping`, `_simulate_index`), as OpenSearch's
  * ObjectMapper renders objects: an object field says `type: object` only while it maps no field,
  * and `properties` only once it maps some, sorted by name; a nested field keeps its type; the root
- * has neither, so an index that maps nothing answers `{}`.
+ * has neither, so an index that maps nothing answers `{}`; `dynamic` is text (true, false or
+ * strict), however it was given.
  */
 export function renderedMappings(mappings: Mappings): Mappings {
   return renderedObject(mappings, true);
@@ -175,6 +169,7 @@ function renderedObject(object: FieldMapping, root: boolean): FieldMapping {
   const fields = Object.entries(properties ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
   const rendered: FieldMapping = !root && (type === 'nested' || fields.length === 0) ? { type: type ?? 'object' } : {};
   Object.assign(rendered, structuredClone(parameters));
+  if (rendered.dynamic !== undefined) rendered.dynamic = String(rendered.dynamic);
   if (fields.length > 0) rendered.properties = Object.fromEntries(fields.map(([name, field]) => [name, isObjectMapping(field) ? renderedObject(field, false) : structuredClone(field)]));
   return rendered;
 }
