@@ -1,10 +1,11 @@
 /**
  * Turns sink records into `_bulk` actions. `BulkPlanner.plan` is called once per record as the sink
- * takes it; it returns the record's action with its NDJSON text and byte size already made (so the
- * writer can fill requests up to `batch.size` and `bulk.size.bytes`), a truncate to carry out
- * between bulk requests, or a skip. `bulkBody` joins actions into one request body; its `items` are
- * the actions in order, matching the response's items one to one (bulk-response.ts). Pure apart
- * from caches and the topics it has seen flat rows on; never blocks. Throws a SluiceError only for
+ * takes it; it returns the record's action with its NDJSON lines already encoded (action-bytes.ts,
+ * so that the writer can fill requests up to `batch.size` and `bulk.size.bytes`), a truncate to
+ * carry out between bulk requests, or a skip. `bulkBody` joins actions into one request body; its
+ * `items` are the actions in order, matching the response's items one to one (bulk-response.ts).
+ * Pure apart from caches, the slabs it encodes into and the topics it has seen flat rows on; never
+ * blocks. Throws a SluiceError only for
  * a tombstone under `behavior.on.null.values=fail`.
  *
  * The rules (change-record.ts reads the record, version.ts gives `v`):
@@ -36,6 +37,7 @@
 import type { ConnectSchema, SinkRecord } from '../../events.js';
 import { SluiceError } from '../../errors.js';
 import { toJson } from '../../json.js';
+import { encodeAction, requestBody, type ActionBytes } from './action-bytes.js';
 import { readChange, type Change } from './change-record.js';
 import { DocumentIds, offsetDocumentId } from './document-id.js';
 import { DocumentConverter, type Document } from './document-values.js';
@@ -51,7 +53,8 @@ export interface RecordRef {
   offset: number;
 }
 
-export interface BulkAction {
+/** An action's NDJSON lines are its `bytes` (ActionBytes), encoded when it is planned. */
+export interface BulkAction extends ActionBytes {
   op: 'index' | 'update' | 'delete';
   index: string;
   id: string;
@@ -63,10 +66,6 @@ export interface BulkAction {
    * document's `omitted` fields before sending it (merged-updates.ts), then sets this to null.
    */
   merge: { document: Document; omitted: readonly string[] } | null;
-  /** The action's NDJSON lines, each ending in a newline. */
-  text: string;
-  /** UTF-8 length of `text`. */
-  bytes: number;
   record: RecordRef;
   /**
    * The record it was planned from, what is reported to the dead-letter queue; kept only where an
@@ -79,7 +78,7 @@ export interface BulkAction {
   /**
    * Marked once the action is durable: its request settled with it written or dealt with
    * (written-offsets.ts). Apart from the action, so that what waits for a commit is this alone,
-   * not the action's text and record.
+   * not the action's bytes and record.
    */
   receipt: WriteReceipt;
 }
@@ -107,10 +106,7 @@ export type RecordPlan =
   | { kind: 'skip'; record: RecordRef; warnings: readonly PlanWarning[] };
 
 export interface BulkBody {
-  /**
-   * The NDJSON bytes, written straight from the actions' texts: a joined string would be copied
-   * once more to be encoded, and live on the garbage collector's heap while the request runs.
-   */
+  /** The NDJSON bytes: the actions' bytes in order (action-bytes.ts requestBody). */
   body: Buffer;
   bytes: number;
   /** The actions in body order: the response's items[i] answers items[i]. */
@@ -203,7 +199,7 @@ export class BulkPlanner {
     return this.action(record, ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
   }
 
-  /** The action with its text (actionText), keeping its record where it can be reported (`reports`). */
+  /** The action with its bytes (actionBytes), keeping its record where it can be reported (`reports`). */
   private action(
     record: SinkRecord,
     ref: RecordRef,
@@ -216,11 +212,11 @@ export class BulkPlanner {
     partial: boolean,
     warnings: ReadonlyArray<PlanWarning | null>,
   ): { kind: 'action'; action: BulkAction; warnings: readonly PlanWarning[] } {
-    const { text, bytes } = actionText(op, index, id, version, body);
+    const { slab, start, bytes } = actionBytes(op, index, id, version, body);
     const given = warnings.filter((w): w is PlanWarning => w !== null);
     return {
       kind: 'action',
-      action: { op, index, id, version, partial, merge: null, text, bytes, record: ref, source: this.reports ? record : null, rowSchema, receipt: { offset: ref.offset, written: false } },
+      action: { op, index, id, version, partial, merge: null, slab, start, bytes, record: ref, source: this.reports ? record : null, rowSchema, receipt: { offset: ref.offset, written: false } },
       warnings: given.length === 0 ? NO_WARNINGS : given,
     };
   }
@@ -229,18 +225,18 @@ export class BulkPlanner {
 export function bulkBody(actions: readonly BulkAction[]): BulkBody {
   let bytes = 0;
   for (const action of actions) bytes += action.bytes;
-  const body = Buffer.allocUnsafe(bytes);
-  let written = 0;
-  for (const action of actions) written += body.write(action.text, written);
-  return { body, bytes, items: actions };
+  return { body: requestBody(actions, bytes), bytes, items: actions };
 }
 
-/** An action's NDJSON lines and their UTF-8 length; `version` goes into the action line, `body` (if any) is the second line. */
-export function actionText(op: BulkAction['op'], index: string, id: string, version: number | null, body: Document | null): { text: string; bytes: number } {
+/** An action's NDJSON lines, encoded: its action line (actionLine), then `body` (if any) as the second line. */
+export function actionBytes(op: BulkAction['op'], index: string, id: string, version: number | null, body: Document | null): ActionBytes {
+  return encodeAction(actionLine(op, index, id, version), body === null ? null : toJson(body));
+}
+
+/** The action line of a bulk action, ending in a newline; `version` (if any) is external. */
+export function actionLine(op: BulkAction['op'], index: string, id: string, version: number | null): string {
   const end = version === null ? '}}\n' : `,"version":${version},"version_type":"${VERSION_TYPE}"}}\n`;
-  const text = actionLineStart(op, index) + JSON.stringify(id) + end + (body === null ? '' : `${toJson(body)}\n`);
-  // Counting the bytes joins the parts into one string, once: writing it into a body later copies nothing more.
-  return { text, bytes: Buffer.byteLength(text) };
+  return actionLineStart(op, index) + JSON.stringify(id) + end;
 }
 
 /** `{"<op>":{"_index":"<index>","_id":`, made once per op and index. */

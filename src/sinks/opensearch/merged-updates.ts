@@ -10,14 +10,14 @@
  * Contract: the bulk writer calls `requestSegments` once per request and `completeMerges` before
  * each attempt to send a segment, while no other request writes its documents (the scheduler keeps
  * one document in one request at a time). `completeMerges` blocks on one real-time `_mget` and
- * returns the actions to send: each merge completed in place (its text, size and `merge` set to
+ * returns the actions to send: each merge completed in place (its bytes encoded again, `merge` set to
  * null, so a retry sends it as it is), or left out when there is nothing to write: the stored
  * document is newer (the change is older than what the index holds), or it is missing (deleted
  * since, or never written; logged, as nothing can stand in for the left-out values). It throws a
  * RetriableError when the read fails.
  */
 import type { Logger } from 'pino';
-import { actionText, documentKey, type BulkAction } from './bulk-body.js';
+import { actionBytes, documentKey, type BulkAction } from './bulk-body.js';
 import type { OpenSearchClient } from './client.js';
 
 /**
@@ -61,7 +61,7 @@ export async function completeMerges(actions: readonly BulkAction[], client: Ope
       const kept = omitted.filter((field) => Object.hasOwn(current.source, field)).map((field) => [field, current.source[field]]);
       // Entries, not assignments: a column may be named __proto__.
       const merged = Object.fromEntries([...Object.entries(document), ...kept]);
-      Object.assign(action, actionText('index', action.index, action.id, action.version, merged), { merge: null });
+      Object.assign(action, actionBytes('index', action.index, action.id, action.version, merged), { merge: null });
     }
   });
   return nothingToWrite.size === 0 ? actions : actions.filter((action) => !nothingToWrite.has(action));

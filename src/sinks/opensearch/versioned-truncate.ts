@@ -34,7 +34,7 @@
 import type { Logger } from 'pino';
 import { RetriableError, SluiceError } from '../../errors.js';
 import { isPlainObject } from '../../transforms/connect-data.js';
-import { actionText } from './bulk-body.js';
+import { actionLine } from './bulk-body.js';
 import { isNothingToDelete, isRetriableItem, itemError, refusalFix } from './bulk-response.js';
 
 /** The requests a versioned truncate makes; each returns the response body. */
@@ -121,7 +121,7 @@ function failedShards(shards: unknown): string | null {
 }
 
 function deletes(index: string, ids: readonly string[], version: number): Buffer {
-  return Buffer.from(ids.map((id) => actionText('delete', index, id, version, null).text).join(''));
+  return Buffer.from(ids.map((id) => actionLine('delete', index, id, version)).join(''));
 }
 
 /** Throws unless every delete is done: deleted, nothing to delete, or refused as older than its document. */
