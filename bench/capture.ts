@@ -11,10 +11,12 @@
  * of the backlog, i.e. the worker has delivered everything and confirmed it to the server; for the
  * kafka case (also no_data) likewise, which the source confirms only once the broker has
  * acknowledged every event before that position and the offset is in the offsets topic; for the
- * opensearch case, the snapshot is done as above and, after a `_refresh`, the index's `_count` is
- * every row (the sink sends in order, so every request it made has been answered); for the parquet
- * case, the snapshot is done as above and the source has committed its end record, which it does
- * only once the sink has acknowledged every row before it, i.e. uploaded the files holding them.
+ * opensearch and parquet cases, the snapshot is done as above and the source has committed its end
+ * record, which it does only once the sink has acknowledged every row before it: every bulk item
+ * written, or every file holding them uploaded. The opensearch case then checks, once, that the
+ * index holds every row (`_refresh`, then `_count`), and fails if it does not; watching the
+ * worker's offsets instead of asking the node puts no load on the node while it still answers the
+ * last requests (a `_refresh` copies the index's documents, a `_count` reads them all).
  * The sink runs with its defaults (snappy, flush.size 0, 128 MiB files) plus a scheduled rotation
  * every ROTATE_SCHEDULE_MS, without which the last file would stay open. Timing
  * and CPU time run from just before the worker opens to that moment. Exits non-zero on failure,
@@ -110,16 +112,11 @@ function requestJson(url: string, method: string): Promise<unknown> {
   });
 }
 
-/**
- * Whether the index holds `rows` documents; refreshes it first, since `_count` sees only refreshed
- * writes. False while the index does not exist: the source can finish a small table before the sink
- * has sent anything.
- */
-async function indexHolds(opensearch: { url: string; index: string }, rows: number): Promise<boolean> {
+/** Throws unless the index holds `rows` documents; refreshes it first, since `_count` sees only refreshed writes. */
+async function checkIndexHolds(opensearch: { url: string; index: string }, rows: number): Promise<void> {
   const index = `${opensearch.url}/${encodeURIComponent(opensearch.index)}`;
-  if ((await requestJson(`${index}/_refresh`, 'POST')) === null) return false;
-  const { count } = (await requestJson(`${index}/_count`, 'GET')) as { count: number };
-  return count >= rows;
+  const count = (await requestJson(`${index}/_refresh`, 'POST')) === null ? 0 : ((await requestJson(`${index}/_count`, 'GET')) as { count: number }).count;
+  if (count !== rows) throw new Error(`the sink acknowledged every row, but ${opensearch.index} holds ${count} documents, not ${rows}`);
 }
 
 /** Whether the source has committed the snapshot's end record (the offset that hands over to streaming). */
@@ -183,9 +180,8 @@ async function measureStandalone(request: CaptureRequest, config: WorkerConfig, 
       const tableDone = () => worker.progress.snapshot().some((t) => t.connector === SOURCE && t.table === request.table && t.finished);
       // +1: the snapshot's end record, which carries no event.
       await waitFor(worker, source, () => tableDone() && (source?.counts.records ?? 0) >= request.rows + 1, SNAPSHOT_POLL_MS, request.timeoutMs);
-      const { opensearch } = request;
-      if (opensearch) await waitFor(worker, source, () => indexHolds(opensearch, request.rows), SNAPSHOT_POLL_MS, request.timeoutMs);
-      if (request.parquet) await waitFor(worker, source, () => snapshotCommitted(worker), SNAPSHOT_POLL_MS, request.timeoutMs);
+      if (request.opensearch || request.parquet) await waitFor(worker, source, () => snapshotCommitted(worker), SNAPSHOT_POLL_MS, request.timeoutMs);
+      if (request.opensearch) await checkIndexHolds(request.opensearch, request.rows);
     } else {
       await waitFor(worker, source, () => backlogConfirmed(monitor, request), SLOT_POLL_MS, request.timeoutMs);
     }
