@@ -181,22 +181,27 @@ export class BulkPlanner {
     const { keyIgnore, writeMethod } = this.documents;
     const index = this.namer.indexFor(change.table);
     const omit = this.placeholders.unavailableFields(row, rowSchema, op);
-    const document = this.converter.document(row, rowSchema, omit);
     const dropped = omit.length === 0 ? null : warning('toast-fields-dropped', `${ref.topic}: a new row arrived without its unchanged TOAST values (${omit.join(', ')}), so its document lacks them; REPLICA IDENTITY FULL on the table avoids this.`);
     const keyId = keyIgnore ? null : this.ids.keyId(record.key, record.keySchema);
     if (keyId === null) {
       if (op === 'u' && !keyIgnore) return skip(ref, [keyless(ref)]);
       const warnings = [dropped, keyIgnore || op === 'c' || op === 'r' ? null : keyless(ref)];
-      return this.action(record, ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, document, false, warnings);
+      const json = this.converter.documentJson(row, rowSchema, omit);
+      return this.action(record, ref, 'index', index, offsetDocumentId(ref.topic, ref.partition, ref.offset), null, rowSchema, json, false, warnings);
     }
-    if (writeMethod === 'upsert') return this.action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document, doc_as_upsert: true }, false, []);
+    if (writeMethod === 'upsert') {
+      const json = toJson({ doc: this.converter.document(row, rowSchema, omit), doc_as_upsert: true });
+      return this.action(record, ref, 'update', index, keyId, null, rowSchema, json, false, []);
+    }
     if (omit.length > 0 && op !== 'c' && op !== 'r') {
-      if (version === null) return this.action(record, ref, 'update', index, keyId, null, rowSchema, { doc: document }, true, [unversioned(ref, version)]);
-      const planned = this.action(record, ref, 'index', index, keyId, version, rowSchema, document, true, []);
+      const document = this.converter.document(row, rowSchema, omit);
+      if (version === null) return this.action(record, ref, 'update', index, keyId, null, rowSchema, toJson({ doc: document }), true, [unversioned(ref, version)]);
+      const planned = this.action(record, ref, 'index', index, keyId, version, rowSchema, toJson(document), true, []);
       planned.action.merge = { document, omitted: omit };
       return planned;
     }
-    return this.action(record, ref, 'index', index, keyId, version, rowSchema, document, false, [dropped, unversioned(ref, version)]);
+    const json = this.converter.documentJson(row, rowSchema, omit);
+    return this.action(record, ref, 'index', index, keyId, version, rowSchema, json, false, [dropped, unversioned(ref, version)]);
   }
 
   /** The action with its bytes (actionBytes), keeping its record where it can be reported (`reports`). */
@@ -208,16 +213,18 @@ export class BulkPlanner {
     id: string,
     version: number | null,
     rowSchema: ConnectSchema | null,
-    body: Document | null,
+    body: string | null,
     partial: boolean,
     warnings: ReadonlyArray<PlanWarning | null>,
   ): { kind: 'action'; action: BulkAction; warnings: readonly PlanWarning[] } {
     const { slab, start, bytes } = actionBytes(op, index, id, version, body);
-    const given = warnings.filter((w): w is PlanWarning => w !== null);
+    // Most actions warn of nothing: no array is made for them.
+    let given: PlanWarning[] | null = null;
+    for (const w of warnings) if (w !== null) (given ??= []).push(w);
     return {
       kind: 'action',
       action: { op, index, id, version, partial, merge: null, slab, start, bytes, record: ref, source: this.reports ? record : null, rowSchema, receipt: { offset: ref.offset, written: false } },
-      warnings: given.length === 0 ? NO_WARNINGS : given,
+      warnings: given ?? NO_WARNINGS,
     };
   }
 }
@@ -228,9 +235,9 @@ export function bulkBody(actions: readonly BulkAction[]): BulkBody {
   return { body: requestBody(actions, bytes), bytes, items: actions };
 }
 
-/** An action's NDJSON lines, encoded: its action line (actionLine), then `body` (if any) as the second line. */
-export function actionBytes(op: BulkAction['op'], index: string, id: string, version: number | null, body: Document | null): ActionBytes {
-  return encodeAction(actionLine(op, index, id, version), body === null ? null : toJson(body));
+/** An action's NDJSON lines, encoded: its action line (actionLine), then `body` (JSON text, if any) as the second line. */
+export function actionBytes(op: BulkAction['op'], index: string, id: string, version: number | null, body: string | null): ActionBytes {
+  return encodeAction(actionLine(op, index, id, version), body);
 }
 
 /** The action line of a bulk action, ending in a newline; `version` (if any) is external. */

@@ -5,6 +5,7 @@ import { created, ORDERS } from '../../transforms/debezium-events.fixture.js';
 import { EXTRACT_NEW_RECORD_STATE_CLASS } from '../../transforms/extract-new-record-state.js';
 import { createTransform } from '../../transforms/plugins.js';
 import { openTextFixture, type TextFixture } from '../../../test/support/type-fixture.js';
+import { toJson } from '../../json.js';
 import { DocumentConverter } from './document-values.js';
 
 let fixture: TextFixture;
@@ -30,6 +31,13 @@ async function capture(columns: Record<string, string>, rows: string[][], option
 const numbers = new DocumentConverter(false);
 const texts = new DocumentConverter(true);
 
+/** Each row's JSON text, written straight from the row, is the document's as toJson writes it, under both decimal formats. */
+function expectJsonOfDocuments(rows: Row[], schema: ConnectSchema): void {
+  for (const converter of [numbers, texts]) {
+    for (const row of rows) expect(converter.documentJson(row, schema)).toBe(toJson(converter.document(row, schema)));
+  }
+}
+
 describe('document values', () => {
   it('write decimals as numbers when exact, else as their exact text; always as text with decimal.format=string', async () => {
     const { schema, rows, texts: printed } = await capture({ amount: 'numeric(10,2)', wide: 'numeric(40,5)', free: 'numeric', trimmed: 'text' }, [
@@ -47,6 +55,7 @@ describe('document values', () => {
     expect(asText.map((doc) => doc['amount'])).toEqual(printed('amount'));
     expect(asText.map((doc) => doc['wide'])).toEqual(printed('wide'));
     expect(asText.map((doc) => doc['free'])).toEqual(printed('trimmed'));
+    expectJsonOfDocuments(rows, schema);
   });
 
   it('write dates, timestamps and times as ISO text with every digit of the column\'s precision', async () => {
@@ -73,6 +82,7 @@ describe('document values', () => {
     expect(documents.map((doc) => doc['t6'])).toEqual(postgres('t6_iso'));
     expect(documents.map((doc) => doc['tz'])).toEqual(rows.map((row) => row['tz']));
     expect(documents[0]).toMatchObject({ d: '1969-12-31', ts3: '1970-01-01T00:00:00.000', ts6: '1969-12-31T23:59:59.999999', tz: '1969-12-31T23:59:59.999999Z', t6: '23:59:59.999999' });
+    expectJsonOfDocuments(rows, schema);
   });
 
   it('read Connect\'s own temporal types the same way (time.precision.mode=connect)', async () => {
@@ -95,6 +105,8 @@ describe('document values', () => {
       { doc: 'just a string', raw: 42, data: '', big: -42, ratio: 0.1, small: null, id: '00000000-0000-0000-0000-000000000000', active: false },
     ]);
     expect(documents[0]!['data']).toBe('AQL/');
+    expectJsonOfDocuments(rows, schema);
+    expect(numbers.documentJson(rows[0]!, schema)).toContain('"big":9223372036854775807,"ratio":null');
   });
 
   it('convert arrays element by element, nested ones too, and keep nulls', async () => {
@@ -110,6 +122,18 @@ describe('document values', () => {
       tags: ['a b', null, 'c'],
       stamps: ['2024-03-05T10:15:30.500000'],
     });
+    expectJsonOfDocuments(rows, schema);
+  });
+
+  it('write text with every character JSON must escape as JSON.stringify does', async () => {
+    const { schema, rows } = await capture({ note: 'text', title: 'varchar(40)' }, [
+      [`E'say "hi" \\\\ back\\nnew line\\ttab\\x01 bell'`, `'Grüße 😀 東京'`],
+      [`'plain text'`, `E'\\u2028 separators \\u2029 and DEL \\x7f'`],
+    ]);
+    expect(rows[0]!['note']).toBe('say "hi" \\ back\nnew line\ttab\u0001 bell');
+    expectJsonOfDocuments(rows, schema);
+    // A lone surrogate cannot come from Postgres (its text is valid UTF-8), but may from a transform.
+    expectJsonOfDocuments([{ note: 'half \ud83d of a pair', title: '\udc00' }], schema);
   });
 
   it('gives the same document for an envelope\'s after row and the flat row of ExtractNewRecordState', () => {
@@ -148,6 +172,16 @@ describe('document values', () => {
     ]);
     expect(Object.entries(numbers.document({ d: 19789 }, schema))).toEqual([['d', '2024-03-07']]);
     expect(numbers.document({ d: 1 }, { type: 'struct', optional: true, fields: [] })).toEqual({});
+    expectJsonOfDocuments([JSON.parse('{"__proto__":"p","a\\"b":null,"d":19789}') as Row, { d: 19789 }], schema);
+    expect(numbers.documentJson({ d: 1 }, { type: 'struct', optional: true, fields: [] })).toBe('{}');
+  });
+
+  it('write a document\'s JSON text in the schema\'s order, names that read as integers included, and leave out what it is told to', () => {
+    const field = (name: string): NonNullable<ConnectSchema['fields']>[number] => ({ field: name, type: 'int32', optional: true });
+    const schema: ConnectSchema = { type: 'struct', optional: true, fields: [field('b'), field('2024'), field('a')] };
+    expect(numbers.documentJson({ b: 1, 2024: 2, a: 3 }, schema)).toBe('{"b":1,"2024":2,"a":3}');
+    expect(numbers.documentJson({ b: 1, 2024: 2, a: 3 }, schema, ['2024'])).toBe('{"b":1,"a":3}');
+    expect(numbers.documentJson({ b: 1, a: 3, extra: 4 }, null)).toBe('{"b":1,"a":3,"extra":4}');
   });
 
   it('passes values of an unexpected shape through unchanged', () => {

@@ -24,6 +24,7 @@
 import type { ConnectSchema, Row } from '../../events.js';
 import { formatIsoDate, formatTime, MICROS_PER_DAY } from '../../sources/postgres/types/calendar.js';
 import { LOGICAL, isPlainObject } from '../../transforms/connect-data.js';
+import { jsonValue, toJson } from '../../json.js';
 import { compile, literalKey } from '../../util/object-literal.js';
 import { decimalValue, unscaledValue } from '../decimal.js';
 
@@ -36,12 +37,15 @@ const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
 /** A struct schema's document builder: undefined when the row lacks one of the fields. */
 type BuildDocument = (row: Row) => Document | undefined;
+/** A struct schema's document writer, its JSON text: undefined when the row lacks one of the fields. */
+type WriteDocument = (row: Row) => string | undefined;
 
 const NOTHING_OMITTED: readonly string[] = [];
 
 export class DocumentConverter {
   private readonly compiled = new WeakMap<ConnectSchema, Convert | null>();
   private readonly builders = new WeakMap<ConnectSchema, BuildDocument>();
+  private readonly writers = new WeakMap<ConnectSchema, WriteDocument>();
 
   /** `decimalsAsText`: decimals always as their exact text (decimal.format=string, and document ids). */
   constructor(private readonly decimalsAsText: boolean) {}
@@ -68,6 +72,19 @@ export class DocumentConverter {
     return document;
   }
 
+  /**
+   * The document's JSON text, as `toJson(document(row, schema, omit))` gives it, except that fields
+   * come in the schema's order (an object puts names that read as integers first). A whole row with
+   * a schema, the sink's commonest case, is written straight from the row, without the object.
+   */
+  documentJson(row: Row, schema: ConnectSchema | null, omit: readonly string[] = NOTHING_OMITTED): string {
+    if (schema !== null && schema.fields !== undefined && omit.length === 0) {
+      const written = this.writer(schema)(row);
+      if (written !== undefined) return written;
+    }
+    return toJson(this.document(row, schema, omit));
+  }
+
   /** One value converted by its schema. */
   value(value: unknown, schema: ConnectSchema | null): unknown {
     const convert = schema === null ? null : this.converter(schema);
@@ -90,6 +107,27 @@ export class DocumentConverter {
       this.builders.set(schema, build);
     }
     return build;
+  }
+
+  /** The document writer of a struct schema with fields, compiled once: builder's twin, joining JSON text. */
+  private writer(schema: ConnectSchema): WriteDocument {
+    let write = this.writers.get(schema);
+    if (write === undefined) {
+      const fields = schema.fields!;
+      const convert = fields.map((field) => this.converter(field));
+      const reads = fields.map((field, i) => `v${i} = row[${JSON.stringify(field.field)}]`);
+      const members = fields.map((field, i) => {
+        const value = convert[i] === null ? `v${i}` : `v${i} === null ? null : convert[${i}](v${i})`;
+        return `${JSON.stringify(`${i === 0 ? '{' : ','}${JSON.stringify(field.field)}:`)} + jsonValue(${value})`;
+      });
+      const missing = fields.map((_, i) => `v${i} === undefined`).join(' || ');
+      write =
+        fields.length === 0
+          ? () => '{}'
+          : compile<WriteDocument>({ convert, jsonValue }, `(row) => { const ${reads.join(', ')}; return ${missing} ? undefined : ${members.join(' + ')} + '}'; }`);
+      this.writers.set(schema, write);
+    }
+    return write;
   }
 
   /** The conversion a schema needs, or null when values pass unchanged. */

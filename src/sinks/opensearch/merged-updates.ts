@@ -17,6 +17,7 @@
  * RetriableError when the read fails.
  */
 import type { Logger } from 'pino';
+import { toJson } from '../../json.js';
 import { actionBytes, documentKey, type BulkAction } from './bulk-body.js';
 import type { OpenSearchClient } from './client.js';
 
@@ -61,7 +62,7 @@ export async function completeMerges(actions: readonly BulkAction[], client: Ope
       const kept = omitted.filter((field) => Object.hasOwn(current.source, field)).map((field) => [field, current.source[field]]);
       // Entries, not assignments: a column may be named __proto__.
       const merged = Object.fromEntries([...Object.entries(document), ...kept]);
-      Object.assign(action, actionBytes('index', action.index, action.id, action.version, merged), { merge: null });
+      Object.assign(action, actionBytes('index', action.index, action.id, action.version, toJson(merged)), { merge: null });
     }
   });
   return nothingToWrite.size === 0 ? actions : actions.filter((action) => !nothingToWrite.has(action));
