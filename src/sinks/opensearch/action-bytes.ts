@@ -23,7 +23,6 @@ export interface ActionBytes {
 const SLAB_BYTES = 1 << 20;
 /** The most UTF-8 bytes one UTF-16 code unit takes (a surrogate pair takes 4 for its 2). */
 const MAX_BYTES_PER_UNIT = 3;
-const NEWLINE = 0x0a;
 
 // The first slab is made by the first action: a worker without an OpenSearch sink holds none.
 let slab = Buffer.alloc(0);
@@ -44,11 +43,8 @@ export function encodeAction(line: string, document: string | null): ActionBytes
     }
   }
   const start = used;
-  used += slab.write(line, used);
-  if (document !== null) {
-    used += slab.write(document, used);
-    slab[used++] = NEWLINE;
-  }
+  // One write of the joined text: each call costs more than joining (measured alone).
+  used += slab.write(document === null ? line : `${line}${document}\n`, used);
   return { slab, start, bytes: used - start };
 }
 
