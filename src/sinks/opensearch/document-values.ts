@@ -35,17 +35,17 @@ type Convert = (value: unknown) => unknown;
 const MICROS_PER_DAY_BIG = BigInt(MICROS_PER_DAY);
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
-/** A struct schema's document builder: undefined when the row lacks one of the fields. */
-type BuildDocument = (row: Row) => Document | undefined;
-/** A struct schema's document writer, its JSON text: undefined when the row lacks one of the fields. */
-type WriteDocument = (row: Row) => string | undefined;
+/** A struct schema's document builder (`build`) and writer of its JSON text (`write`): undefined when the row lacks one of the fields. */
+interface RowFunctions {
+  build: (row: Row) => Document | undefined;
+  write: (row: Row) => string | undefined;
+}
 
 const NOTHING_OMITTED: readonly string[] = [];
 
 export class DocumentConverter {
   private readonly compiled = new WeakMap<ConnectSchema, Convert | null>();
-  private readonly builders = new WeakMap<ConnectSchema, BuildDocument>();
-  private readonly writers = new WeakMap<ConnectSchema, WriteDocument>();
+  private readonly rows = new WeakMap<ConnectSchema, RowFunctions>();
 
   /** `decimalsAsText`: decimals always as their exact text (decimal.format=string, and document ids). */
   constructor(private readonly decimalsAsText: boolean) {}
@@ -53,7 +53,7 @@ export class DocumentConverter {
   /** The document for a row, leaving out the fields named in `omit` (unavailable TOAST values). */
   document(row: Row, schema: ConnectSchema | null, omit: readonly string[] = NOTHING_OMITTED): Document {
     if (schema !== null && schema.fields !== undefined && omit.length === 0) {
-      const built = this.builder(schema)(row);
+      const built = this.rowFunctions(schema).build(row);
       if (built !== undefined) return built;
     }
     // Fields left out: each one looked at in turn.
@@ -79,7 +79,7 @@ export class DocumentConverter {
    */
   documentJson(row: Row, schema: ConnectSchema | null, omit: readonly string[] = NOTHING_OMITTED): string {
     if (schema !== null && schema.fields !== undefined && omit.length === 0) {
-      const written = this.writer(schema)(row);
+      const written = this.rowFunctions(schema).write(row);
       if (written !== undefined) return written;
     }
     return toJson(this.document(row, schema, omit));
@@ -91,43 +91,37 @@ export class DocumentConverter {
     return convert === null || value === null ? value : convert(value);
   }
 
-  /** The document builder of a struct schema with fields, compiled once (util/object-literal.ts says why). */
-  private builder(schema: ConnectSchema): BuildDocument {
-    let build = this.builders.get(schema);
-    if (build === undefined) {
-      const fields = schema.fields!;
-      const convert = fields.map((field) => this.converter(field));
-      const reads = fields.map((field, i) => `v${i} = row[${JSON.stringify(field.field)}]`);
-      const properties = fields.map((field, i) => `${literalKey(field.field)}: ${convert[i] === null ? `v${i}` : `v${i} === null ? null : convert[${i}](v${i})`}`);
-      const missing = fields.map((_, i) => `v${i} === undefined`).join(' || ');
-      build =
-        fields.length === 0
-          ? () => ({})
-          : compile<BuildDocument>({ convert }, `(row) => { const ${reads.join(', ')}; return ${missing} ? undefined : { ${properties.join(', ')} }; }`);
-      this.builders.set(schema, build);
+  /**
+   * The document builder and writer of a struct schema with fields, compiled once: an object
+   * literal (util/object-literal.ts says why), and the same fields joined as JSON text.
+   */
+  private rowFunctions(schema: ConnectSchema): RowFunctions {
+    let compiled = this.rows.get(schema);
+    if (compiled === undefined) {
+      compiled = {
+        build: this.compileRow<Document>(schema, (fields, values) => `{ ${fields.map((field, i) => `${literalKey(field.field)}: ${values[i]}`).join(', ')} }`),
+        write: this.compileRow<string>(schema, (fields, values) => {
+          const members = fields.map((field, i) => `${JSON.stringify(`${i === 0 ? '{' : ','}${JSON.stringify(field.field)}:`)} + jsonValue(${values[i]})`);
+          return fields.length === 0 ? "'{}'" : `${members.join(' + ')} + '}'`;
+        }),
+      };
+      this.rows.set(schema, compiled);
     }
-    return build;
+    return compiled;
   }
 
-  /** The document writer of a struct schema with fields, compiled once: builder's twin, joining JSON text. */
-  private writer(schema: ConnectSchema): WriteDocument {
-    let write = this.writers.get(schema);
-    if (write === undefined) {
-      const fields = schema.fields!;
-      const convert = fields.map((field) => this.converter(field));
-      const reads = fields.map((field, i) => `v${i} = row[${JSON.stringify(field.field)}]`);
-      const members = fields.map((field, i) => {
-        const value = convert[i] === null ? `v${i}` : `v${i} === null ? null : convert[${i}](v${i})`;
-        return `${JSON.stringify(`${i === 0 ? '{' : ','}${JSON.stringify(field.field)}:`)} + jsonValue(${value})`;
-      });
-      const missing = fields.map((_, i) => `v${i} === undefined`).join(' || ');
-      write =
-        fields.length === 0
-          ? () => '{}'
-          : compile<WriteDocument>({ convert, jsonValue }, `(row) => { const ${reads.join(', ')}; return ${missing} ? undefined : ${members.join(' + ')} + '}'; }`);
-      this.writers.set(schema, write);
-    }
-    return write;
+  /**
+   * A function of a row with the struct schema's fields: undefined when the row lacks one, else
+   * `result`, an expression of the fields' converted values (`values`, expressions themselves).
+   */
+  private compileRow<T>(schema: ConnectSchema, result: (fields: NonNullable<ConnectSchema['fields']>, values: string[]) => string): (row: Row) => T | undefined {
+    const fields = schema.fields!;
+    const convert = fields.map((field) => this.converter(field));
+    const reads = fields.map((field, i) => `v${i} = row[${JSON.stringify(field.field)}]`);
+    const values = fields.map((_, i) => (convert[i] === null ? `v${i}` : `v${i} === null ? null : convert[${i}](v${i})`));
+    const missing = fields.map((_, i) => `v${i} === undefined`).join(' || ') || 'false';
+    const declarations = reads.length === 0 ? '' : `const ${reads.join(', ')}; `;
+    return compile({ convert, jsonValue }, `(row) => { ${declarations}return ${missing} ? undefined : ${result(fields, values)}; }`);
   }
 
   /** The conversion a schema needs, or null when values pass unchanged. */
