@@ -10,6 +10,7 @@ describe('document ids', () => {
   it('are the value of a one-field key as text', () => {
     expect(ids.keyId(created.key, created.keySchema)).toBe('1');
     expect(ids.keyId({ code: 'A-7' }, { type: 'struct', optional: false, fields: [{ field: 'code', type: 'string', optional: false }] })).toBe('A-7');
+    expect(ids.keyId({ id: 9007199254740993n }, { type: 'struct', optional: false, fields: [{ field: 'id', type: 'int64', optional: false }] })).toBe('9007199254740993');
   });
 
   it('are the JSON array of a composite key\'s values in key order, bigints exact', () => {

@@ -31,6 +31,12 @@ export class DocumentIds {
   keyId(key: unknown, keySchema: ConnectSchema | null): string | null {
     if (key === null || key === undefined) return null;
     if (!isPlainObject(key)) return idText(this.converter.value(key, keySchema));
+    // A key of one field, most tables' primary key: its value alone, without the key's document.
+    const fields = keySchema?.type === 'struct' ? keySchema.fields : undefined;
+    if (fields?.length === 1) {
+      const value = key[fields[0]!.field];
+      if (value !== undefined) return idText(this.converter.value(value, fields[0]!));
+    }
     const values = Object.values(this.converter.document(key, keySchema?.type === 'struct' ? keySchema : null));
     return values.length === 1 ? idText(values[0]) : toJson(values);
   }
