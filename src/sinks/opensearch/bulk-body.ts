@@ -5,8 +5,7 @@
  * carry out between bulk requests, or a skip. `bulkBody` joins actions into one request body; its
  * `items` are the actions in order, matching the response's items one to one (bulk-response.ts).
  * Pure apart from caches, the slabs it encodes into and the topics it has seen flat rows on; never
- * blocks. Throws a SluiceError only for
- * a tombstone under `behavior.on.null.values=fail`.
+ * blocks. Throws a SluiceError only for a tombstone under `behavior.on.null.values=fail`.
  *
  * The rules (change-record.ts reads the record, version.ts gives `v`):
  * - a row to write: `index` of the whole document with `version=v, version_type=external_gte`;

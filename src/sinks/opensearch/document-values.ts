@@ -20,6 +20,8 @@
  *   other structs field by field; anything else unchanged.
  * Without a schema (schemaless JSON) the row is taken as it is. Conversions are compiled once per
  * schema object and never throw for a value of an unexpected shape: it passes through unchanged.
+ * `documentJson` gives the same document as JSON text, written straight from a whole row (the
+ * sink's commonest case) without the object.
  */
 import type { ConnectSchema, Row } from '../../events.js';
 import { formatIsoDate, formatTime, MICROS_PER_DAY } from '../../sources/postgres/types/calendar.js';
