@@ -24,9 +24,9 @@ export function toJson(value: unknown): string {
 const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /**
- * The JSON text of one value, as toJson writes it; `undefined` as null. Strings with nothing to
- * escape, numbers, booleans and bigints are written here: JSON.stringify costs several times more
- * for one string than the test for characters to escape.
+ * The JSON text of one value, as toJson writes it; `undefined` as null. Null, strings with nothing
+ * to escape, numbers, booleans and bigints are written here: JSON.stringify costs several times
+ * more for one string than the test for characters to escape.
  */
 export function jsonValue(value: unknown): string {
   switch (typeof value) {
@@ -39,6 +39,6 @@ export function jsonValue(value: unknown): string {
     case 'bigint':
       return value.toString();
     default:
-      return value === undefined ? 'null' : toJson(value);
+      return value === null || value === undefined ? 'null' : toJson(value);
   }
 }
