@@ -56,6 +56,11 @@ describe('versions', () => {
     expect(withSequence('["99999999999999999999","100"]')).toBe(100);
     expect(withSequence('["-5","100"]')).toBe(100);
     expect(withSequence('not json')).toBe(100);
+    // The largest LSN a number holds exactly, one past it, a number instead of a string, an empty string.
+    expect(withSequence('["9007199254740991","100"]')).toBe(9_007_199_254_740_991);
+    expect(withSequence('["9007199254740993","100"]')).toBe(100);
+    expect(withSequence('[302,"100"]')).toBe(302);
+    expect(withSequence('["","100"]')).toBe(100);
   });
 
   it('come from the fields add.fields copied into a flat row, else there are none', () => {
