@@ -10,8 +10,8 @@
  *    documents in memory) snapshotted by Sluice into the OpenSearch sink, writing to a fake node
  *    (test/support/fake-opensearch.ts) in this process through a recording proxy, until the source
  *    has committed the snapshot's end, i.e. the sink has every item written (the node must then
- *    hold every document, or the run fails); the reference replays the exact `_bulk` bodies Sluice sent, one request
- *    at a time, with a plain HTTP client into a fresh fake behind the same proxy
+ *    hold every document, or the run fails); the reference replays the exact `_bulk` bodies Sluice
+ *    sent, one request at a time, with a plain HTTP client into a fresh fake behind the same proxy
  *    (opensearch-replay.ts). Both sides are timed by the proxy, from the arrival of the first
  *    `_bulk` request to its answer to the last; Sluice's time from the worker's start is in
  *    results.json (`endToEndSeconds`), and its CPU time and RSS cover the whole run.

@@ -31,13 +31,11 @@ export class DocumentIds {
   keyId(key: unknown, keySchema: ConnectSchema | null): string | null {
     if (key === null || key === undefined) return null;
     if (!isPlainObject(key)) return idText(this.converter.value(key, keySchema));
+    const struct = keySchema?.type === 'struct' ? keySchema : null;
     // A key of one field, most tables' primary key: its value alone, without the key's document.
-    const fields = keySchema?.type === 'struct' ? keySchema.fields : undefined;
-    if (fields?.length === 1) {
-      const value = key[fields[0]!.field];
-      if (value !== undefined) return idText(this.converter.value(value, fields[0]!));
-    }
-    const values = Object.values(this.converter.document(key, keySchema?.type === 'struct' ? keySchema : null));
+    const only = struct?.fields?.length === 1 ? struct.fields[0]! : null;
+    if (only !== null && key[only.field] !== undefined) return idText(this.converter.value(key[only.field], only));
+    const values = Object.values(this.converter.document(key, struct));
     return values.length === 1 ? idText(values[0]) : toJson(values);
   }
 }

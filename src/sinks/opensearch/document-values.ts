@@ -54,10 +54,8 @@ export class DocumentConverter {
 
   /** The document for a row, leaving out the fields named in `omit` (unavailable TOAST values). */
   document(row: Row, schema: ConnectSchema | null, omit: readonly string[] = NOTHING_OMITTED): Document {
-    if (schema !== null && schema.fields !== undefined && omit.length === 0) {
-      const built = this.rowFunctions(schema).build(row);
-      if (built !== undefined) return built;
-    }
+    const built = this.wholeRow(schema, omit)?.build(row);
+    if (built !== undefined) return built;
     // Fields left out: each one looked at in turn.
     const document: Document = {};
     if (schema === null || schema.fields === undefined) {
@@ -80,10 +78,8 @@ export class DocumentConverter {
    * a schema, the sink's commonest case, is written straight from the row, without the object.
    */
   documentJson(row: Row, schema: ConnectSchema | null, omit: readonly string[] = NOTHING_OMITTED): string {
-    if (schema !== null && schema.fields !== undefined && omit.length === 0) {
-      const written = this.rowFunctions(schema).write(row);
-      if (written !== undefined) return written;
-    }
+    const written = this.wholeRow(schema, omit)?.write(row);
+    if (written !== undefined) return written;
     return toJson(this.document(row, schema, omit));
   }
 
@@ -91,6 +87,11 @@ export class DocumentConverter {
   value(value: unknown, schema: ConnectSchema | null): unknown {
     const convert = schema === null ? null : this.converter(schema);
     return convert === null || value === null ? value : convert(value);
+  }
+
+  /** The compiled functions for a whole row (nothing omitted) of a schema with fields; undefined otherwise. */
+  private wholeRow(schema: ConnectSchema | null, omit: readonly string[]): RowFunctions | undefined {
+    return schema !== null && schema.fields !== undefined && omit.length === 0 ? this.rowFunctions(schema) : undefined;
   }
 
   /**
