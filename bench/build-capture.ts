@@ -2,6 +2,7 @@
  * Compiles bench/capture.ts and the parts of src it imports to plain JavaScript in a temporary
  * directory, with the project's own compiler settings, so the measured process runs what `sluice`
  * runs: no TypeScript loader in it, whose transpiler alone adds some 35 MB of RSS and start-up CPU.
+ * The OpenSearch case's replay client (replay-client.ts) is compiled with it, for the same reason.
  *
  * Contract: `buildCapture` blocks on `tsc` (a few seconds) and rejects with the compiler's output
  * when the code does not type-check. The directory links the repository's node_modules so the
@@ -17,6 +18,8 @@ import { fileURLToPath } from 'node:url';
 export interface CaptureBuild {
   /** The compiled capture.js. */
   entry: string;
+  /** The compiled replay-client.js. */
+  replayClient: string;
   /** The temporary directory holding it. */
   dir: string;
 }
@@ -32,12 +35,12 @@ export async function buildCapture(): Promise<CaptureBuild> {
       extends: path.join(REPOSITORY, 'tsconfig.json'),
       compilerOptions: { rootDir: REPOSITORY, outDir: out, declaration: false, sourceMap: false, noEmitOnError: true },
       include: [],
-      files: [path.join(REPOSITORY, 'bench', 'capture.ts')],
+      files: [path.join(REPOSITORY, 'bench', 'capture.ts'), path.join(REPOSITORY, 'bench', 'replay-client.ts')],
     };
     const project = path.join(dir, 'tsconfig.json');
     await writeFile(project, JSON.stringify(tsconfig));
     await compile(project);
-    return { entry: path.join(out, 'bench', 'capture.js'), dir };
+    return { entry: path.join(out, 'bench', 'capture.js'), replayClient: path.join(out, 'bench', 'replay-client.js'), dir };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;
@@ -52,6 +55,6 @@ function compile(project: string): Promise<void> {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`compiling bench/capture.ts failed:\n${output.trim()}`))));
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`compiling the benchmark's processes failed:\n${output.trim()}`))));
   });
 }

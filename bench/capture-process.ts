@@ -6,12 +6,14 @@
  * <request as JSON>` (see build-capture.ts) and resolves with the one JSON line the child prints; it rejects when the child
  * fails or prints no result.
  * The child's standard error (the worker's warnings) passes through. With `cpuProfileDir` set, the
- * child writes a V8 CPU profile there (`node --cpu-prof`).
+ * child writes a V8 CPU profile there (`node --cpu-prof`); with `cpus`, it runs on those CPUs only
+ * (cpu-affinity.ts).
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { CaptureBuild } from './build-capture.js';
+import { pinnedSpawnArgs } from './cpu-affinity.js';
 
 export interface CaptureRequest {
   /**
@@ -73,10 +75,11 @@ function launcherNodeFlags(): string[] {
 }
 
 /** `signal` ends the child (SIGTERM), which then removes its own files. */
-export function runCapture(build: CaptureBuild, request: CaptureRequest, signal: AbortSignal, cpuProfileDir?: string): Promise<CaptureResult> {
+export function runCapture(build: CaptureBuild, request: CaptureRequest, signal: AbortSignal, cpuProfileDir?: string, cpus?: string): Promise<CaptureResult> {
   const profile = cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`, `--cpu-prof-name=sluice-${request.mode}-${Date.now()}.cpuprofile`] : [];
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...launcherNodeFlags(), ...profile, build.entry, JSON.stringify(request)], { stdio: ['ignore', 'pipe', 'inherit'], signal });
+    const [command, args] = pinnedSpawnArgs(cpus, process.execPath, [...launcherNodeFlags(), ...profile, build.entry, JSON.stringify(request)]);
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'], signal });
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
     child.on('error', reject);

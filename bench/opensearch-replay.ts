@@ -2,25 +2,25 @@
  * The OpenSearch case's plumbing, run in the orchestrator so none of it counts in Sluice's CPU time
  * or peak RSS: a pass-through HTTP proxy in front of a fake OpenSearch node that keeps every request
  * body Sluice's sink sent, and the reference that replays those exact requests with a plain HTTP
- * client into a fresh fake.
+ * client (replay-client.ts) into a fresh fake.
  *
  * Contract: `startOpenSearchTarget` starts a fake (test/support/fake-opensearch.ts, no periodic
  * refresh) behind a proxy; the sink and the reference both talk to `url`, so both pay the same extra
  * hop. With `record`, the proxy keeps each write request (index creation and `_bulk`) in order.
- * `timeBulkReplay` sends the recorded index creations (untimed), then the `_bulk` requests one at a
- * time, as the sink does, and resolves with the seconds they took; it rejects when a request fails,
- * an item reports an error, or the fake ends up without `expectedDocs` documents.
+ * `timeBulkReplay` has the replay client, a process of its own started on `client.cpus` (all when
+ * undefined), send the recorded requests to a fresh target, and resolves with the seconds its
+ * `_bulk` requests took; it rejects when the client fails (a request failed, or an item reports an
+ * error) or the fake ends up without `expectedDocs` documents. `signal` ends the client.
  */
-import { createServer, request as httpRequest, Agent, type IncomingHttpHeaders } from 'node:http';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, Agent } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { startFakeOpenSearch, type FakeOpenSearch } from '../test/support/fake-opensearch.js';
-
-export interface RecordedRequest {
-  method: string;
-  path: string;
-  contentType: string | undefined;
-  body: Buffer;
-}
+import { pinnedSpawnArgs } from './cpu-affinity.js';
+import { isBulk, saveRequests, send, type RecordedRequest } from './recorded-requests.js';
 
 export interface OpenSearchTarget {
   /** The proxy's URL, for the client under test. */
@@ -37,24 +37,6 @@ export interface OpenSearchTarget {
   close(): Promise<void>;
 }
 
-interface Reply { status: number; headers: IncomingHttpHeaders; body: Buffer }
-
-function send(agent: Agent, base: string, req: { method: string; path: string; contentType: string | undefined; body: Buffer }): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { 'content-length': req.body.length };
-    if (req.contentType) headers['content-type'] = req.contentType;
-    const outgoing = httpRequest(new URL(req.path, base), { method: req.method, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    outgoing.on('error', reject);
-    outgoing.end(req.body);
-  });
-}
-
-const isBulk = (path: string) => path.split('?')[0]!.endsWith('/_bulk');
 const isWrite = (method: string, path: string) => isBulk(path) || (method === 'PUT' && /^\/[^_/][^/]*\/?(\?.*)?$/.test(path));
 
 export async function startOpenSearchTarget(options: { record: boolean }): Promise<OpenSearchTarget> {
@@ -104,25 +86,39 @@ export async function startOpenSearchTarget(options: { record: boolean }): Promi
   };
 }
 
+/** The compiled replay client (build-capture.ts) and the CPUs it runs on. */
+export interface ReplayClient {
+  entry: string;
+  cpus: string | undefined;
+}
+
 /** Replays `recorded` into a fresh fake; the seconds its `_bulk` requests took. */
-export async function timeBulkReplay(recorded: RecordedRequest[], index: string, expectedDocs: number, signal: AbortSignal): Promise<number> {
+export async function timeBulkReplay(recorded: RecordedRequest[], index: string, expectedDocs: number, client: ReplayClient, signal: AbortSignal): Promise<number> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-replay-'));
   const target = await startOpenSearchTarget({ record: false });
-  const agent = new Agent({ keepAlive: true });
   try {
-    for (const creation of recorded.filter((r) => !isBulk(r.path))) await send(agent, target.url, creation);
-    for (const bulk of recorded.filter((r) => isBulk(r.path))) {
-      signal.throwIfAborted();
-      const reply = await send(agent, target.url, bulk);
-      // `"errors":false` sits at the start of the response; parsing it all would time JSON.parse too.
-      if (reply.status !== 200 || !reply.body.subarray(0, 64).toString().includes('"errors":false')) {
-        throw new Error(`replayed ${bulk.path} answered ${reply.status}: ${reply.body.subarray(0, 500).toString()}`);
-      }
-    }
+    const file = path.join(dir, 'requests');
+    await saveRequests(file, recorded);
+    await runClient(client, target.url, file, signal);
     const stored = target.fake.documents(index).size;
     if (stored !== expectedDocs) throw new Error(`the replay left ${stored} documents in ${index}, not ${expectedDocs}`);
     return target.bulkSeconds();
   } finally {
-    agent.destroy();
     await target.close();
+    await rm(dir, { recursive: true, force: true });
   }
+}
+
+function runClient(client: ReplayClient, url: string, file: string, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const [command, args] = pinnedSpawnArgs(client.cpus, process.execPath, [client.entry, url, file]);
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], signal });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code, exitSignal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`the replay client exited with ${exitSignal ?? `code ${code}`}: ${stderr.trim()}`));
+    });
+  });
 }

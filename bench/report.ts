@@ -26,6 +26,8 @@ export interface Comparison {
   targets: { minRatio: number | null; maxRssMb: number };
   /** parquet: the bytes of the files each side wrote. */
   fileBytes?: { sluice: number; reference: number };
+  /** How the case was run, when it was run more than one way (opensearch: where the processes ran). */
+  note?: string;
 }
 
 export interface ComparisonFigures {
@@ -82,6 +84,7 @@ export function formatComparison(c: Comparison): string {
     `peak RSS ${Math.round(f.peakRssMb)} MB (idle ${Math.round(f.baselineRssMb)} MB)`.padEnd(30),
     `(target ${targets.join(', ')})`,
     f.bytesPerRow ? ` files ${f.bytesPerRow.sluice.toFixed(1)} B/${SINGULAR[c.unit]} (${c.reference.tool} ${f.bytesPerRow.reference.toFixed(1)})` : '',
+    c.note ? ` [${c.note}]` : '',
     misses.length > 0 ? `  below target: ${misses.join(', ')}` : '',
   ].filter((part) => part !== '').join(' ');
 }

@@ -11,10 +11,14 @@
  *    (test/support/fake-opensearch.ts) in this process through a recording proxy, until the source
  *    has committed the snapshot's end, i.e. the sink has every item written (the node must then
  *    hold every document, or the run fails); the reference replays the exact `_bulk` bodies Sluice
- *    sent, one request at a time, with a plain HTTP client into a fresh fake behind the same proxy
- *    (opensearch-replay.ts). Both sides are timed by the proxy, from the arrival of the first
- *    `_bulk` request to its answer to the last; Sluice's time from the worker's start is in
- *    results.json (`endToEndSeconds`), and its CPU time and RSS cover the whole run.
+ *    sent, one request at a time, with a plain HTTP client (a process of its own) into a fresh fake
+ *    behind the same proxy (opensearch-replay.ts). Both sides are timed by the proxy, from the
+ *    arrival of the first `_bulk` request to its answer to the last; Sluice's time from the
+ *    worker's start is in results.json (`endToEndSeconds`), and its CPU time and RSS cover the
+ *    whole run. Measured twice: with the node (this process) on half the CPUs and the client (the
+ *    replay, or Sluice's worker with Postgres) on the others, as on separate hosts, the line the
+ *    target applies to; then with every process on every CPU, without a target (cpu-affinity.ts
+ *    says why). Only the latter, with the target, where the CPUs cannot be split.
  * 4. Parquet: the first BENCH_PARQUET_ROWS rows of the table (default 500,000) snapshotted by Sluice
  *    into the S3 Parquet sink writing to a local directory (store.url=file://), until the source has
  *    committed the snapshot's end, i.e. every row is in an uploaded file; the reference is DuckDB
@@ -56,7 +60,9 @@ import { runCapture, type CaptureRequest, type CaptureResult } from './capture-p
 import { createBenchDatabase, createSlots, generateBacklog, PUBLICATION, TABLE, type Backlog } from './dataset.js';
 import { exportCsv, timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
 import { checkParquetFiles, columnTypesOf, timeDuckDbParquet } from './parquet-reference.js';
-import { startOpenSearchTarget, timeBulkReplay, type RecordedRequest } from './opensearch-replay.js';
+import { coreSplit, cpusNamed, withCoresSplit, type CoreSplit } from './cpu-affinity.js';
+import { startOpenSearchTarget, timeBulkReplay } from './opensearch-replay.js';
+import type { RecordedRequest } from './recorded-requests.js';
 import { startKafkaTarget } from './kafka-target.js';
 import { formatComparison, writeResults, type Comparison } from './report.js';
 
@@ -187,28 +193,7 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, fi
   );
   const kafka = kafkaBuilt ? await kafkaCase(build, request('kafka', 'sluice_kafka', backlog.endLsn), stream.sluice, signal) : undefined;
 
-  let recorded: RecordedRequest[] = [];
-  const opensearch = await compare(
-    'opensearch',
-    'HTTP replay',
-    () => timeBulkReplay(recorded, OPENSEARCH_INDEX, documents, signal),
-    async (run) => {
-      const target = await startOpenSearchTarget({ record: true });
-      try {
-        const capture: CaptureRequest = {
-          ...request('opensearch', `sluice_os_${run}`, null),
-          table: OPENSEARCH_TABLE, publication: OPENSEARCH_PUBLICATION, rows: documents, opensearch: { url: target.url, index: OPENSEARCH_INDEX },
-        };
-        const result = await runCapture(build, capture, signal, settings.cpuProfileDir);
-        recorded = target.recorded;
-        // The replay's window: the worker's start, its snapshot's slot and the index's creation come before it.
-        return { ...result, seconds: target.bulkSeconds(), endToEndSeconds: result.seconds };
-      } finally {
-        await target.close();
-      }
-    },
-    true,
-  );
+  const opensearch = await opensearchCase(build, request('opensearch', 'sluice_os', null), documents, server.dataDir, signal);
 
   const parquet = await parquetCase(build, request('parquet', 'sluice_parquet', null), address, databaseUrl, parquetRows, filesDir, signal);
 
@@ -216,7 +201,7 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, fi
     { name: 'snapshot', rows: settings.rows, unit: 'rows', ...snapshot, targets: TARGETS.snapshot },
     { name: 'stream', rows: backlog.changes, unit: 'changes', ...stream, targets: TARGETS.stream },
     ...(kafka ? [kafka] : []),
-    { name: 'opensearch', rows: documents, unit: 'docs', ...opensearch, targets: TARGETS.opensearch },
+    ...opensearch,
     parquet,
   ];
   process.stdout.write(`${comparisons.map(formatComparison).join('\n')}\n`);
@@ -254,6 +239,53 @@ async function kafkaCase(build: CaptureBuild, base: CaptureRequest, stream: Capt
   });
   if (sluice.events !== stream.events) throw new Error(`the kafka case produced ${sluice.events} events, the stream case ${stream.events}: not the same work`);
   return { name: 'kafka', rows: sluice.events, unit: 'events', reference: { tool: 'null sink', seconds: stream.seconds }, sluice, targets: TARGETS.kafka };
+}
+
+/**
+ * The opensearch case, run twice when the machine can split its CPUs (cpu-affinity.ts): first with
+ * the node on CPUs of its own and each client on the others, the measurement its target applies to;
+ * then with every process on every CPU, shown without a target. Otherwise only the latter, with the
+ * target. Per run, Sluice writes into a fresh recording target, whose requests the replay then sends.
+ */
+async function opensearchCase(build: CaptureBuild, base: CaptureRequest, documents: number, postgresDataDir: string, signal: AbortSignal): Promise<Comparison[]> {
+  const measure = async (cpus: CoreSplit | null) => {
+    let recorded: RecordedRequest[] = [];
+    return compare(
+      'opensearch',
+      'HTTP replay',
+      () => timeBulkReplay(recorded, OPENSEARCH_INDEX, documents, { entry: build.replayClient, cpus: cpus?.client }, signal),
+      async (run) => {
+        const target = await startOpenSearchTarget({ record: true });
+        try {
+          const capture: CaptureRequest = {
+            ...base, slot: `${base.slot}_${cpus ? 'split' : 'shared'}_${run}`,
+            table: OPENSEARCH_TABLE, publication: OPENSEARCH_PUBLICATION, rows: documents, opensearch: { url: target.url, index: OPENSEARCH_INDEX },
+          };
+          const result = await runCapture(build, capture, signal, settings.cpuProfileDir, cpus?.client);
+          recorded = target.recorded;
+          // The replay's window: the worker's start, its snapshot's slot and the index's creation come before it.
+          return { ...result, seconds: target.bulkSeconds(), endToEndSeconds: result.seconds };
+        } finally {
+          await target.close();
+        }
+      },
+      true,
+    );
+  };
+  const comparison = (measured: Awaited<ReturnType<typeof measure>>, note: string, targets: Comparison['targets']): Comparison =>
+    ({ name: 'opensearch', rows: documents, unit: 'docs', ...measured, targets, note });
+  const split = coreSplit();
+  if (typeof split === 'string') {
+    progress(`opensearch: the node and its clients share the CPUs: ${split}`);
+    return [comparison(await measure(null), 'node and client on shared CPUs', TARGETS.opensearch)];
+  }
+  progress(`opensearch: the node on ${cpusNamed(split.node)}, the replay or Sluice's worker and Postgres on ${cpusNamed(split.client)}; then all on every CPU`);
+  const own = await withCoresSplit(split, postgresDataDir, () => measure(split));
+  const shared = await measure(null);
+  return [
+    comparison(own, `node on ${cpusNamed(split.node)}, client on ${cpusNamed(split.client)}`, TARGETS.opensearch),
+    comparison(shared, 'node and client on shared CPUs', { ...TARGETS.opensearch, minRatio: null }),
+  ];
 }
 
 /**

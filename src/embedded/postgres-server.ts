@@ -15,6 +15,8 @@ export interface EmbeddedPostgresServer {
   /** `postgres://postgres:postgres@127.0.0.1:<port>/postgres` */
   readonly url: string;
   readonly port: number;
+  /** The cluster's data directory (its postmaster.pid names the server's process). */
+  readonly dataDir: string;
   /** A connection URL for another database on the same server. */
   urlFor(database: string): string;
   stop(): Promise<void>;
@@ -47,9 +49,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   if (temporary) await chmod(dir, 0o755);
   const settings = { ...REPLICATION_SETTINGS, ...options.settings };
   const flags = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
+  const dataDir = path.join(dir, 'data');
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'),
+    databaseDir: dataDir,
     port,
     user: 'postgres',
     password: 'postgres',
@@ -64,6 +67,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
   return {
     url: urlFor('postgres'),
     port,
+    dataDir,
     urlFor,
     async stop() {
       await server.stop();
