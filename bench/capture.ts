@@ -22,7 +22,7 @@
  * and CPU time run from just before the worker opens to that moment. Exits non-zero on failure,
  * on a FAILED connector or after `timeoutMs`.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -151,6 +151,21 @@ async function backlogConfirmed(monitor: pg.Client, request: CaptureRequest): Pr
   return rows[0]?.done === true;
 }
 
+/**
+ * This process's peak RSS in KiB: its memory's own high-water mark (VmHWM) where Linux gives it.
+ * getrusage's maxRSS also takes in the memory of the process it was forked from, as it stood at the
+ * exec: the orchestrator's, which passes a worker's once it holds the recorded requests of a run.
+ */
+function peakRssKb(): number {
+  try {
+    const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (hwm) return Number(hwm[1]);
+  } catch {
+    // not Linux: getrusage's figure
+  }
+  return process.resourceUsage().maxRSS;
+}
+
 /** Starts the clock: wall time and this process's CPU time from now, and its RSS now, into the result. */
 function stopwatch(): (counts: SourceRunner['counts'] | undefined) => CaptureResult {
   const baselineRssKb = Math.round(process.memoryUsage().rss / 1024);
@@ -164,7 +179,7 @@ function stopwatch(): (counts: SourceRunner['counts'] | undefined) => CaptureRes
       records: counts.records,
       seconds,
       cpuMicros: cpu.user + cpu.system,
-      maxRssKb: process.resourceUsage().maxRSS,
+      maxRssKb: peakRssKb(),
       baselineRssKb,
     };
   };
