@@ -2,7 +2,8 @@
  * Compiles bench/capture.ts and the parts of src it imports to plain JavaScript in a temporary
  * directory, with the project's own compiler settings, so the measured process runs what `sluice`
  * runs: no TypeScript loader in it, whose transpiler alone adds some 35 MB of RSS and start-up CPU.
- * The OpenSearch case's replay client (replay-client.ts) is compiled with it, for the same reason.
+ * The OpenSearch case's node and replay client (opensearch-node.ts, replay-client.ts) are compiled
+ * with it, for the same reason.
  *
  * Contract: `buildCapture` blocks on `tsc` (a few seconds) and rejects with the compiler's output
  * when the code does not type-check. The directory links the repository's node_modules so the
@@ -20,6 +21,8 @@ export interface CaptureBuild {
   entry: string;
   /** The compiled replay-client.js. */
   replayClient: string;
+  /** The compiled opensearch-node.js. */
+  openSearchNode: string;
   /** The temporary directory holding it. */
   dir: string;
 }
@@ -35,12 +38,13 @@ export async function buildCapture(): Promise<CaptureBuild> {
       extends: path.join(REPOSITORY, 'tsconfig.json'),
       compilerOptions: { rootDir: REPOSITORY, outDir: out, declaration: false, sourceMap: false, noEmitOnError: true },
       include: [],
-      files: [path.join(REPOSITORY, 'bench', 'capture.ts'), path.join(REPOSITORY, 'bench', 'replay-client.ts')],
+      files: ['capture.ts', 'replay-client.ts', 'opensearch-node.ts'].map((file) => path.join(REPOSITORY, 'bench', file)),
     };
     const project = path.join(dir, 'tsconfig.json');
     await writeFile(project, JSON.stringify(tsconfig));
     await compile(project);
-    return { entry: path.join(out, 'bench', 'capture.js'), replayClient: path.join(out, 'bench', 'replay-client.js'), dir };
+    const compiled = (file: string) => path.join(out, 'bench', file);
+    return { entry: compiled('capture.js'), replayClient: compiled('replay-client.js'), openSearchNode: compiled('opensearch-node.js'), dir };
   } catch (error) {
     await rm(dir, { recursive: true, force: true });
     throw error;

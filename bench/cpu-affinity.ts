@@ -1,16 +1,16 @@
 /**
- * Gives the OpenSearch case's node and its client cores of their own, as if they ran on separate
- * hosts. On a shared machine the node runs faster beside the replay, a client that needs almost no
- * CPU and leaves the node's garbage collector the other cores, than beside Sluice, whose worker and
- * Postgres need those cores: the reference would then be measured on a faster node. Split, the node
- * (this process: the fake and its proxy) has the same cores in both runs, and each client (the
- * replay process, or the worker process with the Postgres server it reads) has the others.
+ * Gives the OpenSearch case's node and its client CPUs of their own, as if they ran on separate
+ * hosts. On shared CPUs the node runs faster beside the replay, a client that needs almost no CPU
+ * and leaves the node's garbage collector the other cores, than beside Sluice, whose worker and
+ * Postgres need those cores: the reference would be measured on a faster node. Split, the node
+ * process has the same CPUs in both runs, and each client (the replay process, or the worker
+ * process with the Postgres server it reads) has the others.
  *
  * Contract: `coreSplit()` says which CPUs each side gets, or why the machine cannot split them
- * (fewer than two CPUs, no `taskset` from util-linux). `withCoresSplit` pins this process and the
- * Postgres server (its postmaster and children, every thread; backends forked later inherit it) for
- * the duration of `work`, then gives both every CPU again, even when `work` throws. Clients start
- * on theirs through `pinnedSpawnArgs`. Blocks only on the `taskset` runs.
+ * (fewer than two CPUs, no `taskset` from util-linux). Processes start on theirs through
+ * `pinnedSpawnArgs`. `withPostgresOn` moves the Postgres server (its postmaster and children, every
+ * thread; backends forked later inherit it) to the client's CPUs for the duration of `work`, then
+ * gives it every CPU again, even when `work` throws. Blocks only on the `taskset` runs.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 
 export interface CoreSplit {
-  /** CPU list (taskset's -c syntax) of the node: this process. */
+  /** CPU list (taskset's -c syntax) of the node process. */
   node: string;
   /** CPU list of the client: the replay or the worker, with Postgres. */
   client: string;
@@ -59,13 +59,11 @@ async function postgresProcesses(dataDir: string): Promise<number[]> {
   return [postmaster, ...children.split(/\s+/).filter(Boolean).map(Number)];
 }
 
-export async function withCoresSplit<T>(split: CoreSplit, postgresDataDir: string, work: () => Promise<T>): Promise<T> {
-  const all = `0-${os.availableParallelism() - 1}`;
+export async function withPostgresOn<T>(cpus: string, postgresDataDir: string, work: () => Promise<T>): Promise<T> {
   try {
-    await pin([process.pid], split.node);
-    await pin(await postgresProcesses(postgresDataDir), split.client);
+    await pin(await postgresProcesses(postgresDataDir), cpus);
     return await work();
   } finally {
-    await pin([process.pid, ...(await postgresProcesses(postgresDataDir))], all);
+    await pin(await postgresProcesses(postgresDataDir), `0-${os.availableParallelism() - 1}`);
   }
 }

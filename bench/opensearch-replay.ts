@@ -1,117 +1,106 @@
 /**
- * The OpenSearch case's plumbing, run in the orchestrator so none of it counts in Sluice's CPU time
- * or peak RSS: a pass-through HTTP proxy in front of a fake OpenSearch node that keeps every request
- * body Sluice's sink sent, and the reference that replays those exact requests with a plain HTTP
- * client (replay-client.ts) into a fresh fake.
+ * The OpenSearch case's processes, seen from the orchestrator: the node (opensearch-node.ts: the
+ * fake behind its recording proxy) and the reference, a plain HTTP client (replay-client.ts) that
+ * sends the requests Sluice's sink sent into a fresh node. Each runs on the CPUs it is given (all
+ * when undefined), so none of their work counts in Sluice's CPU time or peak RSS.
  *
- * Contract: `startOpenSearchTarget` starts a fake (test/support/fake-opensearch.ts, no periodic
- * refresh) behind a proxy; the sink and the reference both talk to `url`, so both pay the same extra
- * hop. With `record`, the proxy keeps each write request (index creation and `_bulk`) in order.
- * `timeBulkReplay` has the replay client, a process of its own started on `client.cpus` (all when
- * undefined), send the recorded requests to a fresh target, and resolves with the seconds its
- * `_bulk` requests took; it rejects when the client fails (a request failed, or an item reports an
- * error) or the fake ends up without `expectedDocs` documents. `signal` ends the client.
+ * Contract: `startOpenSearchNode` resolves once the node listens; its calls go to the node process
+ * and reject when it fails or exits. `close` ends it. `timeBulkReplay` starts a fresh node, has the
+ * replay client send the requests saved in `requestsFile`, and resolves with the seconds its
+ * `_bulk` requests took at the proxy; it rejects when the client fails (a request failed, or an
+ * item reports an error) or the node ends up without `expectedDocs` documents. `signal` ends the
+ * processes.
  */
-import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, Agent } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { startFakeOpenSearch, type FakeOpenSearch } from '../test/support/fake-opensearch.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { CaptureBuild } from './build-capture.js';
 import { pinnedSpawnArgs } from './cpu-affinity.js';
-import { isBulk, saveRequests, send, type RecordedRequest } from './recorded-requests.js';
+import type { NodeCall, NodeMessage, NodeRequest } from './opensearch-node.js';
 
-export interface OpenSearchTarget {
+export interface OpenSearchNode {
   /** The proxy's URL, for the client under test. */
   url: string;
-  fake: FakeOpenSearch;
-  /** Write requests in the order the proxy received them (empty unless recording). */
-  recorded: RecordedRequest[];
-  /**
-   * The seconds from the arrival of the first `_bulk` request at the proxy to the end of its answer
-   * to the last: the window documents flowed into the node, measured the same way for Sluice and
-   * the replay. Throws when no `_bulk` request came.
-   */
-  bulkSeconds(): number;
+  /** recording-proxy.ts `bulkSeconds`: the window of the `_bulk` requests, first arrival to last answer. */
+  bulkSeconds(): Promise<number>;
+  /** Writes the requests the node recorded to `file` (recorded-requests.ts). */
+  saveRecorded(file: string): Promise<void>;
+  documentCount(index: string): Promise<number>;
   close(): Promise<void>;
 }
 
-const isWrite = (method: string, path: string) => isBulk(path) || (method === 'PUT' && /^\/[^_/][^/]*\/?(\?.*)?$/.test(path));
+export interface ProcessPlacement {
+  /** CPUs of the node process. */
+  node: string | undefined;
+  /** CPUs of the client: the replay here, the worker in the capture process. */
+  client: string | undefined;
+}
 
-export async function startOpenSearchTarget(options: { record: boolean }): Promise<OpenSearchTarget> {
-  const fake = await startFakeOpenSearch({ refreshIntervalMs: null });
-  const agent = new Agent({ keepAlive: true });
-  const recorded: RecordedRequest[] = [];
-  let firstBulk: bigint | null = null;
-  let lastBulkAnswered: bigint | null = null;
-  const server = createServer((req, res) => {
-    const bulk = isBulk(req.url ?? '/');
-    if (bulk) firstBulk ??= process.hrtime.bigint();
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const forwarded = { method: req.method ?? 'GET', path: req.url ?? '/', contentType: req.headers['content-type'], body: Buffer.concat(chunks) };
-      if (options.record && isWrite(forwarded.method, forwarded.path)) recorded.push(forwarded);
-      send(agent, fake.url, forwarded).then(
-        (reply) => {
-          const headers = { ...reply.headers, 'content-length': reply.body.length };
-          delete headers['transfer-encoding'];
-          res.writeHead(reply.status, headers).end(reply.body);
-          if (bulk) lastBulkAnswered = process.hrtime.bigint();
-        },
-        (error: unknown) => res.writeHead(502).end(String(error)),
-      );
+export function startOpenSearchNode(build: CaptureBuild, record: boolean, cpus: string | undefined, signal: AbortSignal): Promise<OpenSearchNode> {
+  const [command, args] = pinnedSpawnArgs(cpus, process.execPath, [build.openSearchNode, record ? 'record' : 'plain']);
+  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], signal });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let ended: Error | null = null;
+  let nextId = 0;
+  return new Promise((resolve, reject) => {
+    const fail = (error: Error) => {
+      ended ??= error;
+      reject(error);
+      for (const waiter of pending.values()) waiter.reject(error);
+      pending.clear();
+    };
+    child.on('error', fail);
+    child.on('exit', (code, exitSignal) => fail(new Error(`the OpenSearch node process exited with ${exitSignal ?? `code ${code}`}`)));
+    child.on('message', (message: NodeMessage) => {
+      if ('url' in message) {
+        resolve(nodeHandle(message.url, child, call));
+        return;
+      }
+      const waiter = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.error !== undefined) waiter?.reject(new Error(`the OpenSearch node: ${message.error}`));
+      else waiter?.resolve(message.value);
     });
+    function call(name: NodeCall, arg?: string): Promise<unknown> {
+      if (ended) return Promise.reject(ended);
+      const request: NodeRequest = { id: nextId++, call: name, arg };
+      return new Promise((resolveCall, rejectCall) => {
+        pending.set(request.id, { resolve: resolveCall, reject: rejectCall });
+        child.send(request);
+      });
+    }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as AddressInfo;
+}
+
+function nodeHandle(url: string, child: ChildProcess, call: (name: NodeCall, arg?: string) => Promise<unknown>): OpenSearchNode {
   return {
-    url: `http://127.0.0.1:${port}`,
-    fake,
-    recorded,
-    bulkSeconds() {
-      if (firstBulk === null || lastBulkAnswered === null) throw new Error('no _bulk request reached the fake OpenSearch node');
-      return Number(lastBulkAnswered - firstBulk) / 1e9;
-    },
+    url,
+    bulkSeconds: async () => (await call('bulkSeconds')) as number,
+    saveRecorded: async (file) => void (await call('saveRecorded', file)),
+    documentCount: async (index) => (await call('documentCount', index)) as number,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      agent.destroy();
-      await fake.close();
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await call('close').catch(() => child.kill());
+      await exited;
     },
   };
 }
 
-/** The compiled replay client (build-capture.ts) and the CPUs it runs on. */
-export interface ReplayClient {
-  entry: string;
-  cpus: string | undefined;
-}
-
-/** Replays `recorded` into a fresh fake; the seconds its `_bulk` requests took. */
-export async function timeBulkReplay(recorded: RecordedRequest[], index: string, expectedDocs: number, client: ReplayClient, signal: AbortSignal): Promise<number> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-bench-replay-'));
-  const target = await startOpenSearchTarget({ record: false });
+/** Replays the requests in `requestsFile` into a fresh node; the seconds its `_bulk` requests took. */
+export async function timeBulkReplay(build: CaptureBuild, requestsFile: string, index: string, expectedDocs: number, cpus: ProcessPlacement, signal: AbortSignal): Promise<number> {
+  const node = await startOpenSearchNode(build, false, cpus.node, signal);
   try {
-    const file = path.join(dir, 'requests');
-    await saveRequests(file, recorded);
-    await runClient(client, target.url, file, signal);
-    const stored = target.fake.documents(index).size;
+    await runClient(build.replayClient, cpus.client, node.url, requestsFile, signal);
+    const stored = await node.documentCount(index);
     if (stored !== expectedDocs) throw new Error(`the replay left ${stored} documents in ${index}, not ${expectedDocs}`);
-    return target.bulkSeconds();
+    return await node.bulkSeconds();
   } finally {
-    await target.close();
-    await rm(dir, { recursive: true, force: true });
+    await node.close();
   }
 }
 
-function runClient(client: ReplayClient, url: string, file: string, signal: AbortSignal): Promise<void> {
+function runClient(entry: string, cpus: string | undefined, url: string, file: string, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const [command, args] = pinnedSpawnArgs(client.cpus, process.execPath, [client.entry, url, file]);
+    const [command, args] = pinnedSpawnArgs(cpus, process.execPath, [entry, url, file]);
     const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], signal });
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

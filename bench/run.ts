@@ -8,17 +8,17 @@
  *    by Sluice (snapshot.mode=no_data) until the end of the backlog.
  * 3. OpenSearch: the first BENCH_OS_ROWS rows of the table (default 200,000; the fake node keeps
  *    documents in memory) snapshotted by Sluice into the OpenSearch sink, writing to a fake node
- *    (test/support/fake-opensearch.ts) in this process through a recording proxy, until the source
- *    has committed the snapshot's end, i.e. the sink has every item written (the node must then
- *    hold every document, or the run fails); the reference replays the exact `_bulk` bodies Sluice
- *    sent, one request at a time, with a plain HTTP client (a process of its own) into a fresh fake
- *    behind the same proxy (opensearch-replay.ts). Both sides are timed by the proxy, from the
- *    arrival of the first `_bulk` request to its answer to the last; Sluice's time from the
- *    worker's start is in results.json (`endToEndSeconds`), and its CPU time and RSS cover the
- *    whole run. Measured twice: with the node (this process) on half the CPUs and the client (the
- *    replay, or Sluice's worker with Postgres) on the others, as on separate hosts, the line the
- *    target applies to; then with every process on every CPU, without a target (cpu-affinity.ts
- *    says why). Only the latter, with the target, where the CPUs cannot be split.
+ *    (test/support/fake-opensearch.ts) in a process of its own through a recording proxy, until
+ *    the source has committed the snapshot's end, i.e. the sink has every item written (the node
+ *    must then hold every document, or the run fails); the reference replays the exact `_bulk`
+ *    bodies Sluice sent, one request at a time, with a plain HTTP client (a process of its own)
+ *    into a fresh node (opensearch-replay.ts). Both sides are timed by the proxy, from the arrival
+ *    of the first `_bulk` request to its answer to the last; Sluice's time from the worker's start
+ *    is in results.json (`endToEndSeconds`), and its CPU time and RSS cover the whole run.
+ *    Measured twice: with the node process on half the CPUs and the client (the replay, or
+ *    Sluice's worker with Postgres) on the others, as on separate hosts, the line the target
+ *    applies to; then with every process on every CPU, without a target (cpu-affinity.ts says
+ *    why). Only the latter, with the target, where the CPUs cannot be split.
  * 4. Parquet: the first BENCH_PARQUET_ROWS rows of the table (default 500,000) snapshotted by Sluice
  *    into the S3 Parquet sink writing to a local directory (store.url=file://), until the source has
  *    committed the snapshot's end, i.e. every row is in an uploaded file; the reference is DuckDB
@@ -60,9 +60,8 @@ import { runCapture, type CaptureRequest, type CaptureResult } from './capture-p
 import { createBenchDatabase, createSlots, generateBacklog, PUBLICATION, TABLE, type Backlog } from './dataset.js';
 import { exportCsv, timeCopy, timeRecvlogical, type ServerAddress } from './reference.js';
 import { checkParquetFiles, columnTypesOf, timeDuckDbParquet } from './parquet-reference.js';
-import { coreSplit, cpusNamed, withCoresSplit, type CoreSplit } from './cpu-affinity.js';
-import { startOpenSearchTarget, timeBulkReplay } from './opensearch-replay.js';
-import type { RecordedRequest } from './recorded-requests.js';
+import { coreSplit, cpusNamed, withPostgresOn, type CoreSplit } from './cpu-affinity.js';
+import { startOpenSearchNode, timeBulkReplay } from './opensearch-replay.js';
 import { startKafkaTarget } from './kafka-target.js';
 import { formatComparison, writeResults, type Comparison } from './report.js';
 
@@ -193,7 +192,7 @@ async function benchmark(server: EmbeddedPostgresServer, build: CaptureBuild, fi
   );
   const kafka = kafkaBuilt ? await kafkaCase(build, request('kafka', 'sluice_kafka', backlog.endLsn), stream.sluice, signal) : undefined;
 
-  const opensearch = await opensearchCase(build, request('opensearch', 'sluice_os', null), documents, server.dataDir, signal);
+  const opensearch = await opensearchCase(build, request('opensearch', 'sluice_os', null), documents, server.dataDir, filesDir, signal);
 
   const parquet = await parquetCase(build, request('parquet', 'sluice_parquet', null), address, databaseUrl, parquetRows, filesDir, signal);
 
@@ -245,28 +244,30 @@ async function kafkaCase(build: CaptureBuild, base: CaptureRequest, stream: Capt
  * The opensearch case, run twice when the machine can split its CPUs (cpu-affinity.ts): first with
  * the node on CPUs of its own and each client on the others, the measurement its target applies to;
  * then with every process on every CPU, shown without a target. Otherwise only the latter, with the
- * target. Per run, Sluice writes into a fresh recording target, whose requests the replay then sends.
+ * target. Per run, Sluice writes into a fresh recording node, whose requests the replay then sends
+ * into another (opensearch-replay.ts); `filesDir` holds the requests in between.
  */
-async function opensearchCase(build: CaptureBuild, base: CaptureRequest, documents: number, postgresDataDir: string, signal: AbortSignal): Promise<Comparison[]> {
-  const measure = async (cpus: CoreSplit | null) => {
-    let recorded: RecordedRequest[] = [];
+async function opensearchCase(build: CaptureBuild, base: CaptureRequest, documents: number, postgresDataDir: string, filesDir: string, signal: AbortSignal): Promise<Comparison[]> {
+  const measure = (split: CoreSplit | null) => {
+    const cpus = { node: split?.node, client: split?.client };
+    const requestsFile = path.join(filesDir, `opensearch-requests-${split ? 'split' : 'shared'}`);
     return compare(
       'opensearch',
       'HTTP replay',
-      () => timeBulkReplay(recorded, OPENSEARCH_INDEX, documents, { entry: build.replayClient, cpus: cpus?.client }, signal),
+      () => timeBulkReplay(build, requestsFile, OPENSEARCH_INDEX, documents, cpus, signal),
       async (run) => {
-        const target = await startOpenSearchTarget({ record: true });
+        const node = await startOpenSearchNode(build, true, cpus.node, signal);
         try {
           const capture: CaptureRequest = {
-            ...base, slot: `${base.slot}_${cpus ? 'split' : 'shared'}_${run}`,
-            table: OPENSEARCH_TABLE, publication: OPENSEARCH_PUBLICATION, rows: documents, opensearch: { url: target.url, index: OPENSEARCH_INDEX },
+            ...base, slot: `${base.slot}_${split ? 'split' : 'shared'}_${run}`,
+            table: OPENSEARCH_TABLE, publication: OPENSEARCH_PUBLICATION, rows: documents, opensearch: { url: node.url, index: OPENSEARCH_INDEX },
           };
-          const result = await runCapture(build, capture, signal, settings.cpuProfileDir, cpus?.client);
-          recorded = target.recorded;
+          const result = await runCapture(build, capture, signal, settings.cpuProfileDir, cpus.client);
+          await node.saveRecorded(requestsFile);
           // The replay's window: the worker's start, its snapshot's slot and the index's creation come before it.
-          return { ...result, seconds: target.bulkSeconds(), endToEndSeconds: result.seconds };
+          return { ...result, seconds: await node.bulkSeconds(), endToEndSeconds: result.seconds };
         } finally {
-          await target.close();
+          await node.close();
         }
       },
       true,
@@ -280,7 +281,7 @@ async function opensearchCase(build: CaptureBuild, base: CaptureRequest, documen
     return [comparison(await measure(null), 'node and client on shared CPUs', TARGETS.opensearch)];
   }
   progress(`opensearch: the node on ${cpusNamed(split.node)}, the replay or Sluice's worker and Postgres on ${cpusNamed(split.client)}; then all on every CPU`);
-  const own = await withCoresSplit(split, postgresDataDir, () => measure(split));
+  const own = await withPostgresOn(split.client, postgresDataDir, () => measure(split));
   const shared = await measure(null);
   return [
     comparison(own, `node on ${cpusNamed(split.node)}, client on ${cpusNamed(split.client)}`, TARGETS.opensearch),
