@@ -6,15 +6,16 @@
  * process has the same CPUs in both runs, and each client (the replay process, or the worker
  * process with the Postgres server it reads) has the others.
  *
- * Contract: `coreSplit()` says which CPUs each side gets, or why the machine cannot split them
- * (fewer than two CPUs, no `taskset` from util-linux). Processes start on theirs through
+ * Contract: `coreSplit()` says which of the bench's CPUs each side gets, or why they cannot be split
+ * (fewer than two, no `taskset` from util-linux). Processes start on theirs through
  * `pinnedSpawnArgs`. `withPostgresOn` moves the Postgres server (its postmaster and children, every
  * thread; backends forked later inherit it) to the client's CPUs for the duration of `work`, then
- * gives it every CPU again, even when `work` throws. Blocks only on the `taskset` runs.
+ * gives it every CPU of the bench's again, even when `work` throws. Blocks only on the `taskset`
+ * runs.
  */
 import { execFile, execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import os from 'node:os';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -24,23 +25,33 @@ export interface CoreSplit {
   node: string;
   /** CPU list of the client: the replay or the worker, with Postgres. */
   client: string;
+  /** Every CPU the bench may use. */
+  all: string;
 }
 
-/** The split, half the CPUs each (the node the first half); a string saying why not otherwise. */
+/** The CPUs this process may run on, from taskset's list ("0-3,8"). */
+function ownCpus(): number[] {
+  const list = execFileSync('taskset', ['-c', '-p', String(process.pid)], { encoding: 'utf8' }).trim().split(': ').pop()!;
+  return list.split(',').flatMap((range) => {
+    const [first = 0, last = first] = range.split('-').map(Number);
+    return Array.from({ length: last - first + 1 }, (_, i) => first + i);
+  });
+}
+
+/** The split of this process's CPUs, half each (the node the first half); a string saying why not otherwise. */
 export function coreSplit(): CoreSplit | string {
-  const cpus = os.availableParallelism();
-  if (cpus < 2) return `the machine has ${cpus} CPU`;
+  let cpus: number[];
   try {
-    execFileSync('taskset', ['--version'], { stdio: 'ignore' });
+    cpus = ownCpus();
   } catch {
     return 'taskset (util-linux) is not installed';
   }
-  const half = Math.floor(cpus / 2);
-  const list = (first: number, last: number) => (first === last ? `${first}` : `${first}-${last}`);
-  return { node: list(0, half - 1), client: list(half, cpus - 1) };
+  if (cpus.length < 2) return `the bench may use only ${cpus.length} CPU`;
+  const half = Math.floor(cpus.length / 2);
+  return { node: cpus.slice(0, half).join(','), client: cpus.slice(half).join(','), all: cpus.join(',') };
 }
 
-/** A CPU list as words: "CPU 1", "CPUs 0-3". */
+/** A CPU list as words: "CPU 1", "CPUs 0,1". */
 export const cpusNamed = (list: string): string => (/^\d+$/.test(list) ? `CPU ${list}` : `CPUs ${list}`);
 
 /** `command args` run on `cpus`: the command and arguments to spawn. */
@@ -48,8 +59,13 @@ export function pinnedSpawnArgs(cpus: string | undefined, command: string, args:
   return cpus === undefined ? [command, args] : ['taskset', ['-c', cpus, command, ...args]];
 }
 
+/** Pins each process still running (one that ended since it was listed needs nothing). */
 async function pin(pids: number[], cpus: string): Promise<void> {
-  for (const pid of pids) await run('taskset', ['-a', '-p', '-c', cpus, String(pid)]);
+  for (const pid of pids) {
+    await run('taskset', ['-a', '-p', '-c', cpus, String(pid)]).catch((error: unknown) => {
+      if (existsSync(`/proc/${pid}`)) throw error;
+    });
+  }
 }
 
 /** The postmaster (first line of postmaster.pid) and the processes it has started so far. */
@@ -59,11 +75,11 @@ async function postgresProcesses(dataDir: string): Promise<number[]> {
   return [postmaster, ...children.split(/\s+/).filter(Boolean).map(Number)];
 }
 
-export async function withPostgresOn<T>(cpus: string, postgresDataDir: string, work: () => Promise<T>): Promise<T> {
+export async function withPostgresOn<T>(split: CoreSplit, postgresDataDir: string, work: () => Promise<T>): Promise<T> {
   try {
-    await pin(await postgresProcesses(postgresDataDir), cpus);
+    await pin(await postgresProcesses(postgresDataDir), split.client);
     return await work();
   } finally {
-    await pin(await postgresProcesses(postgresDataDir), `0-${os.availableParallelism() - 1}`);
+    await pin(await postgresProcesses(postgresDataDir), split.all);
   }
 }

@@ -281,7 +281,7 @@ async function opensearchCase(build: CaptureBuild, base: CaptureRequest, documen
     return [comparison(await measure(null), 'node and client on shared CPUs', TARGETS.opensearch)];
   }
   progress(`opensearch: the node on ${cpusNamed(split.node)}, the replay or Sluice's worker and Postgres on ${cpusNamed(split.client)}; then all on every CPU`);
-  const own = await withPostgresOn(split.client, postgresDataDir, () => measure(split));
+  const own = await withPostgresOn(split, postgresDataDir, () => measure(split));
   const shared = await measure(null);
   return [
     comparison(own, `node on ${cpusNamed(split.node)}, client on ${cpusNamed(split.client)}`, TARGETS.opensearch),
