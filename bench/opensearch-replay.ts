@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { CaptureBuild } from './build-capture.js';
-import { pinnedSpawnArgs } from './cpu-affinity.js';
+import { pinnedSpawnArgs, type CoreSplit } from './cpu-affinity.js';
 import type { NodeCall, NodeMessage, NodeRequest } from './opensearch-node.js';
 
 export interface OpenSearchNode {
@@ -25,13 +25,6 @@ export interface OpenSearchNode {
   saveRecorded(file: string): Promise<void>;
   documentCount(index: string): Promise<number>;
   close(): Promise<void>;
-}
-
-export interface ProcessPlacement {
-  /** CPUs of the node process. */
-  node: string | undefined;
-  /** CPUs of the client: the replay here, the worker in the capture process. */
-  client: string | undefined;
 }
 
 export function startOpenSearchNode(build: CaptureBuild, record: boolean, cpus: string | undefined, signal: AbortSignal): Promise<OpenSearchNode> {
@@ -85,11 +78,11 @@ function nodeHandle(url: string, child: ChildProcess, call: (name: NodeCall, arg
   };
 }
 
-/** Replays the requests in `requestsFile` into a fresh node; the seconds its `_bulk` requests took. */
-export async function timeBulkReplay(build: CaptureBuild, requestsFile: string, index: string, expectedDocs: number, cpus: ProcessPlacement, signal: AbortSignal): Promise<number> {
-  const node = await startOpenSearchNode(build, false, cpus.node, signal);
+/** Replays the requests in `requestsFile` into a fresh node; the seconds its `_bulk` requests took. `split` null: every process on every CPU. */
+export async function timeBulkReplay(build: CaptureBuild, requestsFile: string, index: string, expectedDocs: number, split: CoreSplit | null, signal: AbortSignal): Promise<number> {
+  const node = await startOpenSearchNode(build, false, split?.node, signal);
   try {
-    await runClient(build.replayClient, cpus.client, node.url, requestsFile, signal);
+    await runClient(build.replayClient, split?.client, node.url, requestsFile, signal);
     const stored = await node.documentCount(index);
     if (stored !== expectedDocs) throw new Error(`the replay left ${stored} documents in ${index}, not ${expectedDocs}`);
     return await node.bulkSeconds();

@@ -249,20 +249,20 @@ async function kafkaCase(build: CaptureBuild, base: CaptureRequest, stream: Capt
  */
 async function opensearchCase(build: CaptureBuild, base: CaptureRequest, documents: number, postgresDataDir: string, filesDir: string, signal: AbortSignal): Promise<Comparison[]> {
   const measure = (split: CoreSplit | null) => {
-    const cpus = { node: split?.node, client: split?.client };
-    const requestsFile = path.join(filesDir, `opensearch-requests-${split ? 'split' : 'shared'}`);
+    const placement = split ? 'split' : 'shared';
+    const requestsFile = path.join(filesDir, `opensearch-requests-${placement}`);
     return compare(
       'opensearch',
       'HTTP replay',
-      () => timeBulkReplay(build, requestsFile, OPENSEARCH_INDEX, documents, cpus, signal),
+      () => timeBulkReplay(build, requestsFile, OPENSEARCH_INDEX, documents, split, signal),
       async (run) => {
-        const node = await startOpenSearchNode(build, true, cpus.node, signal);
+        const node = await startOpenSearchNode(build, true, split?.node, signal);
         try {
           const capture: CaptureRequest = {
-            ...base, slot: `${base.slot}_${split ? 'split' : 'shared'}_${run}`,
+            ...base, slot: `${base.slot}_${placement}_${run}`,
             table: OPENSEARCH_TABLE, publication: OPENSEARCH_PUBLICATION, rows: documents, opensearch: { url: node.url, index: OPENSEARCH_INDEX },
           };
-          const result = await runCapture(build, capture, signal, settings.cpuProfileDir, cpus.client);
+          const result = await runCapture(build, capture, signal, settings.cpuProfileDir, split?.client);
           await node.saveRecorded(requestsFile);
           // The replay's window: the worker's start, its snapshot's slot and the index's creation come before it.
           return { ...result, seconds: await node.bulkSeconds(), endToEndSeconds: result.seconds };
